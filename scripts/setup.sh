@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Create .venv with the pinned dependencies and servtrade installed in it.
+# Usage: bash scripts/setup.sh [--dev]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "servtrade needs Python 3.11 or newer (found $("$PYTHON" --version))" >&2
+    exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+        # Debian and Ubuntu ship venv separately.
+        rm -rf .venv
+        if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+        fi
+        "$PYTHON" -m venv .venv
+    fi
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+lock=requirements.lock
+if [ "${1:-}" = "--dev" ]; then
+    lock=requirements-dev.lock
+fi
+.venv/bin/python -m pip install --quiet -r "$lock"
+.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .

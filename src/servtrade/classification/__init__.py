@@ -1,0 +1,184 @@
+"""EBOPS 2010 categories, groupings, regions, flows, modes of supply and units.
+
+Every codelist is a data file in `data/`; this module only loads and resolves them.
+Places and groupings that a user registers live in the store and are merged in with
+:meth:`Classifications.extended`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import pycountry
+
+from servtrade.classification.codelist import (
+    Code,
+    Codelist,
+    normalize_label,
+    read_data_csv,
+    split_aliases,
+)
+
+__all__ = [
+    "ALL_SERVICES",
+    "WORLD",
+    "Classifications",
+    "Code",
+    "Codelist",
+    "UnitSpec",
+    "default_classifications",
+    "normalize_label",
+]
+
+ALL_SERVICES = "S"
+WORLD = "W1"
+CHINA = "CN"
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit: what it measures (CNY, USD or percent) and its multiplier."""
+
+    code: str
+    measure: str
+    scale: float
+
+
+@dataclass(frozen=True)
+class Classifications:
+    categories: Codelist
+    regions: Codelist
+    flows: Codelist
+    modes: Codelist
+    units: Codelist
+
+    def is_grouping(self, category: str) -> bool:
+        return bool(self.categories[category].members)
+
+    def members(self, grouping: str) -> tuple[str, ...]:
+        return self.categories[grouping].members
+
+    def main_categories(self) -> list[str]:
+        """The twelve EBOPS 2010 headings SA..SL, whose sum is all services."""
+        return [c.code for c in self.categories if c.parent == ALL_SERVICES and not c.members]
+
+    def groupings(self) -> list[Code]:
+        return [c for c in self.categories if c.members]
+
+    def unit(self, code: str) -> UnitSpec:
+        entry = self.units[code]
+        return UnitSpec(code=code, measure=entry.kind, scale=float(entry.note))
+
+    def extended(
+        self, places: Iterable[Code] = (), groupings: Iterable[Code] = ()
+    ) -> Classifications:
+        """A copy that also knows the user's registered places and groupings."""
+        regions = self.regions.copy()
+        for place in places:
+            if place.parent is not None and place.parent not in regions:
+                raise ValueError(f"unknown parent region {place.parent!r} of {place.code!r}")
+            regions.add(place)
+        categories = self.categories.copy()
+        for grouping in groupings:
+            unknown = [m for m in grouping.members if m not in categories]
+            if unknown:
+                raise ValueError(f"grouping {grouping.code!r} has unknown members {unknown}")
+            categories.add(grouping)
+        return replace(self, regions=regions, categories=categories)
+
+
+def _code(row: dict[str, str], code_column: str = "code", **details: Any) -> Code:
+    """A code from a row of a codelist file (code, English and Chinese name, aliases)."""
+    return Code(
+        row[code_column],
+        row["name_en"],
+        row["name_zh"],
+        split_aliases(row.get("aliases")),
+        **details,
+    )
+
+
+def _simple_codelist(list_id: str, filename: str) -> Codelist:
+    codelist = Codelist(list_id)
+    for row in read_data_csv(filename):
+        codelist.add(_code(row))
+    return codelist
+
+
+def _categories() -> Codelist:
+    categories = Codelist("category")
+    for row in read_data_csv("ebops2010.csv"):
+        categories.add(_code(row, parent=row["parent"] or None, kind="ebops2010"))
+    for row in read_data_csv("groupings.csv"):
+        categories.add(
+            _code(
+                row,
+                "grouping",
+                kind="grouping",
+                members=split_aliases(row["members"]),
+                note=row["definition_source"],
+            )
+        )
+    return categories
+
+
+def _country_names_zh() -> gettext.NullTranslations:
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    except OSError:  # pragma: no cover - pycountry always ships zh_CN
+        return gettext.NullTranslations()
+
+
+def _regions() -> Codelist:
+    regions = Codelist("region")
+    regions.add(Code(WORLD, "World", "世界", ("world", "全球", "all partners"), kind="world"))
+    zh = _country_names_zh()
+    extra_aliases = {CHINA: ("全国", "中华人民共和国", "national", "China (national)")}
+    for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        names = {country.name, getattr(country, "common_name", country.name)}
+        names.add(getattr(country, "official_name", country.name))
+        aliases = tuple(sorted(n for n in names if n != country.name))
+        regions.add(
+            Code(
+                country.alpha_2,
+                getattr(country, "common_name", country.name),
+                zh.gettext(country.name),
+                (*aliases, country.alpha_3, *extra_aliases.get(country.alpha_2, ())),
+                parent=WORLD,
+                kind="country",
+            )
+        )
+    for row in read_data_csv("provinces.csv"):
+        regions.add(
+            Code(
+                row["code"],
+                row["name_en"],
+                row["name_zh"],
+                (row["short_zh"],),
+                parent=CHINA,
+                kind=row["kind"],
+            )
+        )
+    return regions
+
+
+def _units() -> Codelist:
+    units = Codelist("unit")
+    for row in read_data_csv("units.csv"):
+        units.add(_code(row, kind=row["measure"], note=row["scale"]))
+    return units
+
+
+@cache
+def default_classifications() -> Classifications:
+    return Classifications(
+        categories=_categories(),
+        regions=_regions(),
+        flows=_simple_codelist("flow", "flows.csv"),
+        modes=_simple_codelist("mode", "modes.csv"),
+        units=_units(),
+    )

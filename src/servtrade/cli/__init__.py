@@ -1,0 +1,520 @@
+"""The `servtrade` command: a thin layer over the library, in Chinese and English."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from servtrade.classification import Code
+from servtrade.fx import read_rates_csv
+from servtrade.i18n import N_, _, format_number, language, set_language
+from servtrade.indicators import (
+    INDICATORS,
+    IndicatorError,
+    IndicatorRequest,
+    IndicatorValue,
+    compute_indicators,
+)
+from servtrade.indicators.summary import HeadlineRow, headline_summary
+from servtrade.ingest import ExitStatus, IngestOptions, IngestReport, ReadOptions, ingest_file
+from servtrade.periods import Period, PeriodError, parse_period
+from servtrade.store import Store, default_db_path
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Services-trade statistics.")
+regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
+groupings_app = typer.Typer(invoke_without_command=True, help="List or add groupings.")
+fx_app = typer.Typer(no_args_is_help=True, help="Exchange rates.")
+app.add_typer(regions_app, name="regions")
+app.add_typer(groupings_app, name="groupings")
+app.add_typer(fx_app, name="fx")
+
+# Words shown from data (column names, bases, statuses), translated where printed.
+SHOWN_WORDS = (
+    N_("error"),
+    N_("warning"),
+    N_("period"),
+    N_("flow"),
+    N_("category"),
+    N_("indicator"),
+    N_("value"),
+    N_("unit"),
+    N_("basis"),
+    N_("published"),
+    N_("computed"),
+    N_("published_aggregate"),
+    N_("file"),
+    N_("loaded_at"),
+    N_("rows_loaded"),
+    N_("rows_rejected"),
+    N_("status"),
+    N_("rejected"),
+    N_("partial"),
+    N_("unchanged"),
+    N_("region"),
+    N_("reference"),
+)
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $SERVTRADE_DB or the user data dir)."),
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
+
+
+def bundled_file() -> Path:
+    return Path(str(resources.files("servtrade.data").joinpath("bundled", "china.csv")))
+
+
+def _open(db: Path | None) -> Store:
+    return Store(db or default_db_path())
+
+
+def _usage(message: str) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(ExitStatus.USAGE)
+
+
+def _period(label: str | None) -> Period | None:
+    if label is None:
+        return None
+    try:
+        return parse_period(label)
+    except PeriodError as error:
+        raise _usage(str(error)) from error
+
+
+def _date(label: str | None) -> date | None:
+    if label is None:
+        return None
+    try:
+        return date.fromisoformat(label)
+    except ValueError as error:
+        raise _usage(_("{value} is not a date (YYYY-MM-DD)", value=label)) from error
+
+
+@app.callback()
+def main_options(lang: LangOption = None) -> None:
+    set_language(lang)
+
+
+def _print_report(report: IngestReport) -> None:
+    status = {
+        "loaded": _("loaded"),
+        "unchanged": _("already loaded; nothing changed"),
+        "partial": _("partly loaded"),
+        "rejected": _("rejected; nothing loaded"),
+    }[report.status]
+    colour = {"loaded": "green", "unchanged": "green", "partial": "yellow"}.get(
+        report.status, "red"
+    )
+    out.print(
+        f"[{colour}]{report.file}: {status}[/{colour}] "
+        + _(
+            "rows read {read}, loaded {loaded}, already stored {stored}, rejected {rejected}",
+            read=report.rows_read,
+            loaded=report.rows_loaded,
+            stored=report.rows_already_stored,
+            rejected=report.rows_rejected,
+        )
+    )
+    for issue in report.errors:
+        err.print(f"[red]{_('error')}[/red] {issue}", highlight=False)
+    for issue in report.warnings:
+        err.print(f"[yellow]{_('warning')}[/yellow] {issue}", highlight=False)
+    if report.rejected_file is not None:
+        err.print(_("rejected rows written to {path}", path=report.rejected_file))
+
+
+def _parse_constants(values: list[str]) -> dict[str, str]:
+    constants = {}
+    for item in values:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip():
+            raise _usage(_("--set takes COLUMN=VALUE, got {value}", value=item))
+        constants[column.strip()] = value.strip()
+    return constants
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV or .xlsx files.")],
+    db: DbOption = None,
+    allow_partial: Annotated[bool, typer.Option(help="Load good rows, quarantine bad.")] = False,
+    vintage: Annotated[str | None, typer.Option(help="Release date for rows without one.")] = None,
+    wide: Annotated[bool, typer.Option(help="Periods are columns (published tables).")] = False,
+    set_: Annotated[
+        list[str], typer.Option("--set", help="COLUMN=VALUE for a column the file lacks.")
+    ] = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name.")] = None,
+    max_bytes: Annotated[int, typer.Option(help="Largest file accepted.")] = ReadOptions.max_bytes,
+) -> None:
+    """Load statistics files: all or nothing per file unless --allow-partial."""
+    options = IngestOptions(
+        allow_partial=allow_partial,
+        vintage=_date(vintage),
+        read=ReadOptions(
+            wide=wide, constants=_parse_constants(set_), sheet=sheet, max_bytes=max_bytes
+        ),
+    )
+    statuses = []
+    with _open(db) as store:
+        for file in files:
+            report = ingest_file(store, file, options)
+            _print_report(report)
+            statuses.append(report.exit_status)
+    raise typer.Exit(int(combined_status(statuses)))
+
+
+def combined_status(statuses: list[ExitStatus]) -> ExitStatus:
+    """0 if every file loaded, 1 if none did, 3 if some rows or files were left out."""
+    if all(s == ExitStatus.LOADED for s in statuses):
+        return ExitStatus.LOADED
+    if all(s == ExitStatus.REJECTED for s in statuses):
+        return ExitStatus.REJECTED
+    return ExitStatus.PARTIAL
+
+
+def _load_bundled(store: Store) -> IngestReport:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
+        task = progress.add_task(_("Loading bundled official figures"), total=1)
+        report = ingest_file(store, bundled_file())
+        progress.advance(task)
+    return report
+
+
+@app.command()
+def quickstart(
+    db: Annotated[Path, typer.Option("--db", help="Store to create.")] = Path(
+        "servtrade-quickstart.duckdb"
+    ),
+    region: Annotated[str, typer.Option(help="Region to summarise.")] = "CN",
+) -> None:
+    """Create a fresh store, load the bundled real figures and print the headline table."""
+    if db.exists():
+        db.unlink()
+    with Store(db) as store:
+        report = _load_bundled(store)
+        _print_report(report)
+        if report.exit_status != ExitStatus.LOADED:
+            raise typer.Exit(int(report.exit_status))
+        _print_summary(store, region, None)
+    out.print(_("Store written to {path}", path=db))
+
+
+@app.command()
+def summary(
+    region: Annotated[str, typer.Option(help="Region code or name.")] = "CN",
+    db: DbOption = None,
+    as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
+) -> None:
+    """Headline table: latest years and year-to-date, with growth and shares."""
+    with _open(db) as store:
+        _print_summary(store, region, _date(as_of))
+
+
+def _cell(value: IndicatorValue | None, row_unit: str, decimals: int = 1) -> str:
+    if value is None:
+        return "—"
+    text = format_number(value.value, decimals)
+    if value.unit not in (row_unit, "percent"):
+        text += f" {value.unit}"
+    if value.basis != "published":
+        text += "*" if value.basis == "computed" else "†"
+    return text
+
+
+def _unit_name(store: Store, unit: str) -> str:
+    if not unit:
+        return ""
+    return store.classifications().units[unit].name(language())
+
+
+def _print_summary(store: Store, region_label: str, as_of: date | None) -> None:
+    classifications = store.classifications()
+    region = classifications.regions.resolve(region_label)
+    if region is None:
+        raise _usage(_("unknown region {value}", value=region_label))
+    rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of)
+    units = [row.unit for row in rows if row.unit]
+    unit = max(set(units), key=units.count) if units else ""
+    name = classifications.regions[region].name(language())
+    table = Table(
+        title=_("Trade in services: {region} ({unit})", region=name, unit=_unit_name(store, unit)),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column(_("Period"), no_wrap=True)
+    for header in (
+        _("Total"),
+        _("Exports"),
+        _("Imports"),
+        _("YoY %"),
+        _("KIS %"),
+        _("DDS %"),
+    ):
+        table.add_column(header, justify="right", no_wrap=True, min_width=cell_len(header))
+    for row in rows:
+        table.add_row(
+            row.period,
+            _cell(row.total, unit),
+            _cell(row.exports, unit),
+            _cell(row.imports, unit),
+            _cell(row.growth, unit),
+            _cell(row.knowledge_intensive_share, unit),
+            _cell(row.digitally_deliverable_share, unit),
+        )
+    out.print(table)
+    out.print(
+        _(
+            "Total: exports plus imports. KIS %: knowledge-intensive services, DDS %: "
+            "digitally deliverable services, each as % of total services trade. "
+            "YoY %: growth on a year earlier, the published rate where one exists. "
+            "Figures as published unless marked: * computed from published figures, "
+            "† from a published aggregate."
+        )
+    )
+
+
+@app.command()
+def indicators(
+    region: Annotated[str, typer.Option(help="Region code or name.")],
+    indicator: Annotated[
+        list[str], typer.Option("--indicator", help=f"One of: {', '.join(INDICATORS)}.")
+    ] = ["value"],  # noqa: B006
+    flow: Annotated[str, typer.Option(help="export, import or total.")] = "total",
+    category: Annotated[str, typer.Option(help="EBOPS code, grouping or name.")] = "S",
+    from_: Annotated[str | None, typer.Option("--from", help="First period.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last period.")] = None,
+    unit: Annotated[str | None, typer.Option(help="e.g. CNY_100M, 亿元, USD_100M.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference region for rca.")] = None,
+    db: DbOption = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Compute indicators for one region."""
+    if format_ not in ("table", "csv", "json"):
+        raise _usage(_("--format must be table, csv or json"))
+    with _open(db) as store:
+        classifications = store.classifications()
+        resolved = {
+            "region": classifications.regions.resolve(region),
+            "flow": classifications.flows.resolve(flow),
+            "category": classifications.categories.resolve(category),
+            "reference": classifications.regions.resolve(reference) if reference else "",
+            "unit": classifications.units.resolve(unit) if unit else "",
+        }
+        for what, code in resolved.items():
+            if code is None:
+                raise _usage(_("unknown {what}", what=what))
+        request = IndicatorRequest(
+            region=resolved["region"] or region,
+            indicators=indicator,
+            flow=resolved["flow"] or flow,
+            category=resolved["category"] or category,
+            period_from=_period(from_),
+            period_to=_period(to),
+            unit=resolved["unit"] or None,
+            as_of=_date(as_of),
+            reference=resolved["reference"] or None,
+        )
+        try:
+            values = compute_indicators(store, request)
+        except (IndicatorError, LookupError) as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+    _print_values(values, format_)
+
+
+def _print_values(values: list[IndicatorValue], format_: str) -> None:
+    records = [v.as_dict() for v in values]
+    if format_ == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
+    if format_ == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["region"])
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    table = Table()
+    for column in ("period", "flow", "category", "indicator", "value", "unit", "basis"):
+        table.add_column(_(column), justify="right" if column == "value" else "left")
+    for value in values:
+        table.add_row(
+            value.period,
+            value.flow,
+            value.category,
+            value.indicator,
+            format_number(value.value, 2),
+            value.unit,
+            _(value.basis),
+        )
+    out.print(table)
+
+
+@regions_app.callback()
+def regions(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option(help="country, province, city, zone ...")] = None,
+    db: DbOption = None,
+) -> None:
+    """List regions with Chinese and English names."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(db) as store:
+        codes = [c for c in store.classifications().regions if kind is None or c.kind == kind]
+    _print_codes(codes, _("Regions"), show_parent=True)
+
+
+@regions_app.command("add")
+def regions_add(
+    code: str,
+    name_en: Annotated[str, typer.Option("--name-en")],
+    name_zh: Annotated[str, typer.Option("--name-zh")],
+    parent: Annotated[str, typer.Option(help="Parent region code, e.g. CN-GZ.")],
+    kind: Annotated[str, typer.Option(help="city, pilot_zone, ...")] = "city",
+    alias: Annotated[list[str], typer.Option("--alias")] = [],  # noqa: B006
+    db: DbOption = None,
+) -> None:
+    """Register a place (a city, a pilot zone) under a parent region."""
+    with _open(db) as store:
+        try:
+            store.add_place(Code(code, name_en, name_zh, tuple(alias), parent=parent, kind=kind))
+        except ValueError as error:
+            raise _usage(str(error)) from error
+    out.print(_("registered {code}", code=code))
+
+
+@app.command()
+def categories() -> None:
+    """List EBOPS 2010 categories and groupings."""
+    from servtrade.classification import default_classifications
+
+    _print_codes(list(default_classifications().categories), _("Categories"), show_parent=True)
+
+
+@groupings_app.callback()
+def groupings(ctx: typer.Context, db: DbOption = None) -> None:
+    """List groupings of categories (knowledge-intensive, digitally deliverable ...)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(db) as store:
+        codes = store.classifications().groupings()
+    table = Table(title=_("Groupings"))
+    for column in (_("code"), _("name"), _("members"), _("definition")):
+        table.add_column(column)
+    for code in codes:
+        table.add_row(code.code, code.name(language()), "+".join(code.members), code.note)
+    out.print(table)
+
+
+@groupings_app.command("add")
+def groupings_add(
+    code: str,
+    member: Annotated[list[str], typer.Option("--member", help="EBOPS code; repeat.")],
+    name_en: Annotated[str, typer.Option("--name-en")],
+    name_zh: Annotated[str, typer.Option("--name-zh")],
+    definition: Annotated[str, typer.Option(help="Where the definition comes from.")],
+    db: DbOption = None,
+) -> None:
+    """Add a grouping definition, e.g. a variant to compare with the official one."""
+    with _open(db) as store:
+        try:
+            store.add_grouping(
+                Code(
+                    code, name_en, name_zh, kind="grouping", members=tuple(member), note=definition
+                )
+            )
+        except ValueError as error:
+            raise _usage(str(error)) from error
+    out.print(_("registered {code}", code=code))
+
+
+def _print_codes(codes: list[Code], title: str, *, show_parent: bool) -> None:
+    table = Table(title=title)
+    table.add_column(_("code"))
+    table.add_column("English")
+    table.add_column("中文")
+    if show_parent:
+        table.add_column(_("parent"))
+    table.add_column(_("kind"))
+    for code in codes:
+        cells = [code.code, code.name_en, code.name_zh]
+        if show_parent:
+            cells.append(code.parent or "")
+        table.add_row(*cells, code.kind)
+    out.print(table)
+
+
+@fx_app.command("load")
+def fx_load(file: Path, db: DbOption = None) -> None:
+    """Load exchange rates (period,currency,cny_per_unit,source), e.g. central parities."""
+    try:
+        rates = read_rates_csv(file)
+    except (OSError, ValueError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    with _open(db) as store:
+        store.set_exchange_rates(rates)
+    out.print(_("loaded {count} exchange rates", count=len(rates)))
+
+
+@fx_app.command("show")
+def fx_show(
+    period: Annotated[str, typer.Argument(help="Period, e.g. 2024 or 2025-01/2025-11.")],
+    db: DbOption = None,
+) -> None:
+    """Show the CNY/USD rate used for a period and its source."""
+    parsed = _period(period)
+    assert parsed is not None
+    with _open(db) as store:
+        try:
+            rate = store.rate_table().rate(parsed, "USD")
+        except LookupError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+    out.print(f"{rate.period}: {rate.cny_per_unit:.4f} CNY/USD — {rate.source}")
+
+
+@app.command()
+def loads(db: DbOption = None) -> None:
+    """List the files loaded into the store."""
+    with _open(db) as store:
+        frame = store.loads()
+    table = Table(title=_("Loads"))
+    for column in ("file", "loaded_at", "rows_loaded", "rows_rejected", "status"):
+        table.add_column(_(column))
+    for row in frame.itertuples(index=False):
+        loaded_at = row.loaded_at
+        table.add_row(
+            str(row.file),
+            loaded_at.strftime("%Y-%m-%d %H:%M")
+            if isinstance(loaded_at, datetime)
+            else str(loaded_at),
+            str(row.rows_loaded),
+            str(row.rows_rejected),
+            _(str(row.status)),
+        )
+    out.print(table)
+
+
+def main() -> None:
+    app()

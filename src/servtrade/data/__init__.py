@@ -1,0 +1,1 @@
+"""Bundled real figures, converted to the canonical format with their sources."""

@@ -1,0 +1,412 @@
+"""Indicators of services trade, computed from the store.
+
+Published figures are never overwritten: a published growth rate is reported beside the
+one computed from levels, and a published total beside (not replaced by) a sum. Every
+result says its basis: ``published``, ``computed`` or ``published_aggregate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from servtrade.classification import ALL_SERVICES, WORLD, Classifications
+from servtrade.indicators.panel import (
+    COMPUTED,
+    CURRENCIES,
+    PUBLISHED,
+    Level,
+    Panel,
+)
+from servtrade.periods import Period, years_between
+from servtrade.store import ObservationQuery, Store
+
+INDICATORS = (
+    "value",
+    "yoy_growth",
+    "cagr",
+    "balance",
+    "share",
+    "digitally_deliverable_share",
+    "knowledge_intensive_share",
+    "rca",
+    "partner_hhi",
+)
+GROUPING_SHARES = {
+    "digitally_deliverable_share": "digitally_deliverable",
+    "knowledge_intensive_share": "knowledge_intensive",
+}
+PERCENT = "percent"
+INDEX = "index"
+
+
+class IndicatorError(ValueError):
+    """A request that cannot be answered as asked (wrong category, unknown unit...)."""
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    region: str
+    period: str
+    flow: str
+    category: str
+    indicator: str
+    value: float
+    unit: str
+    basis: str
+    note: str = ""
+
+    def as_dict(self) -> dict[str, str | float]:
+        return {
+            "region": self.region,
+            "period": self.period,
+            "flow": self.flow,
+            "category": self.category,
+            "indicator": self.indicator,
+            "value": self.value,
+            "unit": self.unit,
+            "basis": self.basis,
+        }
+
+
+@dataclass
+class IndicatorRequest:
+    region: str
+    indicators: list[str] = field(default_factory=lambda: ["value"])
+    flow: str = "total"
+    category: str = ALL_SERVICES
+    period_from: Period | None = None
+    period_to: Period | None = None
+    unit: str | None = None
+    as_of: date | None = None
+    reference: str | None = None
+    mode: str = "ALL"
+
+
+class _Context:
+    """What every indicator needs: the panel, the request and unit handling."""
+
+    def __init__(self, store: Store, request: IndicatorRequest) -> None:
+        self.request = request
+        self.classifications: Classifications = store.classifications()
+        reference = request.reference or self._default_reference(request.region)
+        self.reference = reference
+        observations = store.observations(
+            ObservationQuery(regions=[request.region, reference], as_of=request.as_of)
+        )
+        self.panel = Panel(observations, self.classifications, store.rate_table(), request.mode)
+        self.unit_currency: str | None = None
+        if request.unit is not None:
+            spec = self.classifications.unit(request.unit)
+            if spec.measure not in CURRENCIES:
+                raise IndicatorError(f"unit {request.unit} is not a currency unit")
+            self.unit_currency = spec.measure
+        self.periods = [
+            p
+            for p in self.panel.periods(request.region)
+            if (request.period_from is None or p.start >= request.period_from.start)
+            and (request.period_to is None or (p.year, p.last_month) <= _end(request.period_to))
+        ]
+
+    def _default_reference(self, region: str) -> str:
+        parent = self.classifications.regions[region].parent
+        return parent or WORLD
+
+    def level(
+        self,
+        period: Period,
+        flow: str,
+        category: str,
+        region: str | None = None,
+        *,
+        prefer_components: bool = False,
+    ) -> tuple[Level, str] | None:
+        """A level and its currency: the requested one, else CNY, else USD as published."""
+        where = region or self.request.region
+        if self.unit_currency is not None:
+            found = self.panel.level(
+                where,
+                str(period),
+                flow,
+                category,
+                self.unit_currency,
+                prefer_components=prefer_components,
+            )
+            return None if found is None else (found, self.unit_currency)
+        for currency in CURRENCIES:
+            found = self.panel.level(
+                where,
+                str(period),
+                flow,
+                category,
+                currency,
+                convert=False,
+                prefer_components=prefer_components,
+            )
+            if found is not None:
+                return found, currency
+        return None
+
+    def unit_for(self, currency: str) -> tuple[str, float]:
+        code = self.request.unit or f"{currency}_100M"
+        return code, self.classifications.unit(code).scale
+
+    def value(
+        self, indicator: str, period: Period | str, level: Level, currency: str, flow: str
+    ) -> IndicatorValue:
+        unit, scale = self.unit_for(currency)
+        return self.result(
+            indicator, period, level.amount / scale, unit, level.basis, level.note, flow=flow
+        )
+
+    def result(
+        self,
+        indicator: str,
+        period: Period | str,
+        value: float,
+        unit: str,
+        basis: str,
+        note: str = "",
+        *,
+        flow: str | None = None,
+        category: str | None = None,
+    ) -> IndicatorValue:
+        return IndicatorValue(
+            self.request.region,
+            str(period),
+            flow or self.request.flow,
+            category or self.request.category,
+            indicator,
+            value,
+            unit,
+            basis,
+            note,
+        )
+
+
+def _end(period: Period) -> tuple[int, int]:
+    return (period.year, period.last_month)
+
+
+def _value(ctx: _Context) -> Iterator[IndicatorValue]:
+    for period in ctx.periods:
+        found = ctx.level(period, ctx.request.flow, ctx.request.category)
+        if found is not None:
+            yield ctx.value("value", period, found[0], found[1], ctx.request.flow)
+
+
+def _yoy_growth(ctx: _Context) -> Iterator[IndicatorValue]:
+    """Published rate first (computed by the publisher on a revised base), then ours."""
+    request = ctx.request
+    for period in ctx.periods:
+        currencies = [ctx.unit_currency] if ctx.unit_currency else list(CURRENCIES)
+        for currency in currencies:
+            cell = ctx.panel.cell(
+                request.region, str(period), request.flow, request.category, currency
+            )
+            if cell is not None and cell.yoy_growth is not None:
+                yield ctx.result(
+                    "yoy_growth", period, cell.yoy_growth, PERCENT, PUBLISHED, currency
+                )
+                break
+        now = ctx.level(period, request.flow, request.category)
+        if now is None:
+            continue
+        before = ctx.panel.level(
+            request.region,
+            str(period.shifted(-1)),
+            request.flow,
+            request.category,
+            now[1],
+            convert=False,
+        )
+        if before is None or before.amount == 0:
+            continue
+        growth = (now[0].amount / before.amount - 1) * 100
+        yield ctx.result(
+            "yoy_growth", period, growth, PERCENT, COMPUTED, f"{period} over {period.shifted(-1)}"
+        )
+
+
+def compound_annual_growth(first: float, last: float, years: int) -> float:
+    """CAGR in percent: the constant yearly rate that turns `first` into `last`."""
+    if years <= 0 or first <= 0 or last < 0:
+        raise IndicatorError("CAGR needs a positive start value and at least one year")
+    return (math.exp(math.log(last / first) / years) - 1) * 100 if last > 0 else -100.0
+
+
+def _cagr(ctx: _Context) -> Iterator[IndicatorValue]:
+    request = ctx.request
+    first = request.period_from or next((p for p in ctx.periods if p.kind == "annual"), None)
+    last = request.period_to or next(
+        (p for p in reversed(ctx.periods) if first is not None and p.same_span(first)), None
+    )
+    if first is None or last is None or first == last:
+        return
+    start = ctx.level(first, request.flow, request.category)
+    end = ctx.level(last, request.flow, request.category)
+    if start is None or end is None or start[1] != end[1]:
+        return
+    years = years_between(first, last)
+    yield ctx.result(
+        "cagr",
+        f"{first}..{last}",
+        compound_annual_growth(start[0].amount, end[0].amount, years),
+        PERCENT,
+        COMPUTED,
+        f"{years} years from {first} to {last}",
+    )
+
+
+def _balance(ctx: _Context) -> Iterator[IndicatorValue]:
+    for period in ctx.periods:
+        exports = ctx.level(period, "export", ctx.request.category)
+        if exports is None:
+            continue
+        imports = ctx.panel.level(
+            ctx.request.region,
+            str(period),
+            "import",
+            ctx.request.category,
+            exports[1],
+            convert=ctx.unit_currency is not None,
+        )
+        if imports is None:
+            continue
+        level = Level(exports[0].amount - imports.amount, COMPUTED, "exports - imports")
+        yield ctx.value("balance", period, level, exports[1], "balance")
+
+
+def _share_of_total(ctx: _Context, indicator: str, category: str) -> Iterator[IndicatorValue]:
+    request = ctx.request
+    for period in ctx.periods:
+        published = ctx.panel.cell(request.region, str(period), request.flow, category, PERCENT)
+        if published is not None and published.amount is not None:
+            yield ctx.result(
+                indicator, period, published.amount, PERCENT, PUBLISHED, category=category
+            )
+        part = ctx.level(period, request.flow, category, prefer_components=True)
+        if part is None:
+            continue
+        whole = ctx.panel.level(
+            request.region,
+            str(period),
+            request.flow,
+            ALL_SERVICES,
+            part[1],
+            convert=False,
+        )
+        if whole is None or whole.amount == 0:
+            continue
+        share = part[0].amount / whole.amount * 100
+        yield ctx.result(
+            indicator, period, share, PERCENT, part[0].basis, part[0].note, category=category
+        )
+
+
+def _category_share(ctx: _Context) -> Iterator[IndicatorValue]:
+    if ctx.request.category == ALL_SERVICES:
+        raise IndicatorError("share needs --category other than S (all services)")
+    yield from _share_of_total(ctx, "share", ctx.request.category)
+
+
+def _grouping_share(indicator: str) -> Callable[[_Context], Iterator[IndicatorValue]]:
+    def compute(ctx: _Context) -> Iterator[IndicatorValue]:
+        yield from _share_of_total(ctx, indicator, GROUPING_SHARES[indicator])
+
+    return compute
+
+
+def _rca(ctx: _Context) -> Iterator[IndicatorValue]:
+    """Balassa index on exports; against the parent region it is a location quotient."""
+    request = ctx.request
+    if request.category == ALL_SERVICES:
+        raise IndicatorError("rca needs --category other than S (all services)")
+    for period in ctx.periods:
+        parts = []
+        for region in (request.region, ctx.reference):
+            part = ctx.level(period, "export", request.category, region=region)
+            whole = ctx.level(period, "export", ALL_SERVICES, region=region)
+            if part is None or whole is None or whole[0].amount == 0 or part[1] != whole[1]:
+                break
+            parts.append(part[0].amount / whole[0].amount)
+        if len(parts) == 2 and parts[1] > 0:
+            yield IndicatorValue(
+                request.region,
+                str(period),
+                "export",
+                request.category,
+                "rca",
+                parts[0] / parts[1],
+                INDEX,
+                COMPUTED,
+                f"reference {ctx.reference}",
+            )
+
+
+def herfindahl_hirschman(values: list[float]) -> float:
+    """Sum of squared shares, from 1/N (even) to 1 (one partner)."""
+    total = sum(values)
+    if total <= 0:
+        raise IndicatorError("concentration needs a positive total")
+    return sum((v / total) * (v / total) for v in values)
+
+
+def _partner_hhi(ctx: _Context) -> Iterator[IndicatorValue]:
+    request = ctx.request
+    for period in ctx.periods:
+        partners = ctx.panel.partners(request.region, str(period), request.flow, request.category)
+        if len(partners) < 2:
+            continue
+        currencies = [ctx.unit_currency] if ctx.unit_currency else list(CURRENCIES)
+        for currency in currencies:
+            levels = [
+                ctx.panel.level(
+                    request.region,
+                    str(period),
+                    request.flow,
+                    request.category,
+                    currency,
+                    partner=partner,
+                    convert=False,
+                )
+                for partner in partners
+            ]
+            if all(levels):
+                break
+        else:
+            continue
+        yield ctx.result(
+            "partner_hhi",
+            period,
+            herfindahl_hirschman([lv.amount for lv in levels if lv]),
+            INDEX,
+            COMPUTED,
+            f"over {len(partners)} reported partners",
+        )
+
+
+_COMPUTE: dict[str, Callable[[_Context], Iterator[IndicatorValue]]] = {
+    "value": _value,
+    "yoy_growth": _yoy_growth,
+    "cagr": _cagr,
+    "balance": _balance,
+    "share": _category_share,
+    "digitally_deliverable_share": _grouping_share("digitally_deliverable_share"),
+    "knowledge_intensive_share": _grouping_share("knowledge_intensive_share"),
+    "rca": _rca,
+    "partner_hhi": _partner_hhi,
+}
+
+
+def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:
+    unknown = [i for i in request.indicators if i not in _COMPUTE]
+    if unknown:
+        raise IndicatorError(f"unknown indicator(s) {unknown}; choose from {', '.join(INDICATORS)}")
+    ctx = _Context(store, request)
+    results: list[IndicatorValue] = []
+    for indicator in request.indicators:
+        results.extend(_COMPUTE[indicator](ctx))
+    return results

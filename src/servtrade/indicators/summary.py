@@ -1,0 +1,78 @@
+"""Headline figures for a region: the table an analyst reads first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from servtrade.indicators import IndicatorRequest, IndicatorValue, compute_indicators
+from servtrade.indicators.panel import COMPUTED, PUBLISHED, PUBLISHED_AGGREGATE
+from servtrade.periods import parse_period
+from servtrade.store import Store
+
+_BASIS_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    period: str
+    unit: str
+    total: IndicatorValue | None
+    exports: IndicatorValue | None
+    imports: IndicatorValue | None
+    growth: IndicatorValue | None
+    knowledge_intensive_share: IndicatorValue | None
+    digitally_deliverable_share: IndicatorValue | None
+
+
+def _first(values: list[IndicatorValue], period: str, indicator: str) -> IndicatorValue | None:
+    matching = [v for v in values if v.period == period and v.indicator == indicator]
+    matching.sort(key=lambda v: _BASIS_ORDER.index(v.basis))
+    return matching[0] if matching else None
+
+
+def headline_summary(
+    store: Store, region: str, *, years: int = 5, as_of: date | None = None
+) -> list[HeadlineRow]:
+    """The latest `years` full years, then the latest year-to-date period after them."""
+    by_flow = {
+        flow: compute_indicators(
+            store,
+            IndicatorRequest(
+                region=region,
+                indicators=["value", "yoy_growth"]
+                + (
+                    ["knowledge_intensive_share", "digitally_deliverable_share"]
+                    if flow == "total"
+                    else []
+                ),
+                flow=flow,
+                as_of=as_of,
+            ),
+        )
+        for flow in ("total", "export", "import")
+    }
+    totals = by_flow["total"]
+    periods = sorted(
+        {parse_period(v.period) for v in totals if v.indicator == "value"},
+    )
+    annual = [p for p in periods if p.kind == "annual"][-years:]
+    later = [p for p in periods if p.kind == "range" and (not annual or p.year > annual[-1].year)]
+    chosen = annual + later[-1:]
+    rows = []
+    for period in chosen:
+        label = str(period)
+        total = _first(totals, label, "value")
+        rows.append(
+            HeadlineRow(
+                period=label,
+                unit=total.unit if total else "",
+                total=total,
+                exports=_first(by_flow["export"], label, "value"),
+                imports=_first(by_flow["import"], label, "value"),
+                growth=_first(totals, label, "yoy_growth"),
+                knowledge_intensive_share=_first(totals, label, "knowledge_intensive_share"),
+                digitally_deliverable_share=_first(totals, label, "digitally_deliverable_share"),
+            )
+        )
+    return rows

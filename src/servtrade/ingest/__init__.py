@@ -1,0 +1,160 @@
+"""Load statistics files into the store: validate everything, write all or nothing.
+
+By default a file with any bad row writes nothing; every bad row is reported and written
+to ``FILE.rejected.csv`` with its reason. With ``allow_partial`` the good rows are loaded
+and the bad ones quarantined in the store as well. Loading the same file twice, or the
+same figure again, adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from servtrade.ingest.readers import LINE, ReadOptions, read_table
+from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
+from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
+from servtrade.store import LoadRecord, QuarantinedRow, Store
+from servtrade.store.sql import OBSERVATION_COLUMNS
+
+__all__ = [
+    "ExitStatus",
+    "IngestOptions",
+    "IngestReport",
+    "ReadOptions",
+    "RowIssue",
+    "ingest_file",
+]
+
+
+@dataclass
+class IngestOptions:
+    allow_partial: bool = False
+    vintage: date | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
+    rejected_dir: Path | None = None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) -> IngestReport:
+    options = options or IngestOptions()
+    report = IngestReport(file=str(path))
+    try:
+        frame = read_table(path, options.read)
+    except FileRejectedError as rejected:
+        report.errors.append(rejected.issue)
+        return report
+    sha = _sha256(path)
+    previous = store.load_with_sha(sha)
+    if previous is not None:
+        report.status = "unchanged"
+        report.rows_read = len(frame)
+        report.load_id = previous[0]
+        report.warnings.append(
+            RowIssue(
+                str(path),
+                None,
+                None,
+                f"already loaded from {previous[1]} on {previous[2]:%Y-%m-%d %H:%M}",
+            )
+        )
+        return report
+    report.rows_read = len(frame)
+    result = validate(
+        frame,
+        file=str(path),
+        classifications=store.classifications(),
+        default_vintage=options.vintage or date.today(),
+        default_source=path.name,
+    )
+    report.errors.extend(result.errors)
+    report.warnings.extend(result.warnings)
+    staged = _without_stored(store, result.staged, report)
+    if report.errors:
+        report.rejected_file = _write_rejected(frame, report, path, options.rejected_dir)
+        if not options.allow_partial:
+            return report
+    bad_lines = {issue.line for issue in report.errors}
+    staged = staged[~staged["line"].isin(bad_lines)]
+    load_id = uuid.uuid4().hex
+    staged = staged.assign(load_id=load_id)[list(OBSERVATION_COLUMNS)]
+    report.status = "partial" if report.errors else "loaded"
+    store.write_load(
+        LoadRecord(load_id, str(path), sha, len(staged), report.rows_rejected, report.status),
+        staged,
+        [
+            QuarantinedRow(issue.line, issue.column, issue.reason, _raw(frame, issue.line))
+            for issue in report.errors
+        ],
+    )
+    report.rows_loaded = len(staged)
+    report.load_id = load_id
+    return report
+
+
+def _without_stored(store: Store, staged: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
+    """Drop figures already stored; report those that contradict a stored figure."""
+    if staged.empty:
+        return staged
+    clashes = store.clashes(staged)
+    if clashes.empty:
+        return staged
+    close = (clashes["staged_amount"] - clashes["stored_amount"]).abs() <= (
+        RELATIVE_TOLERANCE * clashes["stored_amount"].abs()
+    )
+    same = close | (clashes["staged_amount"].isna() & clashes["stored_amount"].isna())
+    for row in clashes[~same].to_dict("records"):
+        report.errors.append(
+            RowIssue(
+                report.file,
+                int(row["line"]),
+                "value",
+                f"conflicts with {row['stored_value']:g} {row['stored_unit']} already stored "
+                f"from {row['stored_file']} for the same vintage {row['vintage']}; a revision "
+                "needs a later vintage",
+            )
+        )
+    already = set(clashes.loc[same, "line"])
+    report.rows_already_stored = len(already)
+    return staged[~staged["line"].isin(already)]
+
+
+def _raw(frame: pd.DataFrame, line: int | None) -> str:
+    if line is None:
+        return ""
+    rows = frame[frame[LINE] == line].drop(columns=[LINE]).head(1)
+    return "" if rows.empty else rows.iloc[0].to_json(force_ascii=False)
+
+
+def _write_rejected(
+    frame: pd.DataFrame, report: IngestReport, path: Path, directory: Path | None
+) -> Path:
+    target = (directory or path.parent) / f"{path.name}.rejected.csv"
+    reasons: dict[int, list[str]] = {}
+    for issue in report.errors:
+        if issue.line is not None:
+            reasons.setdefault(issue.line, []).append(
+                f"{issue.column}: {issue.reason}" if issue.column else issue.reason
+            )
+    columns = [c for c in frame.columns if c != LINE and not c.startswith("__")]
+    rows = frame.drop_duplicates(LINE).set_index(LINE)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", *columns, "reason"])
+        for line, why in sorted(reasons.items()):
+            cells = list(rows.loc[line, columns]) if line in rows.index else [""] * len(columns)
+            writer.writerow([line, *cells, "; ".join(why)])
+    return target

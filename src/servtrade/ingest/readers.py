@@ -1,0 +1,267 @@
+"""Read CSV and Excel releases into a table of text cells with their line numbers.
+
+Nothing is interpreted here beyond the layout: every cell stays a string so that the
+validator can quote it back exactly. Chinese government spreadsheets are often saved
+in GB18030/GBK, so that encoding is accepted beside UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from servtrade.classification import normalize_label
+from servtrade.ingest.report import FileRejectedError, RowIssue
+from servtrade.periods import PeriodError, parse_period
+
+LINE = "__line"
+SOURCE_COLUMN = "__source_column"
+REQUIRED_COLUMNS = ("region", "period", "flow", "category", "value", "unit")
+OPTIONAL_COLUMNS = ("partner", "mode", "yoy_growth", "source", "vintage", "note")
+CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+HEADER_ALIASES = {
+    "地区": "region",
+    "区域": "region",
+    "期间": "period",
+    "时间": "period",
+    "流向": "flow",
+    "类别": "category",
+    "服务类别": "category",
+    "伙伴": "partner",
+    "贸易伙伴": "partner",
+    "提供方式": "mode",
+    "方式": "mode",
+    "数值": "value",
+    "金额": "value",
+    "单位": "unit",
+    "同比": "yoy_growth",
+    "同比增长": "yoy_growth",
+    "同比增长(%)": "yoy_growth",
+    "来源": "source",
+    "发布日期": "vintage",
+    "备注": "note",
+}
+
+
+@dataclass
+class ReadOptions:
+    """How to read a file: its layout, constants for missing columns, limits."""
+
+    wide: bool = False
+    constants: Mapping[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
+    """The file's rows as strings, in canonical column names, with a `__line` column."""
+    name = str(path)
+    if not path.exists():
+        raise FileRejectedError(RowIssue(name, None, None, "file does not exist"))
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+    if size > options.max_bytes:
+        raise FileRejectedError(
+            RowIssue(
+                name,
+                None,
+                None,
+                f"file is {size:,} bytes, over the limit of {options.max_bytes:,} bytes; "
+                "split it or raise --max-bytes",
+            )
+        )
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        frame = _read_excel(path, options.sheet)
+    elif suffix == ".xls":
+        raise FileRejectedError(
+            RowIssue(name, None, None, "legacy .xls workbooks are not read; save as .xlsx")
+        )
+    else:
+        frame = _read_csv(path)
+    frame = _canonical_headers(frame, name)
+    if options.wide:
+        frame = _melt_wide(frame, name)
+    for column, constant in options.constants.items():
+        if column in frame.columns:
+            raise FileRejectedError(
+                RowIssue(name, 1, column, f"column {column!r} is in the file and also set")
+            )
+        frame[column] = constant
+    unknown = [c for c in frame.columns if c not in (*CANONICAL_COLUMNS, LINE, SOURCE_COLUMN)]
+    if unknown:
+        raise FileRejectedError(
+            RowIssue(
+                name,
+                1,
+                ", ".join(map(str, unknown)),
+                f"unknown column(s) {', '.join(map(str, unknown))}; "
+                f"expected {', '.join(CANONICAL_COLUMNS)}",
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise FileRejectedError(
+            RowIssue(
+                name,
+                1,
+                ", ".join(missing),
+                f"missing required column(s) {', '.join(missing)}; "
+                f"expected {', '.join(CANONICAL_COLUMNS)}",
+            )
+        )
+    if frame.empty:
+        raise FileRejectedError(RowIssue(name, None, None, "file has a header but no data rows"))
+    return frame
+
+
+def decode(raw: bytes, name: str) -> str:
+    if b"\x00" in raw:
+        raise FileRejectedError(
+            RowIssue(name, None, None, "file contains NUL bytes: not a text file (UTF-16?)")
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRejectedError(
+        RowIssue(
+            name, None, None, "file is neither UTF-8 nor GB18030/GBK text; re-save it as UTF-8"
+        )
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    name = str(path)
+    text = decode(path.read_bytes(), name)
+    if not text.strip():
+        raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+    header = next(csv.reader(io.StringIO(text)))
+    width = len(header)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}")) from error
+    if frame.shape[1] != width:
+        raise FileRejectedError(RowIssue(name, 1, None, "malformed CSV header"))
+    frame[LINE] = _csv_lines(text, len(frame))
+    return frame
+
+
+def _csv_lines(text: str, rows: int) -> list[int]:
+    """Physical line of each data row, so reports point where an editor shows it."""
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if len(lines) == rows + 1:  # one record per non-blank line: no quoted line breaks
+        return lines[1:]
+    lines = []
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    line = reader.line_num
+    for record in reader:
+        if record:
+            lines.append(line + 1)
+        line = reader.line_num
+    if len(lines) != rows:  # pandas and csv disagree only on pathological quoting
+        return list(range(2, rows + 2))
+    return lines
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    name = str(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for corrupt files
+        raise FileRejectedError(
+            RowIssue(name, None, None, f"not a readable .xlsx: {error}")
+        ) from error
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise FileRejectedError(RowIssue(name, None, None, f"no sheet named {sheet!r}"))
+        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = worksheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+        header = [_cell_text(h) for h in header_row]
+        records, lines = [], []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
+                lines.append(number)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=header, dtype=str)
+    frame[LINE] = lines
+    return frame
+
+
+def _canonical_headers(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    renamed: dict[str, str] = {}
+    for column in frame.columns:
+        if column == LINE:
+            continue
+        key = normalize_label(str(column))
+        canonical = HEADER_ALIASES.get(key, key)
+        if canonical in renamed.values():
+            raise FileRejectedError(RowIssue(name, 1, str(column), f"column {canonical!r} repeats"))
+        renamed[column] = canonical
+    return frame.rename(columns=renamed)
+
+
+def _is_period(label: str) -> bool:
+    try:
+        parse_period(label)
+    except PeriodError:
+        return False
+    return True
+
+
+def _melt_wide(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Turn a published table with periods as columns into one row per cell."""
+    period_columns = [c for c in frame.columns if c != LINE and _is_period(str(c))]
+    if not period_columns:
+        raise FileRejectedError(
+            RowIssue(name, 1, None, "wide layout: no column header is a period")
+        )
+    unknown = [
+        c for c in frame.columns if c not in period_columns and c not in (LINE, *CANONICAL_COLUMNS)
+    ]
+    if unknown:
+        raise FileRejectedError(
+            RowIssue(name, 1, ", ".join(unknown), "wide layout: unknown columns")
+        )
+    fixed = [c for c in frame.columns if c not in period_columns]
+    long = frame.melt(
+        id_vars=fixed, value_vars=period_columns, var_name="period", value_name="value"
+    )
+    long[SOURCE_COLUMN] = long["period"]
+    long = long[long["value"].str.strip() != ""]
+    return long.sort_values([LINE, SOURCE_COLUMN], kind="stable").reset_index(drop=True)

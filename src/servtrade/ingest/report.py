@@ -1,0 +1,65 @@
+"""What a load did: the typed report that the CLI prints and other interfaces render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    LOADED = 0
+    REJECTED = 1
+    USAGE = 2
+    PARTIAL = 3
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem with one cell, row or file; `line` is 1-based as an editor shows it."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.column:
+            where += f" [{self.column}]"
+        return f"{where}: {self.reason}"
+
+
+class FileRejectedError(Exception):
+    """The file as a whole cannot be read (encoding, size, layout)."""
+
+    def __init__(self, issue: RowIssue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
+@dataclass
+class IngestReport:
+    file: str
+    status: str = "rejected"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_already_stored: int = 0
+    errors: list[RowIssue] = field(default_factory=list)
+    warnings: list[RowIssue] = field(default_factory=list)
+    rejected_file: Path | None = None
+    load_id: str | None = None
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({issue.line for issue in self.errors})
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return {
+            "loaded": ExitStatus.LOADED,
+            "unchanged": ExitStatus.LOADED,
+            "partial": ExitStatus.PARTIAL,
+        }.get(self.status, ExitStatus.REJECTED)

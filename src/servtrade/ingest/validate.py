@@ -1,0 +1,337 @@
+"""Validate rows in the canonical long format and turn them into observations.
+
+Each distinct cell value is resolved once and the answer mapped onto every row, so a
+file of a million rows costs as many look-ups as it has distinct codes. Every problem
+is reported with its line, column and reason; a row with any problem is set aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from servtrade.classification import WORLD, Classifications, Codelist
+from servtrade.ingest.readers import LINE, SOURCE_COLUMN
+from servtrade.ingest.report import RowIssue
+from servtrade.periods import Period, PeriodError, parse_period
+from servtrade.store.sql import OBSERVATION_KEY
+
+_NUMBER_WITH_SUFFIX = re.compile(r"^([-+]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?)\s*(\D.*)?$")
+_DECIMALS = r"\.(\d+)$"
+RELATIVE_TOLERANCE = 1e-9
+
+
+@dataclass
+class Validated:
+    staged: pd.DataFrame
+    errors: list[RowIssue]
+    warnings: list[RowIssue]
+
+
+class _Issues:
+    def __init__(self, file: str, frame: pd.DataFrame) -> None:
+        self.file = file
+        self.lines = frame[LINE]
+        self.value_column = frame.get(SOURCE_COLUMN)
+        self.errors: list[tuple[int, RowIssue]] = []
+
+    def add(self, mask: pd.Series, column: str, reason: Callable[[int], str]) -> None:
+        """Report `reason(row)` for every row where `mask` holds (rows are numbered 0..n)."""
+        for label in mask[mask].index:
+            index = int(cast(int, label))
+            shown = column
+            if column == "value" and self.value_column is not None:
+                shown = str(self.value_column[index])
+            self.errors.append(
+                (index, RowIssue(self.file, int(self.lines[index]), shown, reason(index)))
+            )
+
+    def bad_rows(self) -> set[int]:
+        return {index for index, _ in self.errors}
+
+
+def _resolve(
+    frame: pd.DataFrame, column: str, codelist: Codelist, what: str, issues: _Issues
+) -> pd.Series:
+    cells = frame[column]
+    lookup = {value: codelist.resolve(value) for value in cells.unique() if value}
+    codes = cells.map(lookup)
+    issues.add(
+        codes.isna(),
+        column,
+        lambda i: f"{what} is empty" if not cells[i] else f"unknown {what} {cells[i]!r}",
+    )
+    return codes
+
+
+def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None, str | None]:
+    """(value, unit named in the cell, error) for cells like `1,234.5` or `120亿元`."""
+    match = _NUMBER_WITH_SUFFIX.match(text)
+    if match is None or not match[1] or match[1] in "+-":
+        return None, None, f"value {text!r} is not a number"
+    number = float(match[1].replace(",", ""))
+    if match[2] is None:
+        return number, None, None
+    unit = units.resolve(match[2])
+    if unit is None:
+        return None, None, f"value {text!r} carries an unknown unit {match[2]!r}"
+    return number, unit, None
+
+
+def _always(message: str) -> Callable[[int], str]:
+    return lambda _row: message
+
+
+def _numbers(cells: pd.Series) -> pd.Series:
+    numeric = pd.to_numeric(cells.where(cells != ""), errors="coerce")
+    return numeric.where(np.isfinite(numeric))
+
+
+def _values(
+    frame: pd.DataFrame, units: pd.Series, classifications: Classifications, issues: _Issues
+) -> tuple[pd.Series, pd.Series]:
+    cells = frame["value"]
+    values = _numbers(cells)
+    suffix_units = pd.Series(None, index=frame.index, dtype=object)
+    unparsed = values.isna() & (cells != "")
+    parsed = {v: _parse_amount(v, classifications.units) for v in cells[unparsed].unique()}
+    for index in unparsed[unparsed].index:
+        number, unit, error = parsed[cells[index]]
+        if error is not None:
+            issues.add(pd.Series({index: True}), "value", _always(error))
+        else:
+            values[index] = number
+            suffix_units[index] = unit
+    clash = suffix_units.notna() & units.notna() & (frame["unit"] != "") & (suffix_units != units)
+    issues.add(
+        clash,
+        "unit",
+        lambda i: f"value {cells[i]!r} names unit {suffix_units[i]} but unit says {units[i]}",
+    )
+    units = units.where(units.notna(), suffix_units)
+    return values, units
+
+
+def validate(
+    frame: pd.DataFrame,
+    *,
+    file: str,
+    classifications: Classifications,
+    default_vintage: date,
+    default_source: str,
+) -> Validated:
+    frame = frame.copy()
+    for column in frame.columns:
+        if column != LINE:
+            frame[column] = frame[column].astype(str).str.strip()
+    for column, default in (("partner", WORLD), ("mode", "ALL")):
+        if column not in frame:
+            frame[column] = default
+        frame[column] = frame[column].mask(frame[column] == "", default)
+    for column in ("yoy_growth", "source", "vintage", "note"):
+        if column not in frame:
+            frame[column] = ""
+    issues = _Issues(file, frame)
+
+    codes = {
+        "region": _resolve(frame, "region", classifications.regions, "region", issues),
+        "flow": _resolve(frame, "flow", classifications.flows, "flow", issues),
+        "category": _resolve(frame, "category", classifications.categories, "category", issues),
+        "partner": _resolve(frame, "partner", classifications.regions, "partner", issues),
+        "mode": _resolve(frame, "mode", classifications.modes, "mode of supply", issues),
+    }
+    units = frame["unit"].map(
+        {value: classifications.units.resolve(value) for value in frame["unit"].unique() if value}
+    )
+    values, units = _values(frame, units, classifications, issues)
+    issues.add(
+        units.isna(),
+        "unit",
+        lambda i: "unit is empty" if not frame["unit"][i] else f"unknown unit {frame['unit'][i]!r}",
+    )
+    periods = _periods(frame, issues)
+    growth = _numbers(frame["yoy_growth"])
+    issues.add(
+        growth.isna() & (frame["yoy_growth"] != ""),
+        "yoy_growth",
+        lambda i: f"published growth {frame['yoy_growth'][i]!r} is not a number",
+    )
+    issues.add(
+        growth < -100,
+        "yoy_growth",
+        lambda i: f"published growth {growth[i]}% is below -100%",
+    )
+    issues.add(
+        (frame["value"] == "") & growth.isna(),
+        "value",
+        lambda _i: "value is empty (and no published growth rate is given)",
+    )
+    spec = {u.code: classifications.unit(u.code) for u in classifications.units}
+    measure = units.map({code: s.measure for code, s in spec.items()})
+    scale = units.map({code: s.scale for code, s in spec.items()}).astype(float)
+    issues.add(
+        (values < 0) & (measure != "percent"),
+        "value",
+        lambda i: (
+            f"negative level {values[i]:g}: levels are never negative "
+            "(load exports and imports; the balance is computed)"
+        ),
+    )
+    issues.add(
+        (measure == "percent") & ((values < 0) | (values > 100)),
+        "value",
+        lambda i: f"share {values[i]:g}% is outside 0-100",
+    )
+    vintages = _vintages(frame, default_vintage, issues)
+
+    bad = issues.bad_rows()
+    good = frame.index.difference(pd.Index(list(bad)))
+    staged = pd.DataFrame(
+        {
+            **{key: codes[key][good] for key in codes},
+            "measure": measure[good],
+            "period": periods["period"][good],
+            "year": periods["year"][good].astype("int32"),
+            "first_month": periods["first_month"][good].astype("int32"),
+            "last_month": periods["last_month"][good].astype("int32"),
+            "value": values[good].astype(float),
+            "unit": units[good],
+            "amount": (values[good] * scale[good]).astype(float),
+            "yoy_growth": growth[good].astype(float),
+            "source": frame["source"][good].mask(frame["source"][good] == "", default_source),
+            "vintage": vintages[good],
+            "note": frame["note"][good],
+            "line": frame[LINE][good].astype("int64"),
+            "value_text": frame["value"][good],
+        }
+    )
+    errors = [issue for _, issue in sorted(issues.errors, key=lambda e: e[1].line or 0)]
+    staged, duplicate_errors, duplicate_warnings = _deduplicate(staged, file)
+    warnings = duplicate_warnings + _flow_consistency(staged, file, classifications)
+    return Validated(staged, errors + duplicate_errors, warnings)
+
+
+def _periods(frame: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
+    parsed: dict[str, Period] = {}
+    failures: dict[str, str] = {}
+    for label in frame["period"].unique():
+        try:
+            parsed[label] = parse_period(label)
+        except PeriodError as error:
+            failures[label] = str(error) if label else "period is empty"
+    cells = frame["period"]
+    failed = cells.isin(list(failures))
+    issues.add(failed, "period", lambda i: failures[cells[i]])
+    return pd.DataFrame(
+        {
+            "period": cells.map({k: str(p) for k, p in parsed.items()}),
+            "year": cells.map({k: p.year for k, p in parsed.items()}),
+            "first_month": cells.map({k: p.first_month for k, p in parsed.items()}),
+            "last_month": cells.map({k: p.last_month for k, p in parsed.items()}),
+        },
+        index=frame.index,
+    )
+
+
+def _vintages(frame: pd.DataFrame, default: date, issues: _Issues) -> pd.Series:
+    cells = frame["vintage"]
+    parsed = pd.to_datetime(cells.where(cells != ""), format="%Y-%m-%d", errors="coerce")
+    issues.add(
+        parsed.isna() & (cells != ""),
+        "vintage",
+        lambda i: f"vintage {cells[i]!r} is not a date (YYYY-MM-DD)",
+    )
+    today = pd.Timestamp(date.today())
+    issues.add(
+        parsed > today,
+        "vintage",
+        lambda i: f"vintage {cells[i]} is in the future",
+    )
+    return parsed.dt.date.where(parsed.notna(), default)
+
+
+def _deduplicate(
+    staged: pd.DataFrame, file: str
+) -> tuple[pd.DataFrame, list[RowIssue], list[RowIssue]]:
+    """Identical repeats load once (with a warning); differing repeats are errors."""
+    key = [*OBSERVATION_KEY, "vintage"]
+    repeated = staged.duplicated(key, keep=False)
+    if not repeated.any():
+        return staged, [], []
+    groups = staged[repeated].groupby(key, sort=False, dropna=False)
+    amounts = groups["amount"]
+    growth = groups["yoy_growth"]
+    spread = (amounts.transform("max") - amounts.transform("min")).fillna(0)
+    conflicting = (
+        (spread > RELATIVE_TOLERANCE * amounts.transform("max").abs().fillna(0))
+        | (amounts.transform("count") % amounts.transform("size") != 0)
+        | (growth.transform("nunique") > 1)
+        | (growth.transform("count") % growth.transform("size") != 0)
+    )
+    errors: list[RowIssue] = []
+    for _, group in staged[repeated][conflicting].groupby(key, sort=False, dropna=False):
+        lines = ", ".join(str(n) for n in group["line"])
+        shown = " vs ".join(f"{row.value_text} {row.unit}" for row in group.itertuples())
+        errors.extend(
+            RowIssue(
+                file,
+                int(line),
+                "value",
+                f"conflicting values for the same observation on lines {lines}: {shown}",
+            )
+            for line in group["line"]
+        )
+    identical = staged[repeated][~conflicting]
+    later = identical.duplicated(key, keep="first")
+    first_line = identical.groupby(key, sort=False, dropna=False)["line"].transform("first")
+    warnings = [
+        RowIssue(file, int(line), None, f"duplicate of line {first}; loaded once")
+        for line, first in zip(identical["line"][later], first_line[later], strict=True)
+    ]
+    drop = staged[repeated][conflicting].index.union(identical[later].index)
+    return staged.drop(index=drop), errors, warnings
+
+
+def _flow_consistency(
+    staged: pd.DataFrame, file: str, classifications: Classifications
+) -> list[RowIssue]:
+    """Warn where exports plus imports differ from the total by more than rounding."""
+    levels = staged[staged["measure"] != "percent"]
+    if not {"export", "import", "total"} <= set(levels["flow"]):
+        return []
+    decimals = levels["value_text"].str.extract(_DECIMALS)[0].str.len().fillna(0)
+    unit_scale = levels["unit"].map(lambda u: classifications.unit(u).scale)
+    half_step = 0.5 * 10.0 ** (-decimals) * unit_scale
+    frame = levels.assign(half_step=half_step)
+    key = [c for c in (*OBSERVATION_KEY, "vintage") if c != "flow"]
+    wide = frame.pivot_table(
+        index=key, columns="flow", values=["amount", "half_step", "line"], aggfunc="first"
+    ).dropna()
+    warnings = []
+    for index, row in wide.iterrows():
+        total, export, imports = (row[("amount", f)] for f in ("total", "export", "import"))
+        allowed = sum(row[("half_step", f)] for f in ("total", "export", "import"))
+        if abs(export + imports - total) <= allowed * (1 + RELATIVE_TOLERANCE):
+            continue
+        category = dict(zip(key, cast(tuple[str, ...], index), strict=True))["category"]
+        line = int(row[("line", "total")])
+        unit = frame.loc[frame["line"] == line, "unit"].iloc[0]
+        scale = classifications.unit(unit).scale
+        warnings.append(
+            RowIssue(
+                file,
+                line,
+                "value",
+                f"exports {export / scale:,.6g} + imports {imports / scale:,.6g} = "
+                f"{(export + imports) / scale:,.6g} {unit} but total is {total / scale:,.6g} "
+                f"(lines {int(row[('line', 'export')])}, {int(row[('line', 'import')])}, {line};"
+                f" category {category})",
+            )
+        )
+    return warnings

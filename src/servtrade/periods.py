@@ -1,0 +1,123 @@
+"""Reference periods: years, quarters, months and cumulative year-to-date ranges.
+
+MOFCOM publishes year-to-date cumulations ("1-11月"), so a range inside one year is a
+first-class period, and its year-on-year comparison is the same range a year earlier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import total_ordering
+
+_YEAR = re.compile(r"^(\d{4})(?:年)?$")
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_RANGE = re.compile(r"^(\d{4})-(\d{1,2})/(\d{4})-(\d{1,2})$")
+_ZH_MONTH = re.compile(r"^(\d{4})年(\d{1,2})月$")
+_ZH_RANGE = re.compile(r"^(\d{4})年(\d{1,2})\s*[-—–至~]\s*(\d{1,2})月$")
+_ZH_QUARTER = re.compile(r"^(\d{4})年第?([1-4一二三四])季度$")
+_ZH_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+
+class PeriodError(ValueError):
+    """A period label that does not parse or describes an impossible span."""
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Period:
+    """A span of whole months inside one calendar year."""
+
+    year: int
+    first_month: int
+    last_month: int
+    quarterly: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.first_month <= self.last_month <= 12:
+            raise PeriodError(f"months {self.first_month}..{self.last_month} are not a span")
+        if not 1900 <= self.year <= 2200:
+            raise PeriodError(f"year {self.year} is out of range")
+
+    @property
+    def kind(self) -> str:
+        if self.first_month == 1 and self.last_month == 12:
+            return "annual"
+        if self.quarterly:
+            return "quarter"
+        if self.first_month == self.last_month:
+            return "month"
+        return "range"
+
+    @property
+    def months(self) -> int:
+        return self.last_month - self.first_month + 1
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.first_month, 1)
+
+    def __str__(self) -> str:
+        kind = self.kind
+        if kind == "annual":
+            return f"{self.year}"
+        if kind == "quarter":
+            return f"{self.year}-Q{self.last_month // 3}"
+        if kind == "month":
+            return f"{self.year}-{self.first_month:02d}"
+        return f"{self.year}-{self.first_month:02d}/{self.year}-{self.last_month:02d}"
+
+    def shifted(self, years: int) -> Period:
+        """The same span `years` later (negative: earlier)."""
+        return Period(self.year + years, self.first_month, self.last_month, self.quarterly)
+
+    def same_span(self, other: Period) -> bool:
+        return (self.first_month, self.last_month) == (other.first_month, other.last_month)
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, self.last_month, -self.first_month)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() < other._key()
+
+
+def parse_period(label: str) -> Period:
+    """Parse `2024`, `2024-Q3`, `2024-03`, `2025-01/2025-11`, or the Chinese forms
+    `2024年`, `2024年3月`, `2025年1-11月`, `2024年第三季度`."""
+    text = label.strip()
+    if match := _YEAR.match(text):
+        return Period(int(match[1]), 1, 12)
+    if match := _QUARTER.match(text):
+        quarter = int(match[2])
+        return Period(int(match[1]), quarter * 3 - 2, quarter * 3, quarterly=True)
+    if match := _ZH_QUARTER.match(text):
+        quarter = int(_ZH_DIGITS.get(match[2], match[2]))
+        return Period(int(match[1]), quarter * 3 - 2, quarter * 3, quarterly=True)
+    if match := _MONTH.match(text) or _ZH_MONTH.match(text):
+        return _checked(int(match[1]), int(match[2]), int(match[2]), label)
+    if match := _RANGE.match(text):
+        if match[1] != match[3]:
+            raise PeriodError(f"cumulative period {label!r} must lie inside one year")
+        return _checked(int(match[1]), int(match[2]), int(match[4]), label)
+    if match := _ZH_RANGE.match(text):
+        return _checked(int(match[1]), int(match[2]), int(match[3]), label)
+    raise PeriodError(f"period {label!r} is not one of YYYY, YYYY-Qn, YYYY-MM, YYYY-MM/YYYY-MM")
+
+
+def _checked(year: int, first: int, last: int, label: str) -> Period:
+    if not (1 <= first <= 12 and 1 <= last <= 12):
+        raise PeriodError(f"period {label!r} has a month outside 1-12")
+    if first > last:
+        raise PeriodError(f"period {label!r} ends before it starts")
+    return Period(year, first, last)
+
+
+def years_between(earlier: Period, later: Period) -> int:
+    """Whole years between two periods of the same span (for CAGR)."""
+    if not earlier.same_span(later):
+        raise PeriodError(f"{earlier} and {later} do not cover the same months of the year")
+    return later.year - earlier.year

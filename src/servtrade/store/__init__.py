@@ -1,0 +1,253 @@
+"""The statistics store: observations with their source and vintage, in a DuckDB file.
+
+A later release of a figure supersedes an earlier one for queries, but both are kept;
+``as_of`` answers with what was known on a given date. Every write happens in one
+transaction, so a failed load leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import platformdirs
+
+from servtrade.classification import Classifications, Code, default_classifications
+from servtrade.fx import ExchangeRate, RateTable, ecb_reference_rates
+from servtrade.periods import Period
+from servtrade.store import sql
+
+ENV_DB = "SERVTRADE_DB"
+
+
+def default_db_path() -> Path:
+    """`SERVTRADE_DB` if set, else a file in the user data directory."""
+    configured = os.environ.get(ENV_DB)
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_data_dir("servtrade")) / "servtrade.duckdb"
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    load_id: str
+    file: str
+    sha256: str
+    rows_loaded: int
+    rows_rejected: int
+    status: str
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    line: int | None
+    column: str | None
+    reason: str
+    raw: str
+
+
+@dataclass
+class ObservationQuery:
+    """A selection of observations; an empty list means no restriction on that key."""
+
+    regions: list[str] = field(default_factory=list)
+    flows: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    period_from: Period | None = None
+    period_to: Period | None = None
+    as_of: date | None = None
+
+
+class Store:
+    dialect = "duckdb"
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        fresh = not self.path.exists()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            with self.transaction():
+                for statement in sql.SCHEMA:
+                    self._execute(statement)
+            if fresh:
+                self.set_exchange_rates(ecb_reference_rates())
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
+        return self._con.execute(sql.transpile(statement, self.dialect), list(params))
+
+    def _frame(self, statement: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        return self._execute(statement, params).df()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._con.begin()
+        try:
+            yield
+        except BaseException:
+            self._con.rollback()
+            raise
+        self._con.commit()
+
+    # -- loads -----------------------------------------------------------------------
+    def load_with_sha(self, sha256: str) -> tuple[str, str, datetime] | None:
+        row = self._execute(sql.LOAD_BY_SHA, [sha256]).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def clashes(self, staged: pd.DataFrame) -> pd.DataFrame:
+        """Stored observations with the same key and vintage as a staged one."""
+        self._con.register("staged", staged)
+        try:
+            return self._frame(sql.STAGED_CLASHES)
+        finally:
+            self._con.unregister("staged")
+
+    def write_load(
+        self,
+        load: LoadRecord,
+        staged: pd.DataFrame,
+        quarantined: Sequence[QuarantinedRow] = (),
+    ) -> None:
+        """Record a load, its observations and its quarantined rows, all or nothing."""
+        with self.transaction():
+            seq = self._execute(sql.NEXT_LOAD_SEQ).fetchone()
+            self._execute(
+                sql.INSERT_LOAD,
+                [
+                    load.load_id,
+                    seq[0] if seq else 1,
+                    load.file,
+                    load.sha256,
+                    datetime.now(),
+                    load.rows_loaded,
+                    load.rows_rejected,
+                    load.status,
+                ],
+            )
+            if len(staged):
+                self._con.register("staged", staged)
+                try:
+                    self._execute(sql.insert_staged())
+                finally:
+                    self._con.unregister("staged")
+            for row in quarantined:
+                self._execute(
+                    sql.INSERT_QUARANTINE,
+                    [load.load_id, load.file, row.line, row.column, row.reason, row.raw],
+                )
+
+    def loads(self) -> pd.DataFrame:
+        return self._frame(sql.SELECT_LOADS)
+
+    def count_observations(self) -> int:
+        row = self._execute(sql.COUNT_OBSERVATIONS).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- queries -----------------------------------------------------------------------
+    def observations(self, query: ObservationQuery) -> pd.DataFrame:
+        """The latest vintage of every matching observation, as of `query.as_of`."""
+        filters = {
+            column: values
+            for column, values in (
+                ("region", query.regions),
+                ("flow", query.flows),
+                ("category", query.categories),
+                ("partner", query.partners),
+                ("mode", query.modes),
+                ("measure", query.measures),
+            )
+            if values
+        }
+        params: list[Any] = [query.as_of or date.max]
+        for values in filters.values():
+            params.extend(values)
+        if query.period_from is not None:
+            params.append(query.period_from.year * 100 + query.period_from.first_month)
+        if query.period_to is not None:
+            params.append(query.period_to.year * 100 + query.period_to.last_month)
+        statement = sql.latest_observations(
+            filters, query.period_from is not None, query.period_to is not None
+        )
+        return self._frame(statement, params)
+
+    # -- classifications the user extends ----------------------------------------------
+    def add_place(self, place: Code) -> None:
+        self.classifications().extended(places=[place])  # validates parent and labels
+        with self.transaction():
+            self._execute(
+                sql.INSERT_PLACE,
+                [
+                    place.code,
+                    place.name_en,
+                    place.name_zh,
+                    place.parent,
+                    place.kind,
+                    "|".join(place.aliases),
+                ],
+            )
+
+    def add_grouping(self, grouping: Code) -> None:
+        self.classifications().extended(groupings=[grouping])
+        with self.transaction():
+            self._execute(
+                sql.INSERT_GROUPING,
+                [
+                    grouping.code,
+                    grouping.name_en,
+                    grouping.name_zh,
+                    "|".join(grouping.members),
+                    grouping.note,
+                ],
+            )
+
+    def classifications(self) -> Classifications:
+        places = [
+            Code(code, en, zh, tuple(filter(None, aliases.split("|"))), parent=parent, kind=kind)
+            for code, en, zh, parent, kind, aliases in self._execute(sql.SELECT_PLACES).fetchall()
+        ]
+        groupings = [
+            Code(code, en, zh, kind="grouping", members=tuple(members.split("|")), note=note)
+            for code, en, zh, members, note in self._execute(sql.SELECT_GROUPINGS).fetchall()
+        ]
+        return default_classifications().extended(places=places, groupings=groupings)
+
+    # -- exchange rates ------------------------------------------------------------------
+    def set_exchange_rates(self, rates: Sequence[ExchangeRate]) -> None:
+        """Add or replace rates; a user's official rates replace the bundled default."""
+        staged = pd.DataFrame(
+            [(r.period, r.currency, r.cny_per_unit, r.source) for r in rates],
+            columns=["period", "currency", "cny_per_unit", "source"],
+        )
+        with self.transaction():
+            self._con.register("staged_rates", staged)
+            try:
+                self._execute(sql.DELETE_STAGED_RATES)
+                self._execute(sql.INSERT_STAGED_RATES)
+            finally:
+                self._con.unregister("staged_rates")
+
+    def rate_table(self) -> RateTable:
+        return RateTable(
+            ExchangeRate(period, currency, rate, source)
+            for period, currency, rate, source in self._execute(sql.SELECT_RATES).fetchall()
+        )

@@ -1,0 +1,164 @@
+"""Every SQL statement of the store, written once in DuckDB's dialect.
+
+Statements are transpiled with SQLGlot to the dialect of the connection, so the same
+definitions serve an embedded DuckDB file and a shared server. Values are always bound
+as parameters (``?``), never formatted into the text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sqlglot
+from sqlglot import exp
+
+OBSERVATION_KEY = ("region", "period", "flow", "category", "partner", "mode", "measure")
+
+OBSERVATION_COLUMNS = (
+    *OBSERVATION_KEY,
+    "year",
+    "first_month",
+    "last_month",
+    "value",
+    "unit",
+    "amount",
+    "yoy_growth",
+    "source",
+    "vintage",
+    "note",
+    "load_id",
+    "line",
+)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS loads (
+        load_id VARCHAR PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_rejected BIGINT NOT NULL,
+        status VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS observations (
+        region VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        flow VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        partner VARCHAR NOT NULL,
+        mode VARCHAR NOT NULL,
+        measure VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        first_month INTEGER NOT NULL,
+        last_month INTEGER NOT NULL,
+        value DOUBLE,
+        unit VARCHAR NOT NULL,
+        amount DOUBLE,
+        yoy_growth DOUBLE,
+        source VARCHAR,
+        vintage DATE NOT NULL,
+        note VARCHAR,
+        load_id VARCHAR NOT NULL,
+        line BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        load_id VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        line BIGINT,
+        "column" VARCHAR,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS places (
+        code VARCHAR PRIMARY KEY,
+        name_en VARCHAR NOT NULL,
+        name_zh VARCHAR NOT NULL,
+        parent VARCHAR,
+        kind VARCHAR NOT NULL,
+        aliases VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS groupings (
+        code VARCHAR PRIMARY KEY,
+        name_en VARCHAR NOT NULL,
+        name_zh VARCHAR NOT NULL,
+        members VARCHAR NOT NULL,
+        note VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS exchange_rates (
+        period VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        cny_per_unit DOUBLE NOT NULL,
+        source VARCHAR NOT NULL,
+        PRIMARY KEY (period, currency))""",
+)
+
+LOAD_BY_SHA = "SELECT load_id, file, loaded_at FROM loads WHERE sha256 = ? AND status <> 'rejected'"
+NEXT_LOAD_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM loads"
+INSERT_LOAD = "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_QUARANTINE = "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)"
+INSERT_PLACE = "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)"
+SELECT_PLACES = "SELECT code, name_en, name_zh, parent, kind, aliases FROM places ORDER BY code"
+INSERT_GROUPING = "INSERT INTO groupings VALUES (?, ?, ?, ?, ?)"
+SELECT_GROUPINGS = "SELECT code, name_en, name_zh, members, note FROM groupings ORDER BY code"
+DELETE_STAGED_RATES = """DELETE FROM exchange_rates WHERE EXISTS (
+    SELECT 1 FROM staged_rates AS s
+    WHERE s.period = exchange_rates.period AND s.currency = exchange_rates.currency)"""
+INSERT_STAGED_RATES = (
+    "INSERT INTO exchange_rates SELECT period, currency, cny_per_unit, source FROM staged_rates"
+)
+SELECT_RATES = "SELECT period, currency, cny_per_unit, source FROM exchange_rates"
+COUNT_OBSERVATIONS = "SELECT COUNT(*) FROM observations"
+SELECT_LOADS = (
+    "SELECT load_id, file, loaded_at, rows_loaded, rows_rejected, status FROM loads ORDER BY seq"
+)
+
+# Existing observations that share a key and vintage with the staged ones.
+STAGED_CLASHES = """
+SELECT s.line, s.region, s.period, s.flow, s.category, s.partner, s.mode, s.measure,
+       s.amount AS staged_amount, o.amount AS stored_amount, o.value AS stored_value,
+       o.unit AS stored_unit, l.file AS stored_file, s.vintage
+FROM staged AS s
+JOIN observations AS o
+  ON o.region = s.region AND o.period = s.period AND o.flow = s.flow
+ AND o.category = s.category AND o.partner = s.partner AND o.mode = s.mode
+ AND o.measure = s.measure AND o.vintage = s.vintage
+JOIN loads AS l ON l.load_id = o.load_id
+"""
+
+
+def insert_staged(columns: tuple[str, ...] = OBSERVATION_COLUMNS) -> str:
+    names = ", ".join(columns)
+    return f"INSERT INTO observations ({names}) SELECT {names} FROM staged"
+
+
+def latest_observations(filters: dict[str, list[str]], period_from: bool, period_to: bool) -> str:
+    """Latest vintage of each observation key, as of a date bound as the first parameter.
+
+    `filters` maps a key column to its allowed values; their parameters follow the
+    as-of date in the order of `filters`, then the optional period bounds, each given
+    as ``year * 100 + month`` (first month for the lower bound, last for the upper).
+    """
+    condition: exp.Condition = exp.LTE(this=exp.column("vintage"), expression=exp.Placeholder())
+    for column, values in filters.items():
+        condition = exp.and_(
+            condition, exp.column(column).isin(*[exp.Placeholder() for _ in values])
+        )
+    if period_from:
+        condition = exp.and_(condition, sqlglot.condition("year * 100 + first_month >= ?"))
+    if period_to:
+        condition = exp.and_(condition, sqlglot.condition("year * 100 + last_month <= ?"))
+    ranked = (
+        sqlglot.select("o.*", "l.seq AS load_seq", "l.file AS file")
+        .from_("observations AS o")
+        .join("loads AS l", on="l.load_id = o.load_id")
+        .where(condition)
+        .qualify(
+            "ROW_NUMBER() OVER (PARTITION BY "
+            + ", ".join(f"o.{c}" for c in OBSERVATION_KEY)
+            + " ORDER BY o.vintage DESC, l.seq DESC) = 1"
+        )
+    )
+    return ranked.sql(dialect="duckdb")
+
+
+@cache
+def transpile(statement: str, dialect: str) -> str:
+    if dialect == "duckdb":
+        return statement
+    return ";\n".join(sqlglot.transpile(statement, read="duckdb", write=dialect))

@@ -1,0 +1,192 @@
+"""The CLI contract: exit codes, JSON keys, both languages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from servtrade.cli import app
+from tests.conftest import write_csv
+
+runner = CliRunner()
+KEYS = ["region", "period", "flow", "category", "indicator", "value", "unit", "basis"]
+
+
+def test_ingest_exit_codes(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    good = write_csv(tmp_path / "good.csv", "CN-GZ,2024,total,S,100,亿元,,t,2025-01-20")
+    bad = write_csv(tmp_path / "bad.csv", "CN-GZ,2024,total,SZ,1,亿元,,t,2025-01-20")
+    mixed = write_csv(
+        tmp_path / "mixed.csv",
+        "CN-GZ,2023,total,S,90,亿元,,t,2025-01-20",
+        "CN-GZ,2023,total,SZ,1,亿元,,t,2025-01-20",
+    )
+    assert runner.invoke(app, ["ingest", str(good), "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["ingest", str(bad), "--db", db])
+    assert result.exit_code == 1
+    assert "unknown category 'SZ'" in result.output
+    assert runner.invoke(app, ["ingest", str(mixed), "--db", db, "--allow-partial"]).exit_code == 3
+    assert runner.invoke(app, ["ingest", "--db", db, "--no-such-flag", str(good)]).exit_code == 2
+    assert runner.invoke(app, ["ingest", str(good), "--db", db, "--vintage", "soon"]).exit_code == 2
+
+
+def test_indicators_json_contract(bundled_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "indicators",
+            "--region",
+            "China",
+            "--indicator",
+            "yoy_growth",
+            "--from",
+            "2021",
+            "--to",
+            "2021",
+            "--db",
+            str(bundled_db),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert all(list(r) == KEYS for r in records)
+    annual = [r for r in records if r["period"] == "2021"]
+    assert [r["basis"] for r in annual] == ["published", "computed"]
+    assert annual[0]["value"] == 16.1
+    assert annual[1]["value"] == pytest.approx(16.08, abs=0.005)
+    assert annual[0]["unit"] == "percent"
+
+
+def test_indicators_csv_and_table(bundled_db: Path) -> None:
+    args = [
+        "indicators",
+        "--region",
+        "CN",
+        "--from",
+        "2024",
+        "--to",
+        "2024",
+        "--db",
+        str(bundled_db),
+    ]
+    csv_out = runner.invoke(app, [*args, "--format", "csv", "--unit", "亿元"])
+    assert csv_out.exit_code == 0
+    assert csv_out.stdout.splitlines()[0] == ",".join(KEYS)
+    assert "CN,2024,total,S,value,75238.0,CNY_100M,published" in csv_out.stdout
+    table = runner.invoke(app, ["--lang", "zh", *args])
+    assert "公布数" in table.stdout
+
+
+def test_unknown_region_is_a_usage_error(bundled_db: Path) -> None:
+    result = runner.invoke(app, ["indicators", "--region", "Atlantis", "--db", str(bundled_db)])
+    assert result.exit_code == 2
+
+
+def test_regions_and_categories_list_both_languages(tmp_path: Path) -> None:
+    regions = runner.invoke(
+        app, ["regions", "--kind", "province", "--db", str(tmp_path / "r.duckdb")]
+    )
+    assert "CN-GZ" in regions.stdout and "贵州省" in regions.stdout and "Guizhou" in regions.stdout
+    categories = runner.invoke(app, ["categories"])
+    assert "知识产权使用费" in categories.stdout and "SK1" in categories.stdout
+
+
+def test_register_a_city_and_load_its_figures(tmp_path: Path) -> None:
+    db = str(tmp_path / "city.duckdb")
+    added = runner.invoke(
+        app,
+        [
+            "regions",
+            "add",
+            "CN-GZ-GY",
+            "--name-en",
+            "Guiyang",
+            "--name-zh",
+            "贵阳市",
+            "--parent",
+            "CN-GZ",
+            "--alias",
+            "贵阳",
+            "--db",
+            db,
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    path = write_csv(tmp_path / "gy.csv", "贵阳,2024,total,S,50,亿元,,t,2025-01-20")
+    assert runner.invoke(app, ["ingest", str(path), "--db", db]).exit_code == 0
+    bad_parent = runner.invoke(
+        app,
+        [
+            "regions",
+            "add",
+            "X-1",
+            "--name-en",
+            "X",
+            "--name-zh",
+            "X",
+            "--parent",
+            "NOPE",
+            "--db",
+            db,
+        ],
+    )
+    assert bad_parent.exit_code == 2
+
+
+def test_add_a_grouping_variant_and_compare(bundled_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "g.duckdb"
+    db.write_bytes(bundled_db.read_bytes())
+    added = runner.invoke(
+        app,
+        [
+            "groupings",
+            "add",
+            "ict_only",
+            "--member",
+            "SI",
+            "--name-en",
+            "ICT only",
+            "--name-zh",
+            "仅信息通信",
+            "--definition",
+            "analyst variant",
+            "--db",
+            str(db),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(app, ["groupings", "--db", str(db)])
+    assert "ict_only" in listed.stdout and "analyst variant" in listed.stdout
+
+
+def test_summary_in_chinese(bundled_db: Path) -> None:
+    result = runner.invoke(app, ["--lang", "zh", "summary", "--db", str(bundled_db)])
+    assert result.exit_code == 0
+    assert "服务贸易：中国（亿元）" in result.stdout
+    assert "75,238.0" in result.stdout
+
+
+def test_quickstart_runs_as_an_installed_command(tmp_path: Path) -> None:
+    """The README's main job, as a user runs it: a fresh store from bundled data."""
+    servtrade = Path(sys.executable).with_name("servtrade")
+    env = {**os.environ, "COLUMNS": "120"}
+    result = subprocess.run(
+        [str(servtrade), "quickstart", "--db", str(tmp_path / "q.duckdb")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Trade in services: China (100 million yuan)" in result.stdout
+    assert "75,238.0" in result.stdout  # 2024 total as published by MOFCOM
+    assert "14.4" in result.stdout  # 2024 growth as published

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from servtrade.i18n import _catalog, format_number, gettext, set_language
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "servtrade"
+
+
+def test_every_message_has_a_chinese_translation() -> None:
+    catalog = _catalog("zh")
+    ids = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(SRC), keywords={"_": None, "gettext": None, "N_": None}
+        )
+        if isinstance(message, str)
+    }
+    assert ids, "no messages found"
+    assert sorted(ids - set(catalog)) == []
+
+
+def test_language_switch_and_number_format() -> None:
+    set_language("zh")
+    assert gettext("Exports") == "出口"
+    assert format_number(75238, 1) == "75,238.0"
+    set_language("en")
+    assert gettext("Exports") == "Exports"
