@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from openpyxl import load_workbook
 
 from servtrade.classification import normalize_label
@@ -144,29 +146,40 @@ def decode(raw: bytes, name: str) -> str:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     name = str(path)
-    text = decode(path.read_bytes(), name)
+    raw = path.read_bytes()
+    text = decode(raw, name)
     if not text.strip():
         raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
-    header = next(csv.reader(io.StringIO(text)))
-    width = len(header)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except (pd.errors.ParserError, csv.Error) as error:
-        raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}")) from error
+    data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
+    width = len(next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]))))
+    frame = _parse_csv(data, name)
     if frame.shape[1] != width:
         raise FileRejectedError(RowIssue(name, 1, None, "malformed CSV header"))
     frame[LINE] = _csv_lines(text, len(frame))
     return frame
 
 
+def _parse_csv(data: bytes, name: str) -> pd.DataFrame:
+    """Arrow's parser for speed; pandas' C parser for what Arrow refuses (quoted line breaks)."""
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="pyarrow", dtype=str, keep_default_na=False)
+    except (pa.ArrowInvalid, ValueError):
+        pass
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="c", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError) as error:
+        raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}")) from error
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
 def _csv_lines(text: str, rows: int) -> list[int]:
     """Physical line of each data row, so reports point where an editor shows it."""
+    breaks = text.count("\n") + (0 if text.endswith("\n") else 1)
+    blank = _BLANK_LINE.search(text) or not text[: text.find("\n")].strip()
+    if breaks == rows + 1 and not blank:
+        return list(range(2, rows + 2))  # one record per line: the common case
     lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if len(lines) == rows + 1:  # one record per non-blank line: no quoted line breaks
         return lines[1:]

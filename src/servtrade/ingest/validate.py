@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -56,12 +56,23 @@ class _Issues:
         return {index for index, _ in self.errors}
 
 
+def lookup(cells: pd.Series, answer: Callable[[Any], object]) -> pd.Series:
+    """`answer` for each distinct cell, spread over all rows (None where it has none).
+
+    Factorizing first keeps the cost to one call per distinct value and one array take.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    answers = np.empty(len(uniques) + 1, dtype=object)
+    answers[:-1] = [answer(u) for u in uniques]
+    answers[-1] = None  # the factorize sentinel -1 picks the last slot
+    return pd.Series(answers[codes], index=cells.index, dtype=object)
+
+
 def _resolve(
     frame: pd.DataFrame, column: str, codelist: Codelist, what: str, issues: _Issues
 ) -> pd.Series:
     cells = frame[column]
-    lookup = {value: codelist.resolve(value) for value in cells.unique() if value}
-    codes = cells.map(lookup)
+    codes = lookup(cells, lambda value: codelist.resolve(value) if value else None)
     issues.add(
         codes.isna(),
         column,
@@ -146,8 +157,8 @@ def validate(
         "partner": _resolve(frame, "partner", classifications.regions, "partner", issues),
         "mode": _resolve(frame, "mode", classifications.modes, "mode of supply", issues),
     }
-    units = frame["unit"].map(
-        {value: classifications.units.resolve(value) for value in frame["unit"].unique() if value}
+    units = lookup(
+        frame["unit"], lambda value: classifications.units.resolve(value) if value else None
     )
     values, units = _values(frame, units, classifications, issues)
     issues.add(
@@ -173,8 +184,8 @@ def validate(
         lambda _i: "value is empty (and no published growth rate is given)",
     )
     spec = {u.code: classifications.unit(u.code) for u in classifications.units}
-    measure = units.map({code: s.measure for code, s in spec.items()})
-    scale = units.map({code: s.scale for code, s in spec.items()}).astype(float)
+    measure = lookup(units, lambda code: spec[code].measure if code in spec else None)
+    scale = lookup(units, lambda code: spec[code].scale if code in spec else np.nan).astype(float)
     issues.add(
         (values < 0) & (measure != "percent"),
         "value",
@@ -191,24 +202,26 @@ def validate(
     vintages = _vintages(frame, default_vintage, issues)
 
     bad = issues.bad_rows()
-    good = frame.index.difference(pd.Index(list(bad)))
+    good = frame.index.difference(pd.Index(list(bad))) if bad else slice(None)
     staged = pd.DataFrame(
         {
-            **{key: codes[key][good] for key in codes},
-            "measure": measure[good],
-            "period": periods["period"][good],
-            "year": periods["year"][good].astype("int32"),
-            "first_month": periods["first_month"][good].astype("int32"),
-            "last_month": periods["last_month"][good].astype("int32"),
-            "value": values[good].astype(float),
-            "unit": units[good],
-            "amount": (values[good] * scale[good]).astype(float),
-            "yoy_growth": growth[good].astype(float),
-            "source": frame["source"][good].mask(frame["source"][good] == "", default_source),
-            "vintage": vintages[good],
-            "note": frame["note"][good],
-            "line": frame[LINE][good].astype("int64"),
-            "value_text": frame["value"][good],
+            **{key: codes[key].loc[good] for key in codes},
+            "measure": measure.loc[good],
+            "period": periods["period"].loc[good],
+            "year": periods["year"].loc[good].astype("int32"),
+            "first_month": periods["first_month"].loc[good].astype("int32"),
+            "last_month": periods["last_month"].loc[good].astype("int32"),
+            "value": values.loc[good].astype(float),
+            "unit": units.loc[good],
+            "amount": (values.loc[good] * scale.loc[good]).astype(float),
+            "yoy_growth": growth.loc[good].astype(float),
+            "source": frame["source"]
+            .loc[good]
+            .mask(frame["source"].loc[good] == "", default_source),
+            "vintage": vintages.loc[good],
+            "note": frame["note"].loc[good],
+            "line": frame[LINE].loc[good].astype("int64"),
+            "value_text": frame["value"].loc[good],
         }
     )
     errors = [issue for _, issue in sorted(issues.errors, key=lambda e: e[1].line or 0)]
@@ -230,10 +243,10 @@ def _periods(frame: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
     issues.add(failed, "period", lambda i: failures[cells[i]])
     return pd.DataFrame(
         {
-            "period": cells.map({k: str(p) for k, p in parsed.items()}),
-            "year": cells.map({k: p.year for k, p in parsed.items()}),
-            "first_month": cells.map({k: p.first_month for k, p in parsed.items()}),
-            "last_month": cells.map({k: p.last_month for k, p in parsed.items()}),
+            "period": lookup(cells, lambda k: str(parsed[k]) if k in parsed else None),
+            "year": lookup(cells, lambda k: parsed[k].year if k in parsed else 0),
+            "first_month": lookup(cells, lambda k: parsed[k].first_month if k in parsed else 1),
+            "last_month": lookup(cells, lambda k: parsed[k].last_month if k in parsed else 1),
         },
         index=frame.index,
     )
@@ -303,10 +316,10 @@ def _flow_consistency(
 ) -> list[RowIssue]:
     """Warn where exports plus imports differ from the total by more than rounding."""
     levels = staged[staged["measure"] != "percent"]
-    if not {"export", "import", "total"} <= set(levels["flow"]):
+    if not {"export", "import", "total"} <= set(levels["flow"].unique()):
         return []
     decimals = levels["value_text"].str.extract(_DECIMALS)[0].str.len().fillna(0)
-    unit_scale = levels["unit"].map(lambda u: classifications.unit(u).scale)
+    unit_scale = lookup(levels["unit"], lambda u: classifications.unit(u).scale).astype(float)
     half_step = 0.5 * 10.0 ** (-decimals) * unit_scale
     frame = levels.assign(half_step=half_step)
     key = [c for c in (*OBSERVATION_KEY, "vintage") if c != "flow"]

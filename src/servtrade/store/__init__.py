@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import platformdirs
+import pyarrow as pa
 
 from servtrade.classification import Classifications, Code, default_classifications
 from servtrade.fx import ExchangeRate, RateTable, ecb_reference_rates
@@ -145,7 +146,8 @@ class Store:
                 ],
             )
             if len(staged):
-                self._con.register("staged", staged)
+                # Arrow hands DuckDB the columns without a per-value conversion.
+                self._con.register("staged", pa.Table.from_pandas(staged, preserve_index=False))
                 try:
                     self._execute(sql.insert_staged())
                 finally:
