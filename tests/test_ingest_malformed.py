@@ -137,6 +137,13 @@ FAULTS: list[tuple[str, Callable[[Path], Path], str, int | None, str | None]] = 
     ),
     ("ragged row", _csv(GOOD, GOOD + ",extra,cells"), "malformed CSV", None, None),
     (
+        "every row one field too many",
+        _csv(GOOD + ",x", "CN-GZ,2023,total,S,1,亿元,,t,2025-01-20,y"),
+        "data rows have more fields than the 9 columns",
+        None,
+        None,
+    ),
+    (
         "bad vintage",
         _csv(GOOD, "CN-GZ,2023,total,S,1,亿元,,t,20/01/2025"),
         "vintage '20/01/2025' is not a date",

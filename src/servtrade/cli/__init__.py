@@ -12,11 +12,23 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from servtrade.classification import Code
+from servtrade.cli.common import (
+    DbOption,
+    LangOption,
+    date_option,
+    err,
+    open_store,
+    out,
+    parse_assignments,
+    period_option,
+    usage,
+)
+from servtrade.cli.plans import register_plan_commands
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_number, language, set_language
 from servtrade.indicators import (
@@ -28,8 +40,7 @@ from servtrade.indicators import (
 )
 from servtrade.indicators.summary import HeadlineRow, headline_summary
 from servtrade.ingest import ExitStatus, IngestOptions, IngestReport, ReadOptions, ingest_file
-from servtrade.periods import Period, PeriodError, parse_period
-from servtrade.store import Store, default_db_path
+from servtrade.store import Store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Services-trade statistics.")
 regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
@@ -65,45 +76,9 @@ SHOWN_WORDS = (
     N_("reference"),
 )
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file (default: $SERVTRADE_DB or the user data dir)."),
-]
-LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
-
 
 def bundled_file() -> Path:
     return Path(str(resources.files("servtrade.data").joinpath("bundled", "china.csv")))
-
-
-def _open(db: Path | None) -> Store:
-    return Store(db or default_db_path())
-
-
-def _usage(message: str) -> typer.Exit:
-    err.print(f"[red]{message}[/red]")
-    return typer.Exit(ExitStatus.USAGE)
-
-
-def _period(label: str | None) -> Period | None:
-    if label is None:
-        return None
-    try:
-        return parse_period(label)
-    except PeriodError as error:
-        raise _usage(str(error)) from error
-
-
-def _date(label: str | None) -> date | None:
-    if label is None:
-        return None
-    try:
-        return date.fromisoformat(label)
-    except ValueError as error:
-        raise _usage(_("{value} is not a date (YYYY-MM-DD)", value=label)) from error
 
 
 @app.callback()
@@ -132,21 +107,11 @@ def _print_report(report: IngestReport) -> None:
         )
     )
     for issue in report.errors:
-        err.print(f"[red]{_('error')}[/red] {issue}", highlight=False)
+        err.print(f"[red]{_('error')}[/red] {escape(str(issue))}", highlight=False)
     for issue in report.warnings:
-        err.print(f"[yellow]{_('warning')}[/yellow] {issue}", highlight=False)
+        err.print(f"[yellow]{_('warning')}[/yellow] {escape(str(issue))}", highlight=False)
     if report.rejected_file is not None:
         err.print(_("rejected rows written to {path}", path=report.rejected_file))
-
-
-def _parse_constants(values: list[str]) -> dict[str, str]:
-    constants = {}
-    for item in values:
-        column, sep, value = item.partition("=")
-        if not sep or not column.strip():
-            raise _usage(_("--set takes COLUMN=VALUE, got {value}", value=item))
-        constants[column.strip()] = value.strip()
-    return constants
 
 
 @app.command()
@@ -165,13 +130,13 @@ def ingest(
     """Load statistics files: all or nothing per file unless --allow-partial."""
     options = IngestOptions(
         allow_partial=allow_partial,
-        vintage=_date(vintage),
+        vintage=date_option(vintage),
         read=ReadOptions(
-            wide=wide, constants=_parse_constants(set_), sheet=sheet, max_bytes=max_bytes
+            wide=wide, constants=parse_assignments(set_, "--set"), sheet=sheet, max_bytes=max_bytes
         ),
     )
     statuses = []
-    with _open(db) as store:
+    with open_store(db) as store:
         for file in files:
             report = ingest_file(store, file, options)
             _print_report(report)
@@ -224,8 +189,8 @@ def summary(
     as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
 ) -> None:
     """Headline table: latest years and year-to-date, with growth and shares."""
-    with _open(db) as store:
-        _print_summary(store, region, _date(as_of))
+    with open_store(db) as store:
+        _print_summary(store, region, date_option(as_of))
 
 
 def _cell(value: IndicatorValue | None, row_unit: str, decimals: int = 1) -> str:
@@ -249,7 +214,7 @@ def _print_summary(store: Store, region_label: str, as_of: date | None) -> None:
     classifications = store.classifications()
     region = classifications.regions.resolve(region_label)
     if region is None:
-        raise _usage(_("unknown region {value}", value=region_label))
+        raise usage(_("unknown region {value}", value=region_label))
     rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of)
     units = [row.unit for row in rows if row.unit]
     unit = max(set(units), key=units.count) if units else ""
@@ -310,8 +275,8 @@ def indicators(
 ) -> None:
     """Compute indicators for one region."""
     if format_ not in ("table", "csv", "json"):
-        raise _usage(_("--format must be table, csv or json"))
-    with _open(db) as store:
+        raise usage(_("--format must be table, csv or json"))
+    with open_store(db) as store:
         classifications = store.classifications()
         resolved = {
             "region": classifications.regions.resolve(region),
@@ -322,16 +287,16 @@ def indicators(
         }
         for what, code in resolved.items():
             if code is None:
-                raise _usage(_("unknown {what}", what=what))
+                raise usage(_("unknown {what}", what=what))
         request = IndicatorRequest(
             region=resolved["region"] or region,
             indicators=indicator,
             flow=resolved["flow"] or flow,
             category=resolved["category"] or category,
-            period_from=_period(from_),
-            period_to=_period(to),
+            period_from=period_option(from_),
+            period_to=period_option(to),
             unit=resolved["unit"] or None,
-            as_of=_date(as_of),
+            as_of=date_option(as_of),
             reference=resolved["reference"] or None,
         )
         try:
@@ -379,7 +344,7 @@ def regions(
     """List regions with Chinese and English names."""
     if ctx.invoked_subcommand is not None:
         return
-    with _open(db) as store:
+    with open_store(db) as store:
         codes = [c for c in store.classifications().regions if kind is None or c.kind == kind]
     _print_codes(codes, _("Regions"), show_parent=True)
 
@@ -395,11 +360,11 @@ def regions_add(
     db: DbOption = None,
 ) -> None:
     """Register a place (a city, a pilot zone) under a parent region."""
-    with _open(db) as store:
+    with open_store(db) as store:
         try:
             store.add_place(Code(code, name_en, name_zh, tuple(alias), parent=parent, kind=kind))
         except ValueError as error:
-            raise _usage(str(error)) from error
+            raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))
 
 
@@ -416,7 +381,7 @@ def groupings(ctx: typer.Context, db: DbOption = None) -> None:
     """List groupings of categories (knowledge-intensive, digitally deliverable ...)."""
     if ctx.invoked_subcommand is not None:
         return
-    with _open(db) as store:
+    with open_store(db) as store:
         codes = store.classifications().groupings()
     table = Table(title=_("Groupings"))
     for column in (_("code"), _("name"), _("members"), _("definition")):
@@ -436,7 +401,7 @@ def groupings_add(
     db: DbOption = None,
 ) -> None:
     """Add a grouping definition, e.g. a variant to compare with the official one."""
-    with _open(db) as store:
+    with open_store(db) as store:
         try:
             store.add_grouping(
                 Code(
@@ -444,7 +409,7 @@ def groupings_add(
                 )
             )
         except ValueError as error:
-            raise _usage(str(error)) from error
+            raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))
 
 
@@ -472,7 +437,7 @@ def fx_load(file: Path, db: DbOption = None) -> None:
     except (OSError, ValueError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
-    with _open(db) as store:
+    with open_store(db) as store:
         store.set_exchange_rates(rates)
     out.print(_("loaded {count} exchange rates", count=len(rates)))
 
@@ -483,9 +448,9 @@ def fx_show(
     db: DbOption = None,
 ) -> None:
     """Show the CNY/USD rate used for a period and its source."""
-    parsed = _period(period)
+    parsed = period_option(period)
     assert parsed is not None
-    with _open(db) as store:
+    with open_store(db) as store:
         try:
             rate = store.rate_table().rate(parsed, "USD")
         except LookupError as error:
@@ -497,7 +462,7 @@ def fx_show(
 @app.command()
 def loads(db: DbOption = None) -> None:
     """List the files loaded into the store."""
-    with _open(db) as store:
+    with open_store(db) as store:
         frame = store.loads()
     table = Table(title=_("Loads"))
     for column in ("file", "loaded_at", "rows_loaded", "rows_rejected", "status"):
@@ -514,6 +479,9 @@ def loads(db: DbOption = None) -> None:
             _(str(row.status)),
         )
     out.print(table)
+
+
+register_plan_commands(app)
 
 
 def main() -> None:

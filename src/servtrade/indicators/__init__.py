@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, WORLD, Classifications
+from servtrade.fx import MissingRateError
 from servtrade.indicators.panel import (
+    BASIS_ORDER,
     COMPUTED,
     CURRENCIES,
     PUBLISHED,
@@ -33,6 +35,7 @@ INDICATORS = (
     "knowledge_intensive_share",
     "rca",
     "partner_hhi",
+    "share_of_parent",
 )
 GROUPING_SHARES = {
     "digitally_deliverable_share": "digitally_deliverable",
@@ -83,6 +86,7 @@ class IndicatorRequest:
     as_of: date | None = None
     reference: str | None = None
     mode: str = "ALL"
+    skip_unconvertible: bool = False
 
 
 class _Context:
@@ -191,8 +195,14 @@ def _end(period: Period) -> tuple[int, int]:
 
 
 def _value(ctx: _Context) -> Iterator[IndicatorValue]:
+    """Levels; with `skip_unconvertible`, periods without an exchange rate are left out."""
     for period in ctx.periods:
-        found = ctx.level(period, ctx.request.flow, ctx.request.category)
+        try:
+            found = ctx.level(period, ctx.request.flow, ctx.request.category)
+        except MissingRateError:
+            if not ctx.request.skip_unconvertible:
+                raise
+            continue
         if found is not None:
             yield ctx.value("value", period, found[0], found[1], ctx.request.flow)
 
@@ -388,6 +398,33 @@ def _partner_hhi(ctx: _Context) -> Iterator[IndicatorValue]:
         )
 
 
+def _share_of_parent(ctx: _Context) -> Iterator[IndicatorValue]:
+    """The region's share of its parent's (or `reference`'s) figure, e.g. of the nation."""
+    request = ctx.request
+    for period in ctx.periods:
+        own = ctx.level(period, request.flow, request.category)
+        if own is None:
+            continue
+        whole = ctx.panel.level(
+            ctx.reference,
+            str(period),
+            request.flow,
+            request.category,
+            own[1],
+            convert=ctx.unit_currency is not None,
+        )
+        if whole is None or whole.amount == 0:
+            continue
+        yield ctx.result(
+            "share_of_parent",
+            period,
+            own[0].amount / whole.amount * 100,
+            PERCENT,
+            COMPUTED,
+            f"of {ctx.reference}",
+        )
+
+
 _COMPUTE: dict[str, Callable[[_Context], Iterator[IndicatorValue]]] = {
     "value": _value,
     "yoy_growth": _yoy_growth,
@@ -398,7 +435,16 @@ _COMPUTE: dict[str, Callable[[_Context], Iterator[IndicatorValue]]] = {
     "knowledge_intensive_share": _grouping_share("knowledge_intensive_share"),
     "rca": _rca,
     "partner_hhi": _partner_hhi,
+    "share_of_parent": _share_of_parent,
 }
+
+
+def preferred_by_period(values: list[IndicatorValue]) -> dict[str, IndicatorValue]:
+    """One value per period and indicator: published first, then computed, then aggregate."""
+    best: dict[str, IndicatorValue] = {}
+    for value in sorted(values, key=lambda v: BASIS_ORDER.index(v.basis)):
+        best.setdefault(value.period, value)
+    return best
 
 
 def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:

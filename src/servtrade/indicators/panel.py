@@ -21,6 +21,8 @@ PUBLISHED = "published"
 COMPUTED = "computed"
 PUBLISHED_AGGREGATE = "published_aggregate"
 CURRENCIES = ("CNY", "USD")
+# Which figure to show first when several bases exist for one period.
+BASIS_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from servtrade.indicators import IndicatorRequest, IndicatorValue, compute_indicators
-from servtrade.indicators.panel import COMPUTED, PUBLISHED, PUBLISHED_AGGREGATE
+from servtrade.indicators import (
+    IndicatorRequest,
+    IndicatorValue,
+    compute_indicators,
+    preferred_by_period,
+)
 from servtrade.periods import parse_period
 from servtrade.store import Store
-
-_BASIS_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,7 @@ class HeadlineRow:
 
 
 def _first(values: list[IndicatorValue], period: str, indicator: str) -> IndicatorValue | None:
-    matching = [v for v in values if v.period == period and v.indicator == indicator]
-    matching.sort(key=lambda v: _BASIS_ORDER.index(v.basis))
-    return matching[0] if matching else None
+    return preferred_by_period([v for v in values if v.indicator == indicator]).get(period)
 
 
 def headline_summary(

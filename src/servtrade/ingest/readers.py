@@ -153,6 +153,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
     data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
     width = len(next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]))))
     frame = _parse_csv(data, name)
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra field as an index
+        raise FileRejectedError(
+            RowIssue(
+                name,
+                None,
+                None,
+                f"malformed CSV: data rows have more fields than the {width} columns of the header",
+            )
+        )
     if frame.shape[1] != width:
         raise FileRejectedError(RowIssue(name, 1, None, "malformed CSV header"))
     frame[LINE] = _csv_lines(text, len(frame))

@@ -233,6 +233,31 @@ class Store:
         ]
         return default_classifications().extended(places=places, groupings=groupings)
 
+    # -- plans and their tasks ---------------------------------------------------------
+    def save_plan(self, plan_id: str, region: str, document: str, saved_by: str) -> None:
+        """Store a validated plan document, replacing an earlier version of the same id."""
+        with self.transaction():
+            self._execute(sql.DELETE_PLAN, [plan_id])
+            self._execute(sql.INSERT_PLAN, [plan_id, region, document, saved_by, datetime.now()])
+
+    def plan_documents(self) -> list[tuple[str, str]]:
+        return [(str(i), str(d)) for i, d in self._execute(sql.SELECT_PLANS).fetchall()]
+
+    def record_task_status(
+        self, plan_id: str, task_id: str, status: str, note: str | None, changed_by: str
+    ) -> None:
+        with self.transaction():
+            self._execute(
+                sql.INSERT_TASK_EVENT,
+                [plan_id, task_id, status, note, changed_by, datetime.now()],
+            )
+
+    def task_events(self, plan_id: str) -> list[tuple[str, str, str | None, str, datetime]]:
+        return [
+            (str(t), str(s), n, str(b), a)
+            for t, s, n, b, a in self._execute(sql.SELECT_TASK_EVENTS, [plan_id]).fetchall()
+        ]
+
     # -- exchange rates ------------------------------------------------------------------
     def set_exchange_rates(self, rates: Sequence[ExchangeRate]) -> None:
         """Add or replace rates; a user's official rates replace the bundled default."""

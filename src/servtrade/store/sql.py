@@ -80,6 +80,19 @@ SCHEMA = (
         name_zh VARCHAR NOT NULL,
         members VARCHAR NOT NULL,
         note VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS plans (
+        plan_id VARCHAR PRIMARY KEY,
+        region VARCHAR NOT NULL,
+        document VARCHAR NOT NULL,
+        saved_by VARCHAR NOT NULL,
+        saved_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS task_events (
+        plan_id VARCHAR NOT NULL,
+        task_id VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        note VARCHAR,
+        changed_by VARCHAR NOT NULL,
+        changed_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS exchange_rates (
         period VARCHAR NOT NULL,
         currency VARCHAR NOT NULL,
@@ -103,6 +116,14 @@ INSERT_STAGED_RATES = (
     "INSERT INTO exchange_rates SELECT period, currency, cny_per_unit, source FROM staged_rates"
 )
 SELECT_RATES = "SELECT period, currency, cny_per_unit, source FROM exchange_rates"
+DELETE_PLAN = "DELETE FROM plans WHERE plan_id = ?"
+INSERT_PLAN = "INSERT INTO plans VALUES (?, ?, ?, ?, ?)"
+SELECT_PLANS = "SELECT plan_id, document FROM plans ORDER BY plan_id"
+INSERT_TASK_EVENT = "INSERT INTO task_events VALUES (?, ?, ?, ?, ?, ?)"
+SELECT_TASK_EVENTS = (
+    "SELECT task_id, status, note, changed_by, changed_at FROM task_events "
+    "WHERE plan_id = ? ORDER BY changed_at, task_id"
+)
 COUNT_OBSERVATIONS = "SELECT COUNT(*) FROM observations"
 SELECT_LOADS = (
     "SELECT load_id, file, loaded_at, rows_loaded, rows_rejected, status FROM loads ORDER BY seq"

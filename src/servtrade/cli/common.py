@@ -1,0 +1,63 @@
+"""What every command shares: consoles, the --db option, argument parsing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from servtrade.i18n import _
+from servtrade.ingest import ExitStatus
+from servtrade.periods import Period, PeriodError, parse_period
+from servtrade.store import Store, default_db_path
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $SERVTRADE_DB or the user data dir)."),
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
+FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+def open_store(db: Path | None) -> Store:
+    return Store(db or default_db_path())
+
+
+def usage(message: str) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(ExitStatus.USAGE)
+
+
+def period_option(label: str | None) -> Period | None:
+    if label is None:
+        return None
+    try:
+        return parse_period(label)
+    except PeriodError as error:
+        raise usage(str(error)) from error
+
+
+def date_option(label: str | None) -> date | None:
+    if label is None:
+        return None
+    try:
+        return date.fromisoformat(label)
+    except ValueError as error:
+        raise usage(_("{value} is not a date (YYYY-MM-DD)", value=label)) from error
+
+
+def parse_assignments(values: list[str], option: str) -> dict[str, str]:
+    """`KEY=VALUE` options (--set, --growth, --base) as a mapping."""
+    parsed = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise usage(_("{option} takes KEY=VALUE, got {value}", option=option, value=item))
+        parsed[key.strip()] = value.strip()
+    return parsed

@@ -1,0 +1,108 @@
+"""Development plans: documents, the catalogue of known plans, and their tasks' status.
+
+Bundled plans ship in `servtrade/data/plans/`; plans a user adds are stored in the store
+(a later version of the same id replaces the earlier). Task status changes are recorded
+with who and when; a task's status is its latest change, else what the document says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from servtrade.plans.documents import (
+    PlanError,
+    PlanIssue,
+    bundled_plan_files,
+    load_plan,
+    parse_plan,
+    plan_json_schema,
+)
+from servtrade.plans.schema import TASK_STATUSES, Plan, Task
+from servtrade.store import Store
+
+__all__ = [
+    "Plan",
+    "PlanError",
+    "PlanIssue",
+    "TaskState",
+    "add_plan",
+    "find_plan",
+    "plan_catalog",
+    "plan_json_schema",
+    "task_states",
+    "update_task",
+]
+
+
+def plan_catalog(store: Store) -> dict[str, Plan]:
+    """Every known plan by id: the bundled ones, then those added to the store."""
+    classifications = store.classifications()
+    plans = {}
+    for path in bundled_plan_files():
+        plan = load_plan(path, classifications)
+        plans[plan.id] = plan
+    for plan_id, document in store.plan_documents():
+        plans[plan_id] = parse_plan(document, f"store:{plan_id}", classifications)
+    return plans
+
+
+def find_plan(store: Store, id_or_path: str) -> Plan:
+    """A plan by id, or from a YAML file path."""
+    catalog = plan_catalog(store)
+    if id_or_path in catalog:
+        return catalog[id_or_path]
+    path = Path(id_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_plan(path, store.classifications())
+    known = ", ".join(sorted(catalog))
+    raise PlanError([PlanIssue(id_or_path, "", None, f"no plan with this id; known: {known}")])
+
+
+def add_plan(store: Store, path: Path, saved_by: str) -> Plan:
+    """Validate a plan file and store it; nothing is stored if it does not validate."""
+    plan = load_plan(path, store.classifications())
+    store.save_plan(plan.id, plan.region, path.read_text(encoding="utf-8"), saved_by)
+    return plan
+
+
+@dataclass(frozen=True)
+class TaskState:
+    task: Task
+    status: str
+    changed_by: str | None
+    changed_at: datetime | None
+    note: str | None
+
+
+def task_states(store: Store, plan: Plan) -> list[TaskState]:
+    latest: dict[str, tuple[str, str | None, str, datetime]] = {}
+    for task_id, status, note, by, at in store.task_events(plan.id):
+        latest[task_id] = (status, note, by, at)
+    states = []
+    for task in plan.tasks:
+        if task.id in latest:
+            status, note, by, at = latest[task.id]
+            states.append(TaskState(task, status, by, at, note))
+        else:
+            states.append(TaskState(task, task.status, None, None, None))
+    return states
+
+
+def update_task(
+    store: Store, plan: Plan, task_id: str, status: str, changed_by: str, note: str | None = None
+) -> None:
+    if task_id not in {t.id for t in plan.tasks}:
+        raise PlanError([PlanIssue(plan.id, "tasks", None, f"no task {task_id!r} in the plan")])
+    if status not in TASK_STATUSES:
+        raise PlanError(
+            [
+                PlanIssue(
+                    plan.id, "status", None, f"status must be one of {', '.join(TASK_STATUSES)}"
+                )
+            ]
+        )
+    if not changed_by.strip():
+        raise PlanError([PlanIssue(plan.id, "by", None, "say who made the change")])
+    store.record_task_status(plan.id, task_id, status, note, changed_by)

@@ -1,0 +1,446 @@
+"""Progress of a plan's targets against the statistics, with Open SDG's status method.
+
+Method (thresholds are parameters, see `Thresholds`):
+
+- a target already met by the latest full-year figure is ``target_achieved``;
+- otherwise R = actual ÷ required, where for a level the actual is the compound annual
+  growth from the baseline to the latest year and the required is the compound annual
+  growth from the baseline to the target in the target year; for a share the same with
+  the change in percentage points per year; for a growth target the actual growth over the
+  years observed (or the latest annual growth, before the range starts) against the
+  target rate;
+- ``substantial_progress`` R ≥ 0.95, ``moderate_progress`` 0.60 ≤ R < 0.95,
+  ``limited_progress`` 0 ≤ R < 0.60, ``deterioration`` R < 0; ``not_available`` when the
+  data do not allow R.
+
+The baseline is the one the plan states, else the first full year with data. A
+year-to-date figure later than the latest full year is reported as the latest evidence
+and marked as a partial year; growth and status are computed on full years only.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
+from servtrade.indicators.panel import PUBLISHED
+from servtrade.periods import parse_period
+from servtrade.plans.schema import UNTRACKED, Plan, Target
+from servtrade.store import Store
+
+STATUSES = (
+    "target_achieved",
+    "substantial_progress",
+    "moderate_progress",
+    "limited_progress",
+    "deterioration",
+    "not_available",
+)
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Open SDG's progress thresholds on R = actual / required."""
+
+    substantial: float = 0.95
+    moderate: float = 0.60
+    limited: float = 0.0
+
+    def status(self, ratio: float) -> str:
+        if ratio >= self.substantial:
+            return "substantial_progress"
+        if ratio >= self.moderate:
+            return "moderate_progress"
+        if ratio >= self.limited:
+            return "limited_progress"
+        return "deterioration"
+
+
+def compound_growth(start: float, end: float, years: float) -> float | None:
+    """Compound annual growth in percent, or None where it is undefined."""
+    if years <= 0 or start <= 0 or end < 0:
+        return None
+    return (math.exp(math.log(end / start) / years) - 1) * 100 if end > 0 else -100.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    period: str
+    value: float
+    basis: str
+    note: str = ""
+
+
+@dataclass
+class YearCheck:
+    year: int
+    value: float | None
+    met: bool | None
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    latest: Evidence | None = None
+    latest_is_partial_year: bool = False
+    latest_full_year: Evidence | None = None
+    baseline: Evidence | None = None
+    baseline_from: str | None = None
+    gap: float | None = None
+    required_annual_growth: float | None = None
+    actual_annual_growth: float | None = None
+    required_change_pp_per_year: float | None = None
+    actual_change_pp_per_year: float | None = None
+    ratio: float | None = None
+    status: str = "not_available"
+    probability: float | None = None
+    years: list[YearCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        target = self.target
+        return {
+            "id": target.id,
+            "indicator": target.indicator,
+            "flow": target.flow,
+            "category": target.category,
+            "comparator": target.comparator,
+            "target_value": target.value,
+            "unit": target.unit,
+            "target_year": target.target_year,
+            "latest_value": self.latest.value if self.latest else None,
+            "latest_period": self.latest.period if self.latest else None,
+            "required_annual_growth": self.required_annual_growth,
+            "actual_annual_growth": self.actual_annual_growth,
+            "status": self.status,
+            "probability": self.probability,
+            "latest_is_partial_year": self.latest_is_partial_year,
+            "latest_full_year": self.latest_full_year.period if self.latest_full_year else None,
+            "latest_full_year_value": self.latest_full_year.value
+            if self.latest_full_year
+            else None,
+            "baseline_period": self.baseline.period if self.baseline else None,
+            "baseline_value": self.baseline.value if self.baseline else None,
+            "baseline_from": self.baseline_from,
+            "gap": self.gap,
+            "required_change_pp_per_year": self.required_change_pp_per_year,
+            "actual_change_pp_per_year": self.actual_change_pp_per_year,
+            "progress_ratio": self.ratio,
+            "years": [{"year": y.year, "value": y.value, "met": y.met} for y in self.years],
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class PlanProgress:
+    plan: Plan
+    as_of: date | None
+    targets: list[TargetProgress]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.id,
+            "region": self.plan.region,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "targets": [t.as_dict() for t in self.targets],
+        }
+
+
+@dataclass
+class Series:
+    """A target's indicator by full year, with the latest partial-year figure if later."""
+
+    annual: dict[int, Evidence]
+    partial: Evidence | None
+
+
+def indicator_series(
+    store: Store, region: str, target: Target, as_of: date | None, indicator: str | None = None
+) -> Series:
+    """The values the target is judged on, in its unit, preferring published figures."""
+    name = indicator or ("value" if target.indicator == "cagr" else target.indicator)
+    is_level = name == "value"
+    values = compute_indicators(
+        store,
+        IndicatorRequest(
+            region=region,
+            indicators=[name],
+            flow=target.flow,
+            category=target.category,
+            unit=target.unit if is_level and target.indicator == "value" else None,
+            as_of=as_of,
+            skip_unconvertible=True,
+        ),
+    )
+    by_period = preferred_by_period(values)
+    annual: dict[int, Evidence] = {}
+    partial: Evidence | None = None
+    for label in sorted(by_period, key=parse_period):
+        value = by_period[label]
+        period = parse_period(label)
+        evidence = Evidence(label, value.value, value.basis, value.note)
+        if period.kind == "annual":
+            annual[period.year] = evidence
+        elif period.first_month == 1 and period.kind in ("range", "quarter", "month"):
+            partial = evidence
+    last_year = max(annual) if annual else None
+    if (
+        partial is not None
+        and last_year is not None
+        and parse_period(partial.period).year <= last_year
+    ):
+        partial = None
+    return Series(annual, partial)
+
+
+def track_plan(
+    store: Store, plan: Plan, as_of: date | None = None, thresholds: Thresholds | None = None
+) -> PlanProgress:
+    limits = thresholds or Thresholds()
+    return PlanProgress(
+        plan, as_of, [track_target(store, plan, t, as_of, limits) for t in plan.targets]
+    )
+
+
+def track_target(
+    store: Store, plan: Plan, target: Target, as_of: date | None, thresholds: Thresholds
+) -> TargetProgress:
+    progress = TargetProgress(target)
+    if target.indicator == UNTRACKED:
+        progress.notes.append("not a services-trade statistic that servtrade tracks")
+        return progress
+    series = indicator_series(store, plan.region, target, as_of)
+    if target.each_year is not None:
+        _track_each_year(progress, series, thresholds)
+    elif target.average_over is not None:
+        _track_average(progress, store, plan, as_of, thresholds)
+    elif target.sum_over is not None:
+        _track_sum(progress, series, thresholds)
+    else:
+        _track_by_year(progress, series, thresholds)
+    return progress
+
+
+def _set_latest(progress: TargetProgress, series: Series) -> int | None:
+    last_year = max(series.annual) if series.annual else None
+    if last_year is not None:
+        progress.latest_full_year = series.annual[last_year]
+        progress.latest = series.annual[last_year]
+    if series.partial is not None:
+        progress.latest = series.partial
+        progress.latest_is_partial_year = True
+        progress.notes.append(
+            f"latest evidence {series.partial.period} is a cumulative part of the year, "
+            "not a full year; growth and status use full years"
+        )
+    if last_year is None:
+        progress.notes.append("no full-year figure")
+    return last_year
+
+
+def _baseline(progress: TargetProgress, series: Series, last_year: int) -> tuple[int, float] | None:
+    target = progress.target
+    if target.baseline is not None:
+        period = parse_period(target.baseline.period)
+        progress.baseline = Evidence(target.baseline.period, target.baseline.value, PUBLISHED)
+        progress.baseline_from = "plan"
+        return period.year, target.baseline.value
+    earlier = [y for y in series.annual if y < last_year]
+    if not earlier:
+        return None
+    first = min(earlier)
+    progress.baseline = series.annual[first]
+    progress.baseline_from = "first_available_year"
+    return first, series.annual[first].value
+
+
+def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresholds) -> None:
+    """A level or share to reach by a year, judged on the last full year up to that year."""
+    target = progress.target
+    if _set_latest(progress, series) is None:
+        return
+    judged = [y for y in series.annual if y <= target.target_year]
+    if not judged:
+        progress.notes.append(f"no full-year figure up to {target.target_year}")
+        return
+    judged_year = max(judged)
+    current = series.annual[judged_year].value
+    met = COMPARE[target.comparator](current, target.value)
+    progress.gap = target.value - current
+    if judged_year == target.target_year:
+        progress.latest = series.annual[judged_year]  # the outcome, not later evidence
+        progress.latest_is_partial_year = False
+        progress.notes = [
+            f"target year {judged_year} observed: {current:g} ({'met' if met else 'missed'})"
+        ]
+    if series.annual[judged_year].note:
+        progress.notes.append(f"{judged_year}: {series.annual[judged_year].note}")
+    if met:
+        progress.status = "target_achieved"
+    years_left = target.target_year - judged_year
+    base = _baseline(progress, series, judged_year)
+    if target.indicator != "value":  # a share or ratio: change in percentage points
+        if years_left > 0:
+            progress.required_change_pp_per_year = (target.value - current) / years_left
+        if base is not None and judged_year > base[0]:
+            progress.actual_change_pp_per_year = (current - base[1]) / (judged_year - base[0])
+            per_year = (target.value - base[1]) / (target.target_year - base[0])
+            _classify(progress, progress.actual_change_pp_per_year, per_year, thresholds)
+        return
+    if years_left > 0:
+        progress.required_annual_growth = compound_growth(current, target.value, years_left)
+    if base is not None and judged_year > base[0]:
+        progress.actual_annual_growth = compound_growth(base[1], current, judged_year - base[0])
+        needed = compound_growth(base[1], target.value, target.target_year - base[0])
+        _classify(progress, progress.actual_annual_growth, needed, thresholds)
+
+
+def _classify(
+    progress: TargetProgress, actual: float | None, needed: float | None, thresholds: Thresholds
+) -> None:
+    """Status from R = actual / needed; where no change (or the opposite change) is needed,
+    keeping at or ahead of the needed pace is substantial progress."""
+    if progress.status == "target_achieved" or actual is None or needed is None:
+        return
+    increasing = progress.target.comparator in (">=", ">")
+    if (needed > 0) if increasing else (needed < 0):
+        progress.ratio = actual / needed
+        progress.status = thresholds.status(progress.ratio)
+        return
+    ahead = actual >= needed if increasing else actual <= needed
+    progress.status = "substantial_progress" if ahead else "limited_progress"
+
+
+def _track_each_year(progress: TargetProgress, series: Series, thresholds: Thresholds) -> None:
+    target = progress.target
+    span = target.each_year
+    assert span is not None
+    last_year = _set_latest(progress, series)
+    if last_year is None:
+        return
+    compare = COMPARE[target.comparator]
+    for year in span.years:
+        evidence = series.annual.get(year)
+        progress.years.append(
+            YearCheck(
+                year,
+                evidence.value if evidence else None,
+                compare(evidence.value, target.value) if evidence else None,
+            )
+        )
+    observed = [y for y in progress.years if y.value is not None]
+    progress.required_annual_growth = target.value
+    if observed:
+        actual = sum(y.value for y in observed if y.value is not None) / len(observed)
+        progress.notes.append(f"{len(observed)} of {len(span.years)} years observed")
+    else:
+        actual = series.annual[last_year].value
+        progress.notes.append(f"range not started; latest growth {last_year} used as evidence")
+    progress.actual_annual_growth = actual
+    if len(observed) == len(span.years) and all(y.met for y in observed):
+        progress.status = "target_achieved"
+        return
+    _classify(progress, actual, target.value, thresholds)
+
+
+def _track_average(
+    progress: TargetProgress, store: Store, plan: Plan, as_of: date | None, thresholds: Thresholds
+) -> None:
+    """Average annual growth over a range: compound growth from the year before it."""
+    target = progress.target
+    span = target.average_over
+    assert span is not None
+    levels = indicator_series(store, plan.region, target, as_of, indicator="value")
+    last_year = _set_latest(progress, levels)
+    if last_year is None:
+        return
+    start_year = span.start - 1
+    start = levels.annual.get(start_year)
+    latest = levels.annual[last_year]
+    if start is not None and last_year > start_year:
+        observed_end = min(last_year, span.end)
+        end_value = levels.annual[observed_end].value
+        actual = compound_growth(start.value, end_value, observed_end - start_year)
+        progress.actual_annual_growth = actual
+        progress.baseline = start
+        progress.baseline_from = "year_before_range"
+        if observed_end < span.end:
+            needed_end = start.value * (1 + target.value / 100) ** (span.end - start_year)
+            progress.required_annual_growth = compound_growth(
+                end_value, needed_end, span.end - observed_end
+            )
+        elif actual is not None and COMPARE[target.comparator](actual, target.value):
+            progress.status = "target_achieved"
+            return
+        _classify(progress, actual, target.value, thresholds)
+        return
+    earlier = levels.annual.get(last_year - 1)
+    progress.required_annual_growth = target.value
+    if earlier is not None:
+        progress.actual_annual_growth = compound_growth(earlier.value, latest.value, 1)
+        progress.notes.append(
+            f"range {span.start}-{span.end} not started; growth in {last_year} used as evidence"
+        )
+        _classify(progress, progress.actual_annual_growth, target.value, thresholds)
+
+
+def _required_growth_for_sum(latest: float, remaining: float, years: list[int]) -> float | None:
+    """Constant growth g with Σ latest·(1+g)^k over `years` (k = offsets) = remaining."""
+    if not years or latest <= 0:
+        return None
+
+    def total(growth: float) -> float:
+        return sum(latest * (1 + growth) ** k for k in years)
+
+    low, high = -0.99, 10.0
+    if not total(low) <= remaining <= total(high):
+        return None
+    for _ in range(200):
+        middle = (low + high) / 2
+        if total(middle) < remaining:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2 * 100
+
+
+def _track_sum(progress: TargetProgress, series: Series, thresholds: Thresholds) -> None:
+    target = progress.target
+    span = target.sum_over
+    assert span is not None
+    last_year = _set_latest(progress, series)
+    if last_year is None:
+        return
+    observed = {y: series.annual[y].value for y in span.years if y in series.annual}
+    so_far = sum(observed.values())
+    progress.gap = target.value - so_far
+    progress.notes.append(
+        f"sum over {len(observed)} of {len(span.years)} years: {so_far:g} {target.unit}"
+    )
+    remaining_years = [y - last_year for y in span.years if y > last_year]
+    if len(observed) == len(span.years):
+        if COMPARE[target.comparator](so_far, target.value):
+            progress.status = "target_achieved"
+        return
+    progress.required_annual_growth = _required_growth_for_sum(
+        series.annual[last_year].value, target.value - so_far, remaining_years
+    )
+    base = _baseline(progress, series, last_year)
+    if base is not None:
+        progress.actual_annual_growth = compound_growth(
+            base[1], series.annual[last_year].value, last_year - base[0]
+        )
+        _classify(
+            progress, progress.actual_annual_growth, progress.required_annual_growth, thresholds
+        )

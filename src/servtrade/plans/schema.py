@@ -1,0 +1,258 @@
+"""The plan document: a place's development plan with its numeric targets and key tasks.
+
+A plan is written in YAML and validated by these pydantic models; the JSON Schema that
+other systems can use is generated from them (`servtrade plans schema`). Codes are checked
+against the classifications passed as validation context, and normalised to their codes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from servtrade.classification import Classifications
+from servtrade.periods import PeriodError, parse_period
+
+Comparator = Literal[">=", ">", "<=", "<", "="]
+TaskStatus = Literal["not_started", "in_progress", "done", "blocked"]
+TASK_STATUSES: tuple[TaskStatus, ...] = ("not_started", "in_progress", "done", "blocked")
+LEVEL_INDICATORS = ("value",)
+PERCENT_INDICATORS = (
+    "yoy_growth",
+    "cagr",
+    "share",
+    "digitally_deliverable_share",
+    "knowledge_intensive_share",
+    "share_of_parent",
+)
+UNTRACKED = "untracked"
+INDICATORS = (*LEVEL_INDICATORS, *PERCENT_INDICATORS, UNTRACKED)
+GROWTH_INDICATORS = ("yoy_growth", "cagr")
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+_ISSUED = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _classifications(info: ValidationInfo) -> Classifications | None:
+    context = info.context or {}
+    found = context.get("classifications")
+    return found if isinstance(found, Classifications) else None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Strict):
+    """Text in Chinese and English; one may be missing where the source gives only one."""
+
+    zh: str | None = Field(default=None, min_length=1)
+    en: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _some_text(self) -> Bilingual:
+        if self.zh is None and self.en is None:
+            raise ValueError("give the text in zh, en or both")
+        return self
+
+    def text(self, lang: str) -> str:
+        first, second = (self.zh, self.en) if lang.startswith("zh") else (self.en, self.zh)
+        return first or second or ""
+
+
+class Source(_Strict):
+    title: str = Field(min_length=1)
+    url: str | None = None
+    note: str | None = None
+
+
+class YearRange(_Strict):
+    start: int = Field(ge=1900, le=2200)
+    end: int = Field(ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> YearRange:
+        if self.end < self.start:
+            raise ValueError(f"range ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start, self.end + 1))
+
+
+class Baseline(_Strict):
+    """A baseline the plan itself states (period and value, in the target's unit)."""
+
+    period: str
+    value: float
+    note: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        try:
+            return str(parse_period(value))
+        except PeriodError as error:
+            raise ValueError(str(error)) from error
+
+
+class Target(_Strict):
+    id: str = Field(pattern=_ID)
+    description: Bilingual
+    indicator: str
+    flow: str = "total"
+    category: str = "S"
+    comparator: Comparator
+    value: float
+    unit: str
+    year: int | None = Field(default=None, ge=1900, le=2200)
+    each_year: YearRange | None = None
+    average_over: YearRange | None = None
+    sum_over: YearRange | None = None
+    baseline: Baseline | None = None
+    note: str | None = None
+
+    @field_validator("indicator")
+    @classmethod
+    def _indicator(cls, value: str) -> str:
+        if value not in INDICATORS:
+            raise ValueError(
+                f"unknown indicator {value!r}; expected one of {', '.join(INDICATORS)}"
+            )
+        return value
+
+    @field_validator("flow", "category", "unit")
+    @classmethod
+    def _code(cls, value: str, info: ValidationInfo) -> str:
+        classifications = _classifications(info)
+        if classifications is None:
+            return value
+        codelist = {
+            "flow": classifications.flows,
+            "category": classifications.categories,
+            "unit": classifications.units,
+        }[str(info.field_name)]
+        code = codelist.resolve(value)
+        if code is None:
+            raise ValueError(f"unknown {info.field_name} {value!r}")
+        return code
+
+    @model_validator(mode="after")
+    def _coherent(self, info: ValidationInfo) -> Target:
+        horizons = [
+            name
+            for name in ("year", "each_year", "average_over", "sum_over")
+            if getattr(self, name) is not None
+        ]
+        if len(horizons) != 1:
+            raise ValueError(
+                "give exactly one of year, each_year, average_over, sum_over "
+                f"(found {', '.join(horizons) or 'none'})"
+            )
+        if self.comparator == "=" and self.indicator != UNTRACKED:
+            raise ValueError("comparator '=' is only for untracked targets; use >=, >, <= or <")
+        if (self.each_year or self.average_over) and self.indicator not in GROWTH_INDICATORS:
+            raise ValueError("each_year and average_over apply to yoy_growth or cagr targets")
+        if self.sum_over and self.indicator not in LEVEL_INDICATORS:
+            raise ValueError("sum_over applies to value targets")
+        self._check_unit(info)
+        if self.baseline is not None:
+            baseline_year = parse_period(self.baseline.period).year
+            if baseline_year >= self.first_year:
+                raise ValueError(
+                    f"target year {self.first_year} is not after the baseline "
+                    f"{self.baseline.period}"
+                )
+        return self
+
+    def _check_unit(self, info: ValidationInfo) -> None:
+        classifications = _classifications(info)
+        if classifications is None or self.unit not in classifications.units:
+            return
+        measure = classifications.unit(self.unit).measure
+        if self.indicator in LEVEL_INDICATORS and measure == "percent":
+            raise ValueError(
+                f"unit {self.unit} does not fit {self.indicator}: give a currency unit"
+            )
+        if self.indicator in PERCENT_INDICATORS and measure != "percent":
+            raise ValueError(f"unit {self.unit} does not fit {self.indicator}: give percent")
+
+    @property
+    def first_year(self) -> int:
+        if self.year is not None:
+            return self.year
+        span = self.each_year or self.average_over or self.sum_over
+        assert span is not None
+        return span.start
+
+    @property
+    def target_year(self) -> int:
+        """The year by which the target is to be met (the end of a range)."""
+        if self.year is not None:
+            return self.year
+        span = self.each_year or self.average_over or self.sum_over
+        assert span is not None
+        return span.end
+
+
+class Task(_Strict):
+    id: str = Field(pattern=_ID)
+    aspect: Bilingual
+    title: Bilingual
+    lead: str | None = None
+    due: date | None = None
+    status: TaskStatus = "not_started"
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Plan(_Strict):
+    id: str = Field(pattern=_ID)
+    title: Bilingual
+    region: str
+    issuer: Bilingual
+    issued: str
+    issued_note: str | None = None
+    binding: bool = True
+    sources: list[Source] = Field(min_length=1)
+    period: YearRange | None = None
+    targets: list[Target] = Field(min_length=1)
+    tasks: list[Task] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("issued")
+    @classmethod
+    def _issued(cls, value: str) -> str:
+        if not _ISSUED.match(value):
+            raise ValueError(f"issued {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str, info: ValidationInfo) -> str:
+        classifications = _classifications(info)
+        if classifications is None:
+            return value
+        code = classifications.regions.resolve(value)
+        if code is None:
+            raise ValueError(f"unknown region {value!r}")
+        return code
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Plan:
+        for kind, ids in (
+            ("target", [t.id for t in self.targets]),
+            ("task", [t.id for t in self.tasks]),
+        ):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"duplicate {kind} id(s): {', '.join(repeated)}")
+        return self
+
+    def target(self, target_id: str) -> Target:
+        for target in self.targets:
+            if target.id == target_id:
+                return target
+        raise KeyError(target_id)

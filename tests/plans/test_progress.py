@@ -1,0 +1,168 @@
+"""Required growth, gaps and status, computed by hand for constructed figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servtrade.ingest import ingest_file
+from servtrade.periods import parse_period
+from servtrade.plans import find_plan
+from servtrade.plans.progress import Thresholds, track_plan
+from servtrade.plans.schema import Plan
+from servtrade.store import Store
+from tests.conftest import write_csv
+from tests.plans.conftest import constructed_rows
+
+GUIZHOU = "guizhou-services-digital-trade-2025"
+
+
+def _by_id(store: Store, plan: Plan) -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for t in track_plan(store, plan).as_dict()["targets"]}
+
+
+def test_guizhou_level_target(guizhou: Store) -> None:
+    result = _by_id(guizhou, find_plan(guizhou, GUIZHOU))["total-2027"]
+    assert result["latest_value"] == 96
+    assert result["latest_period"] == "2024"
+    assert result["required_annual_growth"] == pytest.approx(((120 / 96) ** (1 / 3) - 1) * 100)
+    assert result["actual_annual_growth"] == pytest.approx(((96 / 80) ** (1 / 2) - 1) * 100)
+    ratio = ((96 / 80) ** (1 / 2) - 1) / ((120 / 80) ** (1 / 5) - 1)  # = 1.13
+    assert result["progress_ratio"] == pytest.approx(ratio)
+    assert result["status"] == "substantial_progress"
+    assert result["gap"] == 24
+    assert result["baseline_from"] == "first_available_year"
+    assert result["probability"] is None
+
+
+def test_guizhou_share_target_in_percentage_points(guizhou: Store) -> None:
+    result = _by_id(guizhou, find_plan(guizhou, GUIZHOU))["dds-share-2027"]
+    assert result["latest_value"] == pytest.approx(30 / 96 * 100)  # 31.25%
+    assert result["required_change_pp_per_year"] == pytest.approx((35 - 31.25) / 3)
+    assert result["actual_change_pp_per_year"] == pytest.approx((31.25 - 25) / 2)
+    assert result["progress_ratio"] == pytest.approx(3.125 / 2)
+    assert result["status"] == "substantial_progress"
+    assert result["required_annual_growth"] is None
+
+
+def test_guizhou_average_growth_before_the_range_starts(guizhou: Store) -> None:
+    result = _by_id(guizhou, find_plan(guizhou, GUIZHOU))["growth-15th-fyp"]
+    assert result["required_annual_growth"] == 5
+    assert result["actual_annual_growth"] == pytest.approx((96 / 88 - 1) * 100)
+    assert result["status"] == "substantial_progress"
+    assert any("not started" in n for n in result["notes"])
+
+
+def test_year_to_date_is_the_latest_evidence_but_not_a_full_year(
+    guizhou: Store, tmp_path: Path
+) -> None:
+    rows = constructed_rows("CN-GZ", {("2025-01/2025-11", "total", "S"): 101})
+    ingest_file(guizhou, write_csv(tmp_path / "ytd.csv", *rows))
+    result = _by_id(guizhou, find_plan(guizhou, GUIZHOU))["total-2027"]
+    assert (result["latest_period"], result["latest_value"]) == ("2025-01/2025-11", 101)
+    assert result["latest_is_partial_year"] is True
+    assert result["latest_full_year"] == "2024"
+    assert result["required_annual_growth"] == pytest.approx(((120 / 96) ** (1 / 3) - 1) * 100)
+    assert any("not a full year" in n for n in result["notes"])
+
+
+def test_no_data_is_not_available(store: Store) -> None:
+    results = _by_id(store, find_plan(store, GUIZHOU))
+    assert {r["status"] for r in results.values()} == {"not_available"}
+
+
+@pytest.mark.parametrize(
+    ("latest", "status"),
+    [
+        (125, "target_achieved"),
+        (92, "moderate_progress"),  # R = 0.6956
+        (82, "limited_progress"),  # R = 0.1457
+        (76, "deterioration"),  # R < 0
+    ],
+)
+def test_status_thresholds(store: Store, tmp_path: Path, latest: float, status: str) -> None:
+    rows = constructed_rows("CN-GZ", {("2022", "total", "S"): 80, ("2024", "total", "S"): latest})
+    ingest_file(store, write_csv(tmp_path / "s.csv", *rows))
+    result = _by_id(store, find_plan(store, GUIZHOU))["total-2027"]
+    assert result["status"] == status
+    if status != "target_achieved":
+        expected = ((latest / 80) ** 0.5 - 1) / ((120 / 80) ** 0.2 - 1)
+        assert result["progress_ratio"] == pytest.approx(expected)
+
+
+def test_thresholds_are_parameters() -> None:
+    strict = Thresholds(substantial=1.0, moderate=0.8)
+    assert strict.status(0.96) == "moderate_progress"
+    assert Thresholds().status(0.96) == "substantial_progress"
+    assert Thresholds().status(-0.01) == "deterioration"
+
+
+def test_each_year_target_reports_every_year(store: Store, tmp_path: Path) -> None:
+    rows = constructed_rows(
+        "CN-GZ",
+        {
+            ("2021", "total", "S"): 76,
+            ("2022", "total", "S"): 80,
+            ("2023", "total", "S"): 88,
+            ("2024", "total", "S"): 90,
+        },
+    )
+    ingest_file(store, write_csv(tmp_path / "e.csv", *rows))
+    plan_file = tmp_path / "each.yaml"
+    plan_file.write_text(
+        """
+id: each-year-test
+title: {en: Each-year growth test}
+region: CN-GZ
+issuer: {en: test}
+issued: "2021"
+sources: [{title: constructed test plan}]
+targets:
+  - id: growth
+    description: {en: growth of at least 5% in every year 2022-2025}
+    indicator: yoy_growth
+    comparator: ">="
+    value: 5
+    unit: percent
+    each_year: {start: 2022, end: 2025}
+""",
+        encoding="utf-8",
+    )
+    plan = find_plan(store, str(plan_file))
+    (result,) = track_plan(store, plan).as_dict()["targets"]
+    assert result["years"] == [
+        {"year": 2022, "value": pytest.approx((80 / 76 - 1) * 100), "met": True},
+        {"year": 2023, "value": pytest.approx(10.0), "met": True},
+        {"year": 2024, "value": pytest.approx((90 / 88 - 1) * 100), "met": False},
+        {"year": 2025, "value": None, "met": None},
+    ]
+    mean = ((80 / 76 - 1) + 0.1 + (90 / 88 - 1)) / 3 * 100
+    assert result["actual_annual_growth"] == pytest.approx(mean)
+    assert result["progress_ratio"] == pytest.approx(mean / 5)
+
+
+def test_retrospective_mofcom_2015_programme_on_bundled_data(bundled: Store) -> None:
+    results = _by_id(bundled, find_plan(bundled, "mofcom-services-trade-revitalization-2015"))
+    # 2015: 7130亿美元 published against >= 6500.
+    assert results["total-2015"]["status"] == "target_achieved"
+    assert results["total-2015"]["latest_value"] == 7130
+    # 2017 and 2020 were published in yuan only: converted at the ECB cross rate, both missed.
+    rate_2017 = bundled.rate_table().rate(parse_period("2017"), "USD")
+    assert results["total-2017"]["latest_value"] == pytest.approx(46991.1 / rate_2017.cny_per_unit)
+    assert results["total-2017"]["status"] != "target_achieved"
+    assert results["total-2020"]["status"] != "target_achieved"
+    # R from the plan's 2014 baseline of 6043亿美元:
+    actual = ((7130 / 6043) ** (1 / 1) - 1) * 100
+    assert results["total-2015"]["actual_annual_growth"] == pytest.approx(actual)
+
+
+def test_every_bundled_plan_tracks_on_bundled_data(bundled: Store) -> None:
+    from servtrade.plans import plan_catalog
+
+    catalog = plan_catalog(bundled)
+    assert len(catalog) >= 7
+    for plan in catalog.values():
+        progress = track_plan(bundled, plan)
+        assert len(progress.targets) == len(plan.targets)
