@@ -139,7 +139,7 @@ FAULTS: list[tuple[str, Callable[[Path], Path], str, int | None, str | None]] = 
     (
         "every row one field too many",
         _csv(GOOD + ",x", "CN-GZ,2023,total,S,1,亿元,,t,2025-01-20,y"),
-        "data rows have more fields than the 9 columns",
+        "Expected 9 columns, got 10",
         None,
         None,
     ),

@@ -34,7 +34,8 @@ def test_guizhou_level_target(guizhou: Store) -> None:
     assert result["status"] == "substantial_progress"
     assert result["gap"] == 24
     assert result["baseline_from"] == "first_available_year"
-    assert result["probability"] is None
+    assert 0 <= result["probability"] <= 1
+    assert result["expected_lo80"] <= result["expected_value"] <= result["expected_hi80"]
 
 
 def test_guizhou_share_target_in_percentage_points(guizhou: Store) -> None:

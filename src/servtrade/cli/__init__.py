@@ -28,6 +28,7 @@ from servtrade.cli.common import (
     period_option,
     usage,
 )
+from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.plans import register_plan_commands
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_number, language, set_language
@@ -482,6 +483,7 @@ def loads(db: DbOption = None) -> None:
 
 
 register_plan_commands(app)
+register_forecast_commands(app)
 
 
 def main() -> None:

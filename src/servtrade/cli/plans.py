@@ -203,6 +203,7 @@ def _target_row(progress: TargetProgress, lang: str) -> list[str]:
         _number(required, 2) + (" pp" if pp and required is not None else ""),
         _number(actual, 2) + (" pp" if pp and actual is not None else ""),
         f"[{colour}]{_(progress.status)}[/{colour}]",
+        "—" if progress.probability is None else format_number(progress.probability * 100, 0) + "%",
     ]
 
 
@@ -238,6 +239,7 @@ def track(
         N_("required / yr"),
         N_("actual / yr"),
         N_("status"),
+        N_("P(met)"),
     ):
         wide = column in ("target", "status")
         table.add_column(_(column), no_wrap=wide, overflow="fold")
@@ -251,7 +253,8 @@ def track(
     out.print(
         _(
             "Growth in % a year (compound); for shares, change in percentage points a year. "
-            "Status: Open SDG progress method on R = actual / required."
+            "Status: Open SDG progress method on R = actual / required. "
+            "P(met): probability of meeting the target from simulated forecast paths."
         )
     )
 

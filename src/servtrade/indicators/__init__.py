@@ -127,17 +127,25 @@ class _Context:
         *,
         prefer_components: bool = False,
     ) -> tuple[Level, str] | None:
-        """A level and its currency: the requested one, else CNY, else USD as published."""
+        """A level and its currency: the requested one, else CNY, else USD as published.
+
+        With `skip_unconvertible`, a period whose conversion has no rate has no level.
+        """
         where = region or self.request.region
         if self.unit_currency is not None:
-            found = self.panel.level(
-                where,
-                str(period),
-                flow,
-                category,
-                self.unit_currency,
-                prefer_components=prefer_components,
-            )
+            try:
+                found = self.panel.level(
+                    where,
+                    str(period),
+                    flow,
+                    category,
+                    self.unit_currency,
+                    prefer_components=prefer_components,
+                )
+            except MissingRateError:
+                if not self.request.skip_unconvertible:
+                    raise
+                return None
             return None if found is None else (found, self.unit_currency)
         for currency in CURRENCIES:
             found = self.panel.level(
@@ -195,14 +203,8 @@ def _end(period: Period) -> tuple[int, int]:
 
 
 def _value(ctx: _Context) -> Iterator[IndicatorValue]:
-    """Levels; with `skip_unconvertible`, periods without an exchange rate are left out."""
     for period in ctx.periods:
-        try:
-            found = ctx.level(period, ctx.request.flow, ctx.request.category)
-        except MissingRateError:
-            if not ctx.request.skip_unconvertible:
-                raise
-            continue
+        found = ctx.level(period, ctx.request.flow, ctx.request.category)
         if found is not None:
             yield ctx.value("value", period, found[0], found[1], ctx.request.flow)
 

@@ -155,6 +155,8 @@ def _write_rejected(
         writer = csv.writer(handle)
         writer.writerow(["line", *columns, "reason"])
         for line, why in sorted(reasons.items()):
-            cells = list(rows.loc[line, columns]) if line in rows.index else [""] * len(columns)
+            cells = (
+                [rows.at[line, c] for c in columns] if line in rows.index else [""] * len(columns)
+            )
             writer.writerow([line, *cells, "; ".join(why)])
     return target

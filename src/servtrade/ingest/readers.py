@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from openpyxl import load_workbook
 
 from servtrade.classification import normalize_label
@@ -151,33 +152,35 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
     data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
-    width = len(next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]))))
-    frame = _parse_csv(data, name)
-    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra field as an index
-        raise FileRejectedError(
-            RowIssue(
-                name,
-                None,
-                None,
-                f"malformed CSV: data rows have more fields than the {width} columns of the header",
-            )
-        )
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])))
+    width = len(header)
+    frame = _parse_csv(data, header, name)
     if frame.shape[1] != width:
         raise FileRejectedError(RowIssue(name, 1, None, "malformed CSV header"))
     frame[LINE] = _csv_lines(text, len(frame))
     return frame
 
 
-def _parse_csv(data: bytes, name: str) -> pd.DataFrame:
-    """Arrow's parser for speed; pandas' C parser for what Arrow refuses (quoted line breaks)."""
-    try:
-        return pd.read_csv(io.BytesIO(data), engine="pyarrow", dtype=str, keep_default_na=False)
-    except (pa.ArrowInvalid, ValueError):
-        pass
-    try:
-        return pd.read_csv(io.BytesIO(data), engine="c", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError) as error:
-        raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}")) from error
+def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
+    """Arrow's CSV reader, every column as text; quoted line breaks on a second pass."""
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    error: Exception | None = None
+    for newlines_in_values in (False, True):
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+                convert_options=convert,
+            )
+            frame: pd.DataFrame = table.to_pandas()
+            return frame
+        except pa.ArrowInvalid as failure:
+            error = failure
+    raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}"))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")

@@ -83,7 +83,7 @@ def _resolve(
 
 def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None, str | None]:
     """(value, unit named in the cell, error) for cells like `1,234.5` or `120亿元`."""
-    match = _NUMBER_WITH_SUFFIX.match(text)
+    match = _NUMBER_WITH_SUFFIX.match(text.strip())
     if match is None or not match[1] or match[1] in "+-":
         return None, None, f"value {text!r} is not a number"
     number = float(match[1].replace(",", ""))
@@ -139,8 +139,9 @@ def validate(
 ) -> Validated:
     frame = frame.copy()
     for column in frame.columns:
-        if column != LINE:
-            frame[column] = frame[column].astype(str).str.strip()
+        if column not in (LINE, "value"):  # numbers parse with their spaces
+            frame[column] = lookup(frame[column], lambda cell: str(cell).strip())
+    frame["value"] = frame["value"].astype(str)
     for column, default in (("partner", WORLD), ("mode", "ALL")):
         if column not in frame:
             frame[column] = default
@@ -252,21 +253,28 @@ def _periods(frame: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
     )
 
 
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
 def _vintages(frame: pd.DataFrame, default: date, issues: _Issues) -> pd.Series:
     cells = frame["vintage"]
-    parsed = pd.to_datetime(cells.where(cells != ""), format="%Y-%m-%d", errors="coerce")
+    parsed = lookup(cells, lambda text: _iso_date(text) if text else default)
     issues.add(
-        parsed.isna() & (cells != ""),
+        parsed.isna(),
         "vintage",
         lambda i: f"vintage {cells[i]!r} is not a date (YYYY-MM-DD)",
     )
-    today = pd.Timestamp(date.today())
+    today = date.today()
     issues.add(
-        parsed > today,
+        lookup(cells, lambda text: bool(text) and (_iso_date(text) or today) > today).astype(bool),
         "vintage",
         lambda i: f"vintage {cells[i]} is in the future",
     )
-    return parsed.dt.date.where(parsed.notna(), default)
+    return parsed
 
 
 def _deduplicate(

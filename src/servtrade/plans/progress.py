@@ -13,6 +13,10 @@ Method (thresholds are parameters, see `Thresholds`):
   ``limited_progress`` 0 ≤ R < 0.60, ``deterioration`` R < 0; ``not_available`` when the
   data do not allow R.
 
+`probability` is P(target met) from simulated forecast paths (`servtrade.forecast`), with
+the expected value at the target year and its 80% interval; it is left empty for targets
+already met or whose series cannot be forecast, and the reason is noted.
+
 The baseline is the one the plan states, else the first full year with data. A
 year-to-date figure later than the latest full year is reported as the latest evidence
 and marked as a partial year; growth and status are computed on full years only.
@@ -21,16 +25,15 @@ and marked as a partial year; growth and status are computed on full years only.
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from servtrade.forecast import target_probability
 from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
-from servtrade.plans.schema import UNTRACKED, Plan, Target
+from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
 from servtrade.store import Store
 
 STATUSES = (
@@ -41,12 +44,6 @@ STATUSES = (
     "deterioration",
     "not_available",
 )
-COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
 
 
 @dataclass(frozen=True)
@@ -105,6 +102,10 @@ class TargetProgress:
     ratio: float | None = None
     status: str = "not_available"
     probability: float | None = None
+    expected_value: float | None = None
+    expected_lo80: float | None = None
+    expected_hi80: float | None = None
+    forecast_model: str | None = None
     years: list[YearCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -137,6 +138,10 @@ class TargetProgress:
             "required_change_pp_per_year": self.required_change_pp_per_year,
             "actual_change_pp_per_year": self.actual_change_pp_per_year,
             "progress_ratio": self.ratio,
+            "expected_value": self.expected_value,
+            "expected_lo80": self.expected_lo80,
+            "expected_hi80": self.expected_hi80,
+            "forecast_model": self.forecast_model,
             "years": [{"year": y.year, "value": y.value, "met": y.met} for y in self.years],
             "notes": self.notes,
         }
@@ -205,21 +210,48 @@ def indicator_series(
 
 
 def track_plan(
-    store: Store, plan: Plan, as_of: date | None = None, thresholds: Thresholds | None = None
+    store: Store,
+    plan: Plan,
+    as_of: date | None = None,
+    thresholds: Thresholds | None = None,
+    *,
+    with_probability: bool = True,
 ) -> PlanProgress:
     limits = thresholds or Thresholds()
     return PlanProgress(
-        plan, as_of, [track_target(store, plan, t, as_of, limits) for t in plan.targets]
+        plan,
+        as_of,
+        [track_target(store, plan, t, as_of, limits, with_probability) for t in plan.targets],
     )
 
 
 def track_target(
-    store: Store, plan: Plan, target: Target, as_of: date | None, thresholds: Thresholds
+    store: Store,
+    plan: Plan,
+    target: Target,
+    as_of: date | None,
+    thresholds: Thresholds,
+    with_probability: bool = False,
 ) -> TargetProgress:
     progress = TargetProgress(target)
     if target.indicator == UNTRACKED:
         progress.notes.append("not a services-trade statistic that servtrade tracks")
         return progress
+    _track_observed(progress, store, plan, as_of, thresholds)
+    if with_probability and progress.status != "target_achieved":
+        chance = target_probability(store, plan, target, as_of)
+        progress.probability = chance.probability
+        progress.expected_value = chance.expected
+        progress.expected_lo80, progress.expected_hi80 = chance.lo80, chance.hi80
+        progress.forecast_model = chance.model
+        progress.notes.extend(f"forecast: {note}" for note in chance.notes)
+    return progress
+
+
+def _track_observed(
+    progress: TargetProgress, store: Store, plan: Plan, as_of: date | None, thresholds: Thresholds
+) -> None:
+    target = progress.target
     series = indicator_series(store, plan.region, target, as_of)
     if target.each_year is not None:
         _track_each_year(progress, series, thresholds)
@@ -229,7 +261,6 @@ def track_target(
         _track_sum(progress, series, thresholds)
     else:
         _track_by_year(progress, series, thresholds)
-    return progress
 
 
 def _set_latest(progress: TargetProgress, series: Series) -> int | None:

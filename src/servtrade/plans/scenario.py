@@ -15,8 +15,8 @@ from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
 from servtrade.indicators import GROUPING_SHARES
-from servtrade.plans.progress import COMPARE, compound_growth, indicator_series
-from servtrade.plans.schema import Plan, Target
+from servtrade.plans.progress import compound_growth, indicator_series
+from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.store import Store
 
 TOTAL = "TOTAL"

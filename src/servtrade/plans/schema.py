@@ -7,9 +7,11 @@ against the classifications passed as validation context, and normalised to thei
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -17,6 +19,13 @@ from servtrade.classification import Classifications
 from servtrade.periods import PeriodError, parse_period
 
 Comparator = Literal[">=", ">", "<=", "<", "="]
+# How each comparator judges a value against a target (works on floats and arrays).
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
 TaskStatus = Literal["not_started", "in_progress", "done", "blocked"]
 TASK_STATUSES: tuple[TaskStatus, ...] = ("not_started", "in_progress", "done", "blocked")
 LEVEL_INDICATORS = ("value",)

@@ -1,0 +1,176 @@
+"""Commands for forecasts: `forecast` and `backtest`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from servtrade.cli.common import DbOption, FormatOption, date_option, err, open_store, out, usage
+from servtrade.forecast import ForecastError, forecast_series, share_points
+from servtrade.i18n import N_, _, format_number
+from servtrade.indicators import GROUPING_SHARES
+
+BreakOption = Annotated[
+    list[int], typer.Option("--break", help="A year to bridge as a structural break (repeat).")
+]
+
+
+def register_forecast_commands(app: typer.Typer) -> None:
+    app.command("forecast")(forecast)
+    app.command("backtest")(backtest_command)
+
+
+def _interval(low: object, high: object) -> str:
+    return f"{format_number(float(str(low)), 1)} – {format_number(float(str(high)), 1)}"
+
+
+def forecast(
+    region: Annotated[str, typer.Option(help="Region code or name.")],
+    indicator: Annotated[
+        str, typer.Option(help="value, digitally_deliverable_share or knowledge_intensive_share.")
+    ] = "value",
+    flow: Annotated[str, typer.Option()] = "total",
+    category: Annotated[str, typer.Option()] = "S",
+    unit: Annotated[str | None, typer.Option(help="Currency unit, e.g. CNY_100M.")] = None,
+    horizon: Annotated[int, typer.Option(min=1, max=30)] = 5,
+    as_of: Annotated[str | None, typer.Option()] = None,
+    breaks: BreakOption = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    db: DbOption = None,
+    format_: FormatOption = "table",
+) -> None:
+    """Forecast an annual series with 80% and 95% intervals (model chosen by backtest)."""
+    if format_ not in ("table", "json"):
+        raise usage(_("--format must be one of {choices}", choices="table, json"))
+    with open_store(db) as store:
+        classifications = store.classifications()
+        code = classifications.regions.resolve(region)
+        flow_code = classifications.flows.resolve(flow)
+        category_code = classifications.categories.resolve(category)
+        unit_code = classifications.units.resolve(unit) if unit else None
+        if code is None or flow_code is None or category_code is None:
+            raise usage(_("unknown region, flow or category"))
+        try:
+            if indicator in GROUPING_SHARES:
+                points, notes = share_points(
+                    store,
+                    code,
+                    GROUPING_SHARES[indicator],
+                    flow=flow_code,
+                    unit=unit_code,
+                    horizon=horizon,
+                    as_of=date_option(as_of),
+                    breaks=tuple(breaks),
+                )
+                unit_label = "percent"
+            elif indicator == "value":
+                result = forecast_series(
+                    store,
+                    code,
+                    flow=flow_code,
+                    category=category_code,
+                    unit=unit_code,
+                    horizon=horizon,
+                    as_of=date_option(as_of),
+                    breaks=tuple(breaks),
+                )
+                points, notes, unit_label = result.points, result.notes, result.history.unit
+            else:
+                raise usage(_("--indicator must be value or a grouping share"))
+        except ForecastError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+    records = [p.as_dict() for p in points]
+    if format_ == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{code} {indicator} {flow_code} {category_code} ({unit_label})")
+    for column in (N_("period"), N_("mean"), "80%", "95%", N_("model")):
+        table.add_column(_(column))
+    for record in records:
+        table.add_row(
+            str(record["period"]),
+            format_number(float(record["mean"]), 1),
+            _interval(record["lo80"], record["hi80"]),
+            _interval(record["lo95"], record["hi95"]),
+            str(record["model"]),
+        )
+    out.print(table)
+    for note in notes:
+        out.print(f"[dim]{note}[/dim]", highlight=False)
+
+
+def backtest_command(
+    region: Annotated[str, typer.Option(help="Region code or name.")],
+    flow: Annotated[str, typer.Option()] = "total",
+    category: Annotated[str, typer.Option()] = "S",
+    unit: Annotated[str | None, typer.Option()] = None,
+    as_of: Annotated[str | None, typer.Option()] = None,
+    breaks: BreakOption = [],  # noqa: B006
+    db: DbOption = None,
+    format_: FormatOption = "table",
+) -> None:
+    """Rolling-origin backtest of every candidate model: MASE, sMAPE, 80%/95% coverage."""
+    if format_ not in ("table", "json"):
+        raise usage(_("--format must be one of {choices}", choices="table, json"))
+    with open_store(db) as store:
+        classifications = store.classifications()
+        code = classifications.regions.resolve(region)
+        flow_code = classifications.flows.resolve(flow)
+        category_code = classifications.categories.resolve(category)
+        if code is None or flow_code is None or category_code is None:
+            raise usage(_("unknown region, flow or category"))
+        try:
+            result = forecast_series(
+                store,
+                code,
+                flow=flow_code,
+                category=category_code,
+                unit=classifications.units.resolve(unit) if unit else None,
+                horizon=1,
+                as_of=date_option(as_of),
+                breaks=tuple(breaks),
+            )
+        except ForecastError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+    scores = result.scores
+    if format_ == "json":
+        sys.stdout.write(
+            json.dumps([s.__dict__ | {"chosen": s.model == result.model} for s in scores], indent=2)
+            + "\n"
+        )
+        return
+    table = Table(
+        title=_(
+            "Backtest: {region}, {first}-{last}",
+            region=code,
+            first=result.history.years[0],
+            last=result.history.years[-1],
+        )
+    )
+    for column in (
+        N_("model"),
+        "MASE",
+        "sMAPE %",
+        _("coverage 80%"),
+        _("coverage 95%"),
+        N_("windows"),
+    ):
+        table.add_column(_(column))
+    for score in scores:
+        mark = " ←" if score.model == result.model else ""
+        table.add_row(
+            score.model + mark,
+            "—" if score.mase is None else format_number(score.mase, 3),
+            "—" if score.smape is None else format_number(score.smape, 2),
+            "—" if score.coverage80 is None else format_number(score.coverage80 * 100, 0),
+            "—" if score.coverage95 is None else format_number(score.coverage95 * 100, 0),
+            str(score.windows),
+        )
+    out.print(table)
+    for note in result.notes:
+        out.print(f"[dim]{note}[/dim]", highlight=False)

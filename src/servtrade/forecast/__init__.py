@@ -1,0 +1,477 @@
+"""Forecasts of services-trade series, with intervals, and the probability of meeting targets.
+
+The annual series of a region is taken from the store (published figures first). A
+year-to-date release later than the last full year nowcasts that year: the last full
+year times the ratio of the year-to-date figure to the same months a year earlier (or
+times its published growth), and the output says so. Only the most recent run of
+consecutive years is modelled. Years named as breaks (e.g. 2020) are bridged by log-linear
+interpolation for fitting and reported; large jumps are flagged, never silently changed.
+Shares are forecast from their numerator and the rest, so they stay within 0-100.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from servtrade.classification import ALL_SERVICES
+from servtrade.forecast.models import (
+    BacktestScore,
+    ForecastError,
+    expected_level,
+    fit_forecast,
+    simulate,
+)
+from servtrade.indicators import (
+    GROUPING_SHARES,
+    IndicatorRequest,
+    compute_indicators,
+    preferred_by_period,
+)
+from servtrade.periods import parse_period
+from servtrade.plans.schema import COMPARE, Plan, Target
+from servtrade.store import Store
+
+__all__ = [
+    "ForecastError",
+    "ForecastPoint",
+    "SeriesForecast",
+    "TargetProbability",
+    "annual_series",
+    "fan_chart_data",
+    "forecast_series",
+    "target_probability",
+]
+
+PATHS = 20_000
+SEED = 20261129
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    period: str
+    mean: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+    model: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "mean": self.mean,
+            "lo80": self.lo80,
+            "hi80": self.hi80,
+            "lo95": self.lo95,
+            "hi95": self.hi95,
+            "model": self.model,
+        }
+
+
+@dataclass
+class AnnualSeries:
+    years: list[int]
+    values: list[float]
+    unit: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SeriesForecast:
+    history: AnnualSeries
+    points: list[ForecastPoint]
+    model: str
+    scores: list[BacktestScore]
+    notes: list[str]
+    paths: np.ndarray  # simulated levels, paths × horizon
+
+
+def _level_values(
+    store: Store, region: str, flow: str, category: str, unit: str | None, as_of: date | None
+) -> dict[str, tuple[float, float | None, str]]:
+    """Period → (level, published growth, unit) for levels and their published growth."""
+    request = IndicatorRequest(
+        region=region,
+        indicators=["value", "yoy_growth"],
+        flow=flow,
+        category=category,
+        unit=unit,
+        as_of=as_of,
+        skip_unconvertible=True,
+    )
+    values = compute_indicators(store, request)
+    levels = preferred_by_period([v for v in values if v.indicator == "value"])
+    growth = {
+        v.period: v.value for v in values if v.indicator == "yoy_growth" and v.basis == "published"
+    }
+    return {p: (v.value, growth.get(p), v.unit) for p, v in levels.items()}
+
+
+def annual_series(
+    store: Store,
+    region: str,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+) -> AnnualSeries:
+    """The latest run of consecutive full years, nowcast included, breaks bridged."""
+    levels = _level_values(store, region, flow, category, unit, as_of)
+    annual = {
+        parse_period(p).year: v for p, v in levels.items() if parse_period(p).kind == "annual"
+    }
+    if not annual:
+        raise ForecastError(f"no full-year figures for {region} {flow} {category}")
+    units = {v[2] for v in annual.values()}
+    chosen_unit = unit or sorted(units)[0]
+    annual = {y: v for y, v in annual.items() if v[2] == chosen_unit}
+    notes: list[str] = []
+    last = max(annual)
+    nowcast = _nowcast(levels, annual, last, chosen_unit)
+    if nowcast is not None:
+        annual[last + 1] = (nowcast[0], None, chosen_unit)
+        notes.append(nowcast[1])
+    years = sorted(annual)
+    run = [years[-1]]
+    for year in reversed(years[:-1]):
+        if year != run[0] - 1:
+            notes.append(f"years before {run[0]} are not consecutive and are not modelled")
+            break
+        run.insert(0, year)
+    values = [annual[y][0] for y in run]
+    values = _bridge(run, values, breaks, notes)
+    _flag_jumps(run, values, breaks, notes)
+    return AnnualSeries(run, values, chosen_unit, notes)
+
+
+def _nowcast(
+    levels: dict[str, tuple[float, float | None, str]],
+    annual: dict[int, tuple[float, float | None, str]],
+    last: int,
+    unit: str,
+) -> tuple[float, str] | None:
+    candidates = [
+        parse_period(p)
+        for p, v in levels.items()
+        if v[2] == unit
+        and parse_period(p).year == last + 1
+        and parse_period(p).first_month == 1
+        and parse_period(p).kind in ("range", "quarter", "month")
+    ]
+    if not candidates:
+        return None
+    latest = max(candidates, key=lambda p: p.last_month)
+    current = levels[str(latest)]
+    earlier = levels.get(str(latest.shifted(-1)))
+    base = annual[last][0]
+    if earlier is not None and earlier[0] > 0 and earlier[2] == unit:
+        ratio = current[0] / earlier[0]
+        how = f"ratio to {latest.shifted(-1)}"
+    elif current[1] is not None:
+        ratio = 1 + current[1] / 100
+        how = "its published growth"
+    else:
+        return None
+    return base * ratio, (
+        f"{last + 1} is a nowcast: {last} × {ratio:.4f} from {latest} ({how}), "
+        "not a full-year figure"
+    )
+
+
+def _bridge(
+    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[str]
+) -> list[float]:
+    bridged = list(values)
+    for year in breaks:
+        if year not in years:
+            continue
+        i = years.index(year)
+        if 0 < i < len(years) - 1 and bridged[i - 1] > 0 and bridged[i + 1] > 0:
+            bridged[i] = math.sqrt(bridged[i - 1] * bridged[i + 1])
+            notes.append(
+                f"{year} treated as a break: {values[i]:g} replaced by {bridged[i]:g} "
+                "(log-linear between neighbours) for fitting"
+            )
+        else:
+            notes.append(f"{year} named as a break but has no neighbours on both sides; kept")
+    return bridged
+
+
+def _flag_jumps(
+    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[str]
+) -> None:
+    if len(values) < 4 or min(values) <= 0:
+        return
+    changes = np.diff(np.log(values))
+    median = float(np.median(changes))
+    spread = float(np.median(np.abs(changes - median))) or 1e-9
+    for year, change in zip(years[1:], changes, strict=True):
+        if abs(change - median) > 4 * spread and year not in breaks:
+            notes.append(
+                f"{year} changed {math.expm1(change) * 100:+.1f}%, far from the usual "
+                f"{math.expm1(median) * 100:+.1f}%: a possible break (name it with --break {year})"
+            )
+
+
+def _points(
+    years: list[int], paths: np.ndarray, model: str, mean: np.ndarray | None = None
+) -> list[ForecastPoint]:
+    """Points with the mean (given, or of the paths) and the paths' 80% and 95% ranges."""
+    centre = paths.mean(axis=0) if mean is None else mean
+    quantiles = np.quantile(paths, [0.1, 0.9, 0.025, 0.975], axis=0)
+    return [
+        ForecastPoint(
+            str(year),
+            float(centre[h]),
+            float(quantiles[0, h]),
+            float(quantiles[1, h]),
+            float(quantiles[2, h]),
+            float(quantiles[3, h]),
+            model,
+        )
+        for h, year in enumerate(years)
+    ]
+
+
+def forecast_series(
+    store: Store,
+    region: str,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    horizon: int = 5,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+    seed: int = SEED,
+) -> SeriesForecast:
+    history = annual_series(
+        store, region, flow=flow, category=category, unit=unit, as_of=as_of, breaks=breaks
+    )
+    fitted = fit_forecast(np.array(history.values, dtype=float), history.years, horizon)
+    paths = simulate(fitted, PATHS, np.random.default_rng(seed))
+    return SeriesForecast(
+        history,
+        _points(fitted.years, paths, fitted.model, expected_level(fitted)),
+        fitted.model,
+        fitted.scores,
+        history.notes + fitted.notes,
+        paths,
+    )
+
+
+def share_forecast(
+    store: Store,
+    region: str,
+    grouping: str,
+    *,
+    flow: str = "total",
+    unit: str | None = None,
+    until: int | None = None,
+    horizon: int = 5,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+    seed: int = SEED,
+) -> tuple[list[int], np.ndarray, str, list[str]]:
+    """Share paths (in %) from separate forecasts of the grouping and of the rest,
+    `horizon` years past the last common year, or up to `until`."""
+    part = annual_series(
+        store, region, flow=flow, category=grouping, unit=unit, as_of=as_of, breaks=breaks
+    )
+    total = annual_series(
+        store, region, flow=flow, category=ALL_SERVICES, unit=part.unit, as_of=as_of, breaks=breaks
+    )
+    common = sorted(set(part.years) & set(total.years))
+    run = [y for y in common if y > common[-1] - len(common)] if common else []
+    if not run or run[-1] != common[-1]:
+        raise ForecastError(f"no common years for {grouping} and the total")
+    part_values = np.array([part.values[part.years.index(y)] for y in run])
+    rest_values = np.array([total.values[total.years.index(y)] for y in run]) - part_values
+    if np.any(rest_values <= 0):
+        raise ForecastError(f"{grouping} is not smaller than the total in every year")
+    horizon = horizon if until is None else until - run[-1]
+    if horizon <= 0:
+        raise ForecastError(f"{until} is already observed")
+    rng = np.random.default_rng(seed)
+    fitted_part = fit_forecast(part_values, run, horizon)
+    fitted_rest = fit_forecast(rest_values, run, horizon)
+    part_paths = simulate(fitted_part, PATHS, rng)
+    rest_paths = simulate(fitted_rest, PATHS, rng)
+    shares = part_paths / (part_paths + rest_paths) * 100
+    model = f"{fitted_part.model}/{fitted_rest.model}"
+    notes = part.notes + total.notes + fitted_part.notes + fitted_rest.notes
+    notes.append("share = grouping / (grouping + rest), each forecast on its own (independently)")
+    return fitted_part.years, shares, model, notes
+
+
+@dataclass(frozen=True)
+class TargetProbability:
+    probability: float | None
+    expected: float | None
+    lo80: float | None
+    hi80: float | None
+    model: str | None
+    notes: tuple[str, ...]
+
+
+def _not_forecast(reason: str) -> TargetProbability:
+    return TargetProbability(None, None, None, None, None, (reason,))
+
+
+def target_probability(
+    store: Store, plan: Plan, target: Target, as_of: date | None = None, seed: int = SEED
+) -> TargetProbability:
+    """P(target met) from simulated paths, and the expected value with its 80% interval."""
+    try:
+        return _probability(store, plan, target, as_of, seed)
+    except ForecastError as error:
+        return _not_forecast(f"no forecast: {error}")
+
+
+def _probability(
+    store: Store, plan: Plan, target: Target, as_of: date | None, seed: int
+) -> TargetProbability:
+    compare = COMPARE.get(target.comparator)
+    if compare is None or target.indicator in ("untracked", "share", "share_of_parent", "cagr"):
+        return _not_forecast(f"{target.indicator} targets are not forecast")
+    if target.indicator in GROUPING_SHARES:
+        years, paths, model, notes = share_forecast(
+            store,
+            plan.region,
+            GROUPING_SHARES[target.indicator],
+            flow=target.flow,
+            until=target.target_year,
+            as_of=as_of,
+            seed=seed,
+        )
+        observed: dict[int, float] = {}
+    else:
+        unit = target.unit if target.indicator == "value" else None
+        history = annual_series(
+            store, plan.region, flow=target.flow, category=target.category, unit=unit, as_of=as_of
+        )
+        horizon = target.target_year - history.years[-1]
+        if horizon <= 0:
+            return _not_forecast("the target year is already observed")
+        fitted = fit_forecast(np.array(history.values), history.years, horizon)
+        paths = simulate(fitted, PATHS, np.random.default_rng(seed))
+        years, model, notes = fitted.years, fitted.model, history.notes + fitted.notes
+        observed = dict(zip(history.years, history.values, strict=True))
+    met = _met(target, years, paths, observed, compare)
+    if met is None:
+        return _not_forecast("the target cannot be evaluated on the forecast paths")
+    at_target = _at_target_year(target, years, paths, observed)
+    return TargetProbability(
+        float(np.mean(met)),
+        float(np.mean(at_target)),
+        float(np.quantile(at_target, 0.1)),
+        float(np.quantile(at_target, 0.9)),
+        model,
+        tuple(notes),
+    )
+
+
+def _path_levels(
+    years: list[int], paths: np.ndarray, observed: dict[int, float], year: int
+) -> np.ndarray | None:
+    if year in years:
+        return paths[:, years.index(year)]
+    if year in observed:
+        return np.full(paths.shape[0], observed[year])
+    return None
+
+
+def _at_target_year(
+    target: Target, years: list[int], paths: np.ndarray, observed: dict[int, float]
+) -> np.ndarray:
+    """What the target is judged on, per path: the level, share, average growth or sum."""
+    if target.average_over is not None:
+        found = _average_growth(target, years, paths, observed)
+    elif target.sum_over is not None:
+        found = _sum(target, years, paths, observed)
+    else:
+        found = _path_levels(years, paths, observed, target.target_year)
+    return found if found is not None else np.full(paths.shape[0], np.nan)
+
+
+def _average_growth(
+    target: Target, years: list[int], paths: np.ndarray, observed: dict[int, float]
+) -> np.ndarray | None:
+    span = target.average_over
+    assert span is not None
+    start = _path_levels(years, paths, observed, span.start - 1)
+    end = _path_levels(years, paths, observed, span.end)
+    if start is None or end is None:
+        return None
+    growth: np.ndarray = ((end / start) ** (1 / (span.end - span.start + 1)) - 1) * 100
+    return growth
+
+
+def _sum(
+    target: Target, years: list[int], paths: np.ndarray, observed: dict[int, float]
+) -> np.ndarray | None:
+    span = target.sum_over
+    assert span is not None
+    parts = [_path_levels(years, paths, observed, y) for y in span.years]
+    if any(p is None for p in parts):
+        return None
+    total: np.ndarray = np.sum([p for p in parts if p is not None], axis=0)
+    return total
+
+
+def _met(
+    target: Target, years: list[int], paths: np.ndarray, observed: dict[int, float], compare: Any
+) -> np.ndarray | None:
+    if target.each_year is not None:
+        checks = []
+        for year in target.each_year.years:
+            now = _path_levels(years, paths, observed, year)
+            before = _path_levels(years, paths, observed, year - 1)
+            if now is None or before is None:
+                return None
+            checks.append(compare((now / before - 1) * 100, target.value))
+        every: np.ndarray = np.all(checks, axis=0)
+        return every
+    values = _at_target_year(target, years, paths, observed)
+    if np.all(np.isnan(values)):
+        return None
+    met: np.ndarray = compare(values, target.value)
+    return met
+
+
+def share_points(
+    store: Store,
+    region: str,
+    grouping: str,
+    *,
+    flow: str = "total",
+    unit: str | None = None,
+    horizon: int = 5,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+) -> tuple[list[ForecastPoint], list[str]]:
+    years, paths, model, notes = share_forecast(
+        store, region, grouping, flow=flow, unit=unit, horizon=horizon, as_of=as_of, breaks=breaks
+    )
+    return _points(years, paths, model), notes
+
+
+def fan_chart_data(forecast: SeriesForecast) -> dict[str, Any]:
+    """History and forecast bands, ready for a chart (ECharts, Matplotlib or a table)."""
+    return {
+        "unit": forecast.history.unit,
+        "model": forecast.model,
+        "history": [
+            {"period": str(y), "value": v}
+            for y, v in zip(forecast.history.years, forecast.history.values, strict=True)
+        ],
+        "forecast": [p.as_dict() for p in forecast.points],
+        "notes": forecast.notes,
+    }

@@ -1,0 +1,245 @@
+"""Forecast one series with statsforecast models chosen by a rolling-origin backtest.
+
+Levels are modelled on the log scale so that intervals stay positive. Intervals are
+widened by the Student-t factor t(n−2)/z, since the variance comes from few points. Candidate models
+depend on the length of the series (ETS needs 7 points, ARIMA(1,1,0) with drift 8, Theta 4,
+drift 2, naive 1); the models are statsforecast's, called directly on the array. Each is
+scored on the same rolling origins by MASE, and the lowest mean MASE wins
+(ties go to the simpler model). The in-sample fit never decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm as normal
+from scipy.stats import t as student_t
+from statsforecast.models import ARIMA, AutoETS, AutoTheta, Naive, RandomWalkWithDrift
+
+Z95 = 1.959963984540054
+LEVELS = [80, 95]
+# Simplest first: ties in the backtest go to the earlier model.
+MODELS: dict[str, tuple[int, Callable[[], Any]]] = {
+    "Naive": (1, Naive),
+    "Drift": (2, RandomWalkWithDrift),
+    "Theta": (4, lambda: AutoTheta(season_length=1)),
+    "ETS": (7, lambda: AutoETS(season_length=1)),
+    "ARIMA": (8, lambda: ARIMA(order=(1, 1, 0), include_drift=True)),
+}
+MAX_WINDOWS = 5
+
+
+class ForecastError(ValueError):
+    """A series that cannot be forecast (too short, non-positive levels on a log scale)."""
+
+
+@dataclass(frozen=True)
+class BacktestScore:
+    model: str
+    mase: float | None
+    smape: float | None
+    coverage80: float | None
+    coverage95: float | None
+    windows: int
+    rmse: float | None = None  # one-step error on the modelling scale (log for levels)
+
+
+@dataclass
+class FittedForecast:
+    """Forecasts of a series on its modelling scale (log for levels)."""
+
+    years: list[int]
+    model: str
+    mean: np.ndarray  # modelling scale
+    sd: np.ndarray  # modelling scale, per horizon
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+    log_scale: bool
+    scores: list[BacktestScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _run(model: str, values: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    """The model's forecast: keys mean, lo-80, hi-80, lo-95, hi-95 (statsforecast's own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result: dict[str, np.ndarray] = MODELS[model][1]().forecast(
+            y=np.asarray(values, dtype=float), h=horizon, level=LEVELS
+        )
+    return result
+
+
+def _column(result: dict[str, np.ndarray], suffix: str = "") -> np.ndarray:
+    return np.asarray(result["mean" if not suffix else suffix.removeprefix("-")], dtype=float)
+
+
+def backtest(
+    values: np.ndarray, log_scale: bool, models: list[str] | None = None
+) -> list[BacktestScore]:
+    """One-step-ahead rolling-origin scores on the original scale."""
+    n = len(values)
+    windows = max(1, min(MAX_WINDOWS, n - 4))
+    first_train = n - windows
+    if first_train < 1:
+        return []
+    candidates = models or [m for m, (need, _) in MODELS.items() if need <= first_train]
+    fitted = np.log(values) if log_scale else values
+    scores = []
+    for model in candidates:
+        errors, scaled, smapes, inside80, inside95, model_errors = [], [], [], [], [], []
+        for origin in range(first_train, n):
+            train = fitted[:origin]
+            try:
+                result = _run(model, train, 1)
+            except Exception as failure:  # a model that cannot fit this window is out
+                logging.getLogger(__name__).debug("%s failed: %s", model, failure)
+                break
+            back = np.exp if log_scale else (lambda x: x)
+            point = float(back(_column(result)[0]))
+            low80, high80 = (
+                float(back(_column(result, "-lo-80")[0])),
+                float(back(_column(result, "-hi-80")[0])),
+            )
+            low95, high95 = (
+                float(back(_column(result, "-lo-95")[0])),
+                float(back(_column(result, "-hi-95")[0])),
+            )
+            model_errors.append(float(fitted[origin] - _column(result)[0]))
+            actual = float(values[origin])
+            history = values[:origin]
+            scale = float(np.mean(np.abs(np.diff(history)))) if len(history) > 1 else 0.0
+            error = abs(actual - point)
+            errors.append(error)
+            if scale > 0:
+                scaled.append(error / scale)
+            denominator = abs(actual) + abs(point)
+            smapes.append(200 * error / denominator if denominator else 0.0)
+            inside80.append(low80 <= actual <= high80)
+            inside95.append(low95 <= actual <= high95)
+        else:
+            scores.append(
+                BacktestScore(
+                    model,
+                    float(np.mean(scaled)) if scaled else None,
+                    float(np.mean(smapes)) if smapes else None,
+                    float(np.mean(inside80)) if inside80 else None,
+                    float(np.mean(inside95)) if inside95 else None,
+                    len(errors),
+                    float(np.sqrt(np.mean(np.square(model_errors)))) if model_errors else None,
+                )
+            )
+    return scores
+
+
+def choose(scores: list[BacktestScore]) -> str:
+    """Lowest mean MASE; ties and missing scores go to the simpler model."""
+    ranked = [s for s in scores if s.mase is not None]
+    if not ranked:
+        return scores[0].model if scores else "Naive"
+    order = list(MODELS)
+    best = min(ranked, key=lambda s: (round(s.mase or 0.0, 9), order.index(s.model)))
+    return best.model
+
+
+def _widen(
+    mean: np.ndarray, low: np.ndarray, high: np.ndarray, level: float, points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Student-t small-sample widening: the models' normal intervals ignore that the
+    variance is estimated from few points, and would cover too little."""
+    tail = (1 + level / 100) / 2
+    factor = float(student_t.ppf(tail, max(1, points - 2)) / normal.ppf(tail))
+    return mean - (mean - low) * factor, mean + (high - mean) * factor
+
+
+def fit_forecast(
+    values: np.ndarray, years: list[int], horizon: int, models: list[str] | None = None
+) -> FittedForecast:
+    """Backtest, choose, refit on all points and forecast `horizon` years ahead."""
+    if len(values) < 1:
+        raise ForecastError("no points to forecast from")
+    notes = []
+    log_scale = bool(np.all(values > 0))
+    if not log_scale:
+        notes.append("zero or negative values: modelled on the level scale, not the log scale")
+    scores = backtest(values, log_scale, models) if len(values) >= 2 else []
+    model = choose(scores)
+    if len(values) < 5:
+        notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
+    fitted = np.log(values) if log_scale else values
+    result = _run(model, fitted, horizon)
+    mean = _column(result)
+    points = len(values)
+    lo80, hi80 = _widen(mean, _column(result, "-lo-80"), _column(result, "-hi-80"), 80, points)
+    lo95, hi95 = _widen(mean, _column(result, "-lo-95"), _column(result, "-hi-95"), 95, points)
+    sd = (hi95 - lo95) / (2 * Z95)
+    chosen = next((s for s in scores if s.model == model), None)
+    if chosen is not None and chosen.rmse and np.all(sd > 0):
+        empirical = chosen.rmse * np.sqrt(np.arange(1, horizon + 1))
+        stretch = np.maximum(1.0, empirical / sd)
+        if np.any(stretch > 1):
+            notes.append("intervals widened to the size of the backtest's one-step errors")
+            lo80, hi80 = mean - (mean - lo80) * stretch, mean + (hi80 - mean) * stretch
+            lo95, hi95 = mean - (mean - lo95) * stretch, mean + (hi95 - mean) * stretch
+            sd = sd * stretch
+    if len(values) == 1 or not np.all(np.isfinite(sd)):
+        raise ForecastError("too few points for an interval: at least 2 are needed")
+    return FittedForecast(
+        years=[years[-1] + h for h in range(1, horizon + 1)],
+        model=model,
+        mean=mean,
+        sd=sd,
+        lo80=lo80,
+        hi80=hi80,
+        lo95=lo95,
+        hi95=hi95,
+        log_scale=log_scale,
+        scores=scores,
+        notes=notes,
+    )
+
+
+def fit_panel(panel: list[np.ndarray], horizon: int, workers: int = 1) -> list[FittedForecast]:
+    """`fit_forecast` for many series, spread over `workers` processes."""
+    years = [list(range(len(values))) for values in panel]
+    if workers <= 1:
+        return [fit_forecast(v, y, horizon) for v, y in zip(panel, years, strict=True)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fit_forecast, panel, years, [horizon] * len(panel), chunksize=16))
+
+
+def simulate(forecast: FittedForecast, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """Joint future paths (paths × horizon) on the original scale.
+
+    Increments are independent normal draws whose variances add up to each horizon's
+    forecast variance, so every horizon keeps its marginal distribution and paths are
+    coherent over time (what `each_year` and `average_over` targets need).
+    """
+    variance = np.maximum.accumulate(forecast.sd**2)
+    steps = np.sqrt(np.diff(np.concatenate([[0.0], variance])))
+    shocks = rng.standard_normal((paths, len(steps))) * steps
+    draws = forecast.mean + np.cumsum(shocks, axis=1)
+    return np.exp(draws) if forecast.log_scale else draws
+
+
+def expected_level(forecast: FittedForecast) -> np.ndarray:
+    """Mean on the original scale (for a log model, exp(mu + sigma²/2))."""
+    if forecast.log_scale:
+        return np.exp(forecast.mean + forecast.sd**2 / 2)
+    return forecast.mean
+
+
+def back_transform(values: np.ndarray, log_scale: bool) -> np.ndarray:
+    return np.exp(values) if log_scale else values
+
+
+def finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
