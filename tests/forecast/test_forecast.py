@@ -43,7 +43,7 @@ def test_interval_coverage_is_close_to_nominal() -> None:
 
 
 def test_backtest_scores_naive_against_drift_on_a_trend() -> None:
-    levels = 100 * 1.08 ** np.arange(12)
+    levels = 100 * 1.08 ** np.arange(14)
     scores = {s.model: s for s in backtest(levels, log_scale=True)}
     assert {"Naive", "Drift", "Theta", "ETS"} <= set(scores)
     assert scores["Drift"].mase is not None and scores["Naive"].mase is not None
