@@ -28,3 +28,23 @@ def test_language_switch_and_number_format() -> None:
     assert format_number(75238, 1) == "75,238.0"
     set_language("en")
     assert gettext("Exports") == "Exports"
+
+
+def test_ingest_errors_read_in_chinese(tmp_path: Path) -> None:
+    from servtrade.ingest import ingest_file
+    from servtrade.store import Store
+    from tests.conftest import write_csv
+
+    path = write_csv(tmp_path / "bad.csv", "Atlantis,2024,total,S,abc,亿元,,t,2025-01-20")
+    with Store(tmp_path / "s.duckdb") as store:
+        report = ingest_file(store, path)
+    set_language("zh")
+    try:
+        reasons = {issue.reason for issue in report.errors}
+        assert reasons == {"未知地区 'Atlantis'", "数值 'abc' 不是数字"}
+    finally:
+        set_language("en")
+    assert {issue.reason for issue in report.errors} == {
+        "unknown region 'Atlantis'",
+        "value 'abc' is not a number",
+    }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from servtrade.i18n import N_
 from servtrade.ingest.readers import LINE, ReadOptions, read_table
 from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
 from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
@@ -64,11 +65,13 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
         report.rows_read = len(frame)
         report.load_id = previous[0]
         report.warnings.append(
-            RowIssue(
+            RowIssue.of(
                 str(path),
                 None,
                 None,
-                f"already loaded from {previous[1]} on {previous[2]:%Y-%m-%d %H:%M}",
+                N_("already loaded from {file} on {when}"),
+                file=previous[1],
+                when=f"{previous[2]:%Y-%m-%d %H:%M}",
             )
         )
         return report
@@ -118,13 +121,18 @@ def _without_stored(store: Store, staged: pd.DataFrame, report: IngestReport) ->
     same = close | (clashes["staged_amount"].isna() & clashes["stored_amount"].isna())
     for row in clashes[~same].to_dict("records"):
         report.errors.append(
-            RowIssue(
+            RowIssue.of(
                 report.file,
                 int(row["line"]),
                 "value",
-                f"conflicts with {row['stored_value']:g} {row['stored_unit']} already stored "
-                f"from {row['stored_file']} for the same vintage {row['vintage']}; a revision "
-                "needs a later vintage",
+                N_(
+                    "conflicts with {value:g} {unit} already stored from {file} for the same "
+                    "vintage {vintage}; a revision needs a later vintage"
+                ),
+                value=row["stored_value"],
+                unit=row["stored_unit"],
+                file=row["stored_file"],
+                vintage=row["vintage"],
             )
         )
     already = set(clashes.loc[same, "line"])

@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from openpyxl import load_workbook
 
 from servtrade.classification import normalize_label
+from servtrade.i18n import N_
 from servtrade.ingest.report import FileRejectedError, RowIssue
 from servtrade.periods import PeriodError, parse_period
 
@@ -69,18 +70,22 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     """The file's rows as strings, in canonical column names, with a `__line` column."""
     name = str(path)
     if not path.exists():
-        raise FileRejectedError(RowIssue(name, None, None, "file does not exist"))
+        raise FileRejectedError(RowIssue(name, None, None, N_("file does not exist")))
     size = path.stat().st_size
     if size == 0:
-        raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+        raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
     if size > options.max_bytes:
         raise FileRejectedError(
-            RowIssue(
+            RowIssue.of(
                 name,
                 None,
                 None,
-                f"file is {size:,} bytes, over the limit of {options.max_bytes:,} bytes; "
-                "split it or raise --max-bytes",
+                N_(
+                    "file is {size:,} bytes, over the limit of {limit:,} bytes; "
+                    "split it or raise --max-bytes"
+                ),
+                size=size,
+                limit=options.max_bytes,
             )
         )
     suffix = path.suffix.lower()
@@ -88,7 +93,7 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
         frame = _read_excel(path, options.sheet)
     elif suffix == ".xls":
         raise FileRejectedError(
-            RowIssue(name, None, None, "legacy .xls workbooks are not read; save as .xlsx")
+            RowIssue(name, None, None, N_("legacy .xls workbooks are not read; save as .xlsx"))
         )
     else:
         frame = _read_csv(path)
@@ -98,40 +103,50 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     for column, constant in options.constants.items():
         if column in frame.columns:
             raise FileRejectedError(
-                RowIssue(name, 1, column, f"column {column!r} is in the file and also set")
+                RowIssue.of(
+                    name,
+                    1,
+                    column,
+                    N_("column {column!r} is in the file and also set"),
+                    column=column,
+                )
             )
         frame[column] = constant
     unknown = [c for c in frame.columns if c not in (*CANONICAL_COLUMNS, LINE, SOURCE_COLUMN)]
     if unknown:
         raise FileRejectedError(
-            RowIssue(
+            RowIssue.of(
                 name,
                 1,
                 ", ".join(map(str, unknown)),
-                f"unknown column(s) {', '.join(map(str, unknown))}; "
-                f"expected {', '.join(CANONICAL_COLUMNS)}",
+                N_("unknown column(s) {columns}; expected {expected}"),
+                columns=", ".join(map(str, unknown)),
+                expected=", ".join(CANONICAL_COLUMNS),
             )
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise FileRejectedError(
-            RowIssue(
+            RowIssue.of(
                 name,
                 1,
                 ", ".join(missing),
-                f"missing required column(s) {', '.join(missing)}; "
-                f"expected {', '.join(CANONICAL_COLUMNS)}",
+                N_("missing required column(s) {columns}; expected {expected}"),
+                columns=", ".join(missing),
+                expected=", ".join(CANONICAL_COLUMNS),
             )
         )
     if frame.empty:
-        raise FileRejectedError(RowIssue(name, None, None, "file has a header but no data rows"))
+        raise FileRejectedError(
+            RowIssue(name, None, None, N_("file has a header but no data rows"))
+        )
     return frame
 
 
 def decode(raw: bytes, name: str) -> str:
     if b"\x00" in raw:
         raise FileRejectedError(
-            RowIssue(name, None, None, "file contains NUL bytes: not a text file (UTF-16?)")
+            RowIssue(name, None, None, N_("file contains NUL bytes: not a text file (UTF-16?)"))
         )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -140,7 +155,7 @@ def decode(raw: bytes, name: str) -> str:
             continue
     raise FileRejectedError(
         RowIssue(
-            name, None, None, "file is neither UTF-8 nor GB18030/GBK text; re-save it as UTF-8"
+            name, None, None, N_("file is neither UTF-8 nor GB18030/GBK text; re-save it as UTF-8")
         )
     )
 
@@ -150,13 +165,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text = decode(raw, name)
     if not text.strip():
-        raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+        raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
     data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])))
     width = len(header)
     frame = _parse_csv(data, header, name)
     if frame.shape[1] != width:
-        raise FileRejectedError(RowIssue(name, 1, None, "malformed CSV header"))
+        raise FileRejectedError(RowIssue(name, 1, None, N_("malformed CSV header")))
     frame[LINE] = _csv_lines(text, len(frame))
     return frame
 
@@ -180,7 +195,9 @@ def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
             return frame
         except pa.ArrowInvalid as failure:
             error = failure
-    raise FileRejectedError(RowIssue(name, None, None, f"malformed CSV: {error}"))
+    raise FileRejectedError(
+        RowIssue.of(name, None, None, N_("malformed CSV: {error}"), error=str(error))
+    )
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
@@ -224,16 +241,18 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for corrupt files
         raise FileRejectedError(
-            RowIssue(name, None, None, f"not a readable .xlsx: {error}")
+            RowIssue.of(name, None, None, N_("not a readable .xlsx: {error}"), error=str(error))
         ) from error
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
-            raise FileRejectedError(RowIssue(name, None, None, f"no sheet named {sheet!r}"))
+            raise FileRejectedError(
+                RowIssue.of(name, None, None, N_("no sheet named {sheet!r}"), sheet=sheet)
+            )
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
         rows = worksheet.iter_rows(values_only=True)
         header_row = next(rows, None)
         if header_row is None:
-            raise FileRejectedError(RowIssue(name, None, None, "file is empty"))
+            raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
         header = [_cell_text(h) for h in header_row]
         records, lines = [], []
         for number, row in enumerate(rows, start=2):
@@ -256,7 +275,9 @@ def _canonical_headers(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         key = normalize_label(str(column))
         canonical = HEADER_ALIASES.get(key, key)
         if canonical in renamed.values():
-            raise FileRejectedError(RowIssue(name, 1, str(column), f"column {canonical!r} repeats"))
+            raise FileRejectedError(
+                RowIssue.of(name, 1, str(column), N_("column {column!r} repeats"), column=canonical)
+            )
         renamed[column] = canonical
     return frame.rename(columns=renamed)
 
@@ -274,14 +295,14 @@ def _melt_wide(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     period_columns = [c for c in frame.columns if c != LINE and _is_period(str(c))]
     if not period_columns:
         raise FileRejectedError(
-            RowIssue(name, 1, None, "wide layout: no column header is a period")
+            RowIssue(name, 1, None, N_("wide layout: no column header is a period"))
         )
     unknown = [
         c for c in frame.columns if c not in period_columns and c not in (LINE, *CANONICAL_COLUMNS)
     ]
     if unknown:
         raise FileRejectedError(
-            RowIssue(name, 1, ", ".join(unknown), "wide layout: unknown columns")
+            RowIssue(name, 1, ", ".join(unknown), N_("wide layout: unknown columns"))
         )
     fixed = [c for c in frame.columns if c not in period_columns]
     long = frame.melt(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
+from servtrade.i18n import gettext
+
 
 class ExitStatus(IntEnum):
     LOADED = 0
@@ -16,12 +18,27 @@ class ExitStatus(IntEnum):
 
 @dataclass(frozen=True)
 class RowIssue:
-    """One problem with one cell, row or file; `line` is 1-based as an editor shows it."""
+    """One problem with one cell, row or file; `line` is 1-based as an editor shows it.
+
+    `message` is an English template from the message catalog and `params` fill it, so the
+    reason reads in the user's language (`reason`) and the template stays a stable code.
+    """
 
     file: str
     line: int | None
     column: str | None
-    reason: str
+    message: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(
+        cls, file: str, line: int | None, column: str | None, message: str, /, **params: object
+    ) -> RowIssue:
+        return cls(file, line, column, message, tuple(params.items()))
+
+    @property
+    def reason(self) -> str:
+        return gettext(self.message, **dict(self.params))
 
     def __str__(self) -> str:
         where = self.file

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from servtrade.classification import WORLD, Classifications, Codelist
+from servtrade.i18n import N_
 from servtrade.ingest.readers import LINE, SOURCE_COLUMN
 from servtrade.ingest.report import RowIssue
 from servtrade.periods import Period, PeriodError, parse_period
@@ -25,6 +26,21 @@ from servtrade.store.sql import OBSERVATION_KEY
 _NUMBER_WITH_SUFFIX = re.compile(r"^([-+]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?)\s*(\D.*)?$")
 _DECIMALS = r"\.(\d+)$"
 RELATIVE_TOLERANCE = 1e-9
+Reason = tuple[str, dict[str, object]]  # a message template and the values that fill it
+UNKNOWN = {
+    "region": N_("unknown region {value!r}"),
+    "flow": N_("unknown flow {value!r}"),
+    "category": N_("unknown category {value!r}"),
+    "partner": N_("unknown partner {value!r}"),
+    "mode of supply": N_("unknown mode of supply {value!r}"),
+}
+EMPTY = {
+    "region": N_("region is empty"),
+    "flow": N_("flow is empty"),
+    "category": N_("category is empty"),
+    "partner": N_("partner is empty"),
+    "mode of supply": N_("mode of supply is empty"),
+}
 
 
 @dataclass
@@ -41,15 +57,17 @@ class _Issues:
         self.value_column = frame.get(SOURCE_COLUMN)
         self.errors: list[tuple[int, RowIssue]] = []
 
-    def add(self, mask: pd.Series, column: str, reason: Callable[[int], str]) -> None:
-        """Report `reason(row)` for every row where `mask` holds (rows are numbered 0..n)."""
+    def add(self, mask: pd.Series, column: str, reason: Callable[[int], Reason]) -> None:
+        """Report `reason(row)` (a message template and its values) for every row where
+        `mask` holds (rows are numbered 0..n)."""
         for label in mask[mask].index:
             index = int(cast(int, label))
             shown = column
             if column == "value" and self.value_column is not None:
                 shown = str(self.value_column[index])
+            message, params = reason(index)
             self.errors.append(
-                (index, RowIssue(self.file, int(self.lines[index]), shown, reason(index)))
+                (index, RowIssue.of(self.file, int(self.lines[index]), shown, message, **params))
             )
 
     def bad_rows(self) -> set[int]:
@@ -76,27 +94,34 @@ def _resolve(
     issues.add(
         codes.isna(),
         column,
-        lambda i: f"{what} is empty" if not cells[i] else f"unknown {what} {cells[i]!r}",
+        lambda i: (EMPTY[what], {}) if not cells[i] else (UNKNOWN[what], {"value": cells[i]}),
     )
     return codes
 
 
-def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None, str | None]:
+def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None, Reason | None]:
     """(value, unit named in the cell, error) for cells like `1,234.5` or `120亿元`."""
     match = _NUMBER_WITH_SUFFIX.match(text.strip())
     if match is None or not match[1] or match[1] in "+-":
-        return None, None, f"value {text!r} is not a number"
+        return None, None, (N_("value {value!r} is not a number"), {"value": text})
     number = float(match[1].replace(",", ""))
     if match[2] is None:
         return number, None, None
     unit = units.resolve(match[2])
     if unit is None:
-        return None, None, f"value {text!r} carries an unknown unit {match[2]!r}"
+        return (
+            None,
+            None,
+            (
+                N_("value {value!r} carries an unknown unit {unit!r}"),
+                {"value": text, "unit": match[2]},
+            ),
+        )
     return number, unit, None
 
 
-def _always(message: str) -> Callable[[int], str]:
-    return lambda _row: message
+def _always(reason: Reason) -> Callable[[int], Reason]:
+    return lambda _row: reason
 
 
 def _numbers(cells: pd.Series) -> pd.Series:
@@ -123,7 +148,10 @@ def _values(
     issues.add(
         clash,
         "unit",
-        lambda i: f"value {cells[i]!r} names unit {suffix_units[i]} but unit says {units[i]}",
+        lambda i: (
+            N_("value {value!r} names unit {named} but unit says {unit}"),
+            {"value": cells[i], "named": suffix_units[i], "unit": units[i]},
+        ),
     )
     units = units.where(units.notna(), suffix_units)
     return values, units
@@ -165,24 +193,31 @@ def validate(
     issues.add(
         units.isna(),
         "unit",
-        lambda i: "unit is empty" if not frame["unit"][i] else f"unknown unit {frame['unit'][i]!r}",
+        lambda i: (
+            (N_("unit is empty"), {})
+            if not frame["unit"][i]
+            else (N_("unknown unit {value!r}"), {"value": frame["unit"][i]})
+        ),
     )
     periods = _periods(frame, issues)
     growth = _numbers(frame["yoy_growth"])
     issues.add(
         growth.isna() & (frame["yoy_growth"] != ""),
         "yoy_growth",
-        lambda i: f"published growth {frame['yoy_growth'][i]!r} is not a number",
+        lambda i: (
+            N_("published growth {value!r} is not a number"),
+            {"value": frame["yoy_growth"][i]},
+        ),
     )
     issues.add(
         growth < -100,
         "yoy_growth",
-        lambda i: f"published growth {growth[i]}% is below -100%",
+        lambda i: (N_("published growth {value}% is below -100%"), {"value": growth[i]}),
     )
     issues.add(
         (frame["value"] == "") & growth.isna(),
         "value",
-        lambda _i: "value is empty (and no published growth rate is given)",
+        _always((N_("value is empty (and no published growth rate is given)"), {})),
     )
     spec = {u.code: classifications.unit(u.code) for u in classifications.units}
     measure = lookup(units, lambda code: spec[code].measure if code in spec else None)
@@ -191,14 +226,17 @@ def validate(
         (values < 0) & (measure != "percent"),
         "value",
         lambda i: (
-            f"negative level {values[i]:g}: levels are never negative "
-            "(load exports and imports; the balance is computed)"
+            N_(
+                "negative level {value:g}: levels are never negative "
+                "(load exports and imports; the balance is computed)"
+            ),
+            {"value": values[i]},
         ),
     )
     issues.add(
         (measure == "percent") & ((values < 0) | (values > 100)),
         "value",
-        lambda i: f"share {values[i]:g}% is outside 0-100",
+        lambda i: (N_("share {value:g}% is outside 0-100"), {"value": values[i]}),
     )
     vintages = _vintages(frame, default_vintage, issues)
 
@@ -233,12 +271,14 @@ def validate(
 
 def _periods(frame: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
     parsed: dict[str, Period] = {}
-    failures: dict[str, str] = {}
+    failures: dict[str, Reason] = {}
     for label in frame["period"].unique():
         try:
             parsed[label] = parse_period(label)
         except PeriodError as error:
-            failures[label] = str(error) if label else "period is empty"
+            failures[label] = (
+                ("{error}", {"error": str(error)}) if label else (N_("period is empty"), {})
+            )
     cells = frame["period"]
     failed = cells.isin(list(failures))
     issues.add(failed, "period", lambda i: failures[cells[i]])
@@ -266,13 +306,13 @@ def _vintages(frame: pd.DataFrame, default: date, issues: _Issues) -> pd.Series:
     issues.add(
         parsed.isna(),
         "vintage",
-        lambda i: f"vintage {cells[i]!r} is not a date (YYYY-MM-DD)",
+        lambda i: (N_("vintage {value!r} is not a date (YYYY-MM-DD)"), {"value": cells[i]}),
     )
     today = date.today()
     issues.add(
         lookup(cells, lambda text: bool(text) and (_iso_date(text) or today) > today).astype(bool),
         "vintage",
-        lambda i: f"vintage {cells[i]} is in the future",
+        lambda i: (N_("vintage {value} is in the future"), {"value": cells[i]}),
     )
     return parsed
 
@@ -300,11 +340,13 @@ def _deduplicate(
         lines = ", ".join(str(n) for n in group["line"])
         shown = " vs ".join(f"{row.value_text} {row.unit}" for row in group.itertuples())
         errors.extend(
-            RowIssue(
+            RowIssue.of(
                 file,
                 int(line),
                 "value",
-                f"conflicting values for the same observation on lines {lines}: {shown}",
+                N_("conflicting values for the same observation on lines {lines}: {shown}"),
+                lines=lines,
+                shown=shown,
             )
             for line in group["line"]
         )
@@ -312,7 +354,9 @@ def _deduplicate(
     later = identical.duplicated(key, keep="first")
     first_line = identical.groupby(key, sort=False, dropna=False)["line"].transform("first")
     warnings = [
-        RowIssue(file, int(line), None, f"duplicate of line {first}; loaded once")
+        RowIssue.of(
+            file, int(line), None, N_("duplicate of line {first}; loaded once"), first=first
+        )
         for line, first in zip(identical["line"][later], first_line[later], strict=True)
     ]
     drop = staged[repeated][conflicting].index.union(identical[later].index)
@@ -345,14 +389,24 @@ def _flow_consistency(
         unit = frame.loc[frame["line"] == line, "unit"].iloc[0]
         scale = classifications.unit(unit).scale
         warnings.append(
-            RowIssue(
+            RowIssue.of(
                 file,
                 line,
                 "value",
-                f"exports {export / scale:,.6g} + imports {imports / scale:,.6g} = "
-                f"{(export + imports) / scale:,.6g} {unit} but total is {total / scale:,.6g} "
-                f"(lines {int(row[('line', 'export')])}, {int(row[('line', 'import')])}, {line};"
-                f" category {category})",
+                N_(
+                    "exports {exports:,.6g} + imports {imports:,.6g} = {sum:,.6g} {unit} but "
+                    "total is {total:,.6g} (lines {export_line}, {import_line}, {line}; "
+                    "category {category})"
+                ),
+                exports=export / scale,
+                imports=imports / scale,
+                sum=(export + imports) / scale,
+                unit=unit,
+                total=total / scale,
+                export_line=int(row[("line", "export")]),
+                import_line=int(row[("line", "import")]),
+                line=line,
+                category=category,
             )
         )
     return warnings
