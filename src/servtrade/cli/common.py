@@ -61,3 +61,8 @@ def parse_assignments(values: list[str], option: str) -> dict[str, str]:
             raise usage(_("{option} takes KEY=VALUE, got {value}", option=option, value=item))
         parsed[key.strip()] = value.strip()
     return parsed
+
+
+def check_format(format_: str, allowed: tuple[str, ...] = ("table", "json")) -> None:
+    if format_ not in allowed:
+        raise usage(_("--format must be one of {choices}", choices=", ".join(allowed)))

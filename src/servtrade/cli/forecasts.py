@@ -9,10 +9,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import DbOption, FormatOption, date_option, err, open_store, out, usage
+from servtrade.cli.common import (
+    DbOption,
+    FormatOption,
+    check_format,
+    date_option,
+    err,
+    open_store,
+    out,
+    usage,
+)
 from servtrade.forecast import ForecastError, forecast_series, share_points
 from servtrade.i18n import N_, _, format_number
 from servtrade.indicators import GROUPING_SHARES
+from servtrade.store import Store
 
 BreakOption = Annotated[
     list[int], typer.Option("--break", help="A year to bridge as a structural break (repeat).")
@@ -22,6 +32,22 @@ BreakOption = Annotated[
 def register_forecast_commands(app: typer.Typer) -> None:
     app.command("forecast")(forecast)
     app.command("backtest")(backtest_command)
+
+
+def _codes(
+    store: Store, region: str, flow: str, category: str, unit: str | None
+) -> tuple[str, str, str, str | None]:
+    """Region, flow, category and unit as codes, or a usage error."""
+    classifications = store.classifications()
+    codes = (
+        classifications.regions.resolve(region),
+        classifications.flows.resolve(flow),
+        classifications.categories.resolve(category),
+    )
+    unit_code = classifications.units.resolve(unit) if unit else None
+    if None in codes or (unit and unit_code is None):
+        raise usage(_("unknown region, flow, category or unit"))
+    return str(codes[0]), str(codes[1]), str(codes[2]), unit_code
 
 
 def _interval(low: object, high: object) -> str:
@@ -43,16 +69,9 @@ def forecast(
     format_: FormatOption = "table",
 ) -> None:
     """Forecast an annual series with 80% and 95% intervals (model chosen by backtest)."""
-    if format_ not in ("table", "json"):
-        raise usage(_("--format must be one of {choices}", choices="table, json"))
+    check_format(format_)
     with open_store(db) as store:
-        classifications = store.classifications()
-        code = classifications.regions.resolve(region)
-        flow_code = classifications.flows.resolve(flow)
-        category_code = classifications.categories.resolve(category)
-        unit_code = classifications.units.resolve(unit) if unit else None
-        if code is None or flow_code is None or category_code is None:
-            raise usage(_("unknown region, flow or category"))
+        code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
         try:
             if indicator in GROUPING_SHARES:
                 points, notes = share_points(
@@ -114,22 +133,16 @@ def backtest_command(
     format_: FormatOption = "table",
 ) -> None:
     """Rolling-origin backtest of every candidate model: MASE, sMAPE, 80%/95% coverage."""
-    if format_ not in ("table", "json"):
-        raise usage(_("--format must be one of {choices}", choices="table, json"))
+    check_format(format_)
     with open_store(db) as store:
-        classifications = store.classifications()
-        code = classifications.regions.resolve(region)
-        flow_code = classifications.flows.resolve(flow)
-        category_code = classifications.categories.resolve(category)
-        if code is None or flow_code is None or category_code is None:
-            raise usage(_("unknown region, flow or category"))
+        code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
         try:
             result = forecast_series(
                 store,
                 code,
                 flow=flow_code,
                 category=category_code,
-                unit=classifications.units.resolve(unit) if unit else None,
+                unit=unit_code,
                 horizon=1,
                 as_of=date_option(as_of),
                 breaks=tuple(breaks),

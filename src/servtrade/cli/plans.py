@@ -15,6 +15,7 @@ from rich.table import Table
 from servtrade.cli.common import (
     DbOption,
     FormatOption,
+    check_format,
     date_option,
     err,
     open_store,
@@ -67,11 +68,6 @@ STATUS_COLOURS = {
 plans_app = typer.Typer(invoke_without_command=True, help="List, check and add plans.")
 
 
-def _check_format(format_: str, allowed: tuple[str, ...] = ("table", "json")) -> None:
-    if format_ not in allowed:
-        raise usage(_("--format must be one of {choices}", choices=", ".join(allowed)))
-
-
 def _plan(store: Store, plan_id: str) -> Plan:
     try:
         return find_plan(store, plan_id)
@@ -103,7 +99,7 @@ def plans(ctx: typer.Context, db: DbOption = None, format_: FormatOption = "tabl
     """List the plans: bundled ones and those added to the store."""
     if ctx.invoked_subcommand is not None:
         return
-    _check_format(format_)
+    check_format(format_)
     with open_store(db) as store:
         catalog = plan_catalog(store)
     lang = language()
@@ -165,7 +161,7 @@ def plans_check(
     format_: FormatOption = "table",
 ) -> None:
     """Check that the plan's targets agree with each other and with the data."""
-    _check_format(format_)
+    check_format(format_)
     with open_store(db) as store:
         plan = _plan(store, plan_id)
         findings = check_plan(plan, store.classifications(), store, date_option(as_of), max_gap)
@@ -222,7 +218,7 @@ def track(
     format_: FormatOption = "table",
 ) -> None:
     """Progress of each target: latest value, gap, required and actual growth, status."""
-    _check_format(format_)
+    check_format(format_)
     with open_store(db) as store:
         plan = _plan(store, plan_id)
         progress = track_plan(store, plan, date_option(as_of))
@@ -271,7 +267,7 @@ def tasks(
     format_: FormatOption = "table",
 ) -> None:
     """List a plan's tasks by aspect, or record status changes (with who and when)."""
-    _check_format(format_)
+    check_format(format_)
     with open_store(db) as store:
         plan = _plan(store, plan_id)
         changes = parse_assignments(set_, "--set")
@@ -334,7 +330,7 @@ def compare(
     format_: FormatOption = "table",
 ) -> None:
     """Rank places on an indicator, with each place's progress on targets of that indicator."""
-    _check_format(format_)
+    check_format(format_)
     chosen = period_option(period)
     assert chosen is not None
     with open_store(db) as store:
@@ -399,7 +395,7 @@ def scenario(
     format_: FormatOption = "table",
 ) -> None:
     """Outcome of each target under given growth rates, and the growth a share target needs."""
-    _check_format(format_)
+    check_format(format_)
     try:
         rates = {k: float(v) for k, v in parse_assignments(growth, "--growth").items()}
         levels = {k: float(v) for k, v in parse_assignments(base, "--base").items()}
