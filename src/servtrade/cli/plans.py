@@ -41,13 +41,9 @@ from servtrade.plans.scenario import ScenarioError, run_scenario
 from servtrade.plans.schema import Plan
 from servtrade.store import Store
 
-STATUS_WORDS = (
-    N_("target_achieved"),
-    N_("substantial_progress"),
-    N_("moderate_progress"),
-    N_("limited_progress"),
-    N_("deterioration"),
-    N_("not_available"),
+# Progress statuses are marked in servtrade.plans.progress.STATUSES; these are the other
+# words shown from data, translated where printed.
+SHOWN_WORDS = (
     N_("not_started"),
     N_("in_progress"),
     N_("done"),

@@ -288,9 +288,9 @@ def share_forecast(
     total = annual_series(
         store, region, flow=flow, category=ALL_SERVICES, unit=part.unit, as_of=as_of, breaks=breaks
     )
-    common = sorted(set(part.years) & set(total.years))
-    run = [y for y in common if y > common[-1] - len(common)] if common else []
-    if not run or run[-1] != common[-1]:
+    # Both histories are runs of consecutive years, so their common years are one too.
+    run = sorted(set(part.years) & set(total.years))
+    if not run:
         raise ForecastError(f"no common years for {grouping} and the total")
     part_values = np.array([part.values[part.years.index(y)] for y in run])
     rest_values = np.array([total.values[total.years.index(y)] for y in run]) - part_values

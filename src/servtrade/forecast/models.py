@@ -35,6 +35,7 @@ MODELS: dict[str, tuple[int, Callable[[], Any]]] = {
     "ARIMA": (8, lambda: ARIMA(order=(1, 1, 0), include_drift=True)),
 }
 MAX_WINDOWS = 5
+_KEYS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 
 
 class ForecastError(ValueError):
@@ -104,17 +105,10 @@ def backtest(
             except Exception as failure:  # a model that cannot fit this window is out
                 logging.getLogger(__name__).debug("%s failed: %s", model, failure)
                 break
-            back = np.exp if log_scale else (lambda x: x)
-            point = float(back(_column(result)[0]))
-            low80, high80 = (
-                float(back(_column(result, "-lo-80")[0])),
-                float(back(_column(result, "-hi-80")[0])),
-            )
-            low95, high95 = (
-                float(back(_column(result, "-lo-95")[0])),
-                float(back(_column(result, "-hi-95")[0])),
-            )
-            model_errors.append(float(fitted[origin] - _column(result)[0]))
+            modelled = {key: float(np.asarray(result[key])[0]) for key in _KEYS}
+            level = {k: math.exp(v) if log_scale else v for k, v in modelled.items()}
+            point = level["mean"]
+            model_errors.append(float(fitted[origin]) - modelled["mean"])
             actual = float(values[origin])
             history = values[:origin]
             scale = float(np.mean(np.abs(np.diff(history)))) if len(history) > 1 else 0.0
@@ -124,8 +118,8 @@ def backtest(
                 scaled.append(error / scale)
             denominator = abs(actual) + abs(point)
             smapes.append(200 * error / denominator if denominator else 0.0)
-            inside80.append(low80 <= actual <= high80)
-            inside95.append(low95 <= actual <= high95)
+            inside80.append(level["lo-80"] <= actual <= level["hi-80"])
+            inside95.append(level["lo-95"] <= actual <= level["hi-95"])
         else:
             scores.append(
                 BacktestScore(
@@ -236,11 +230,3 @@ def expected_level(forecast: FittedForecast) -> np.ndarray:
     if forecast.log_scale:
         return np.exp(forecast.mean + forecast.sd**2 / 2)
     return forecast.mean
-
-
-def back_transform(values: np.ndarray, log_scale: bool) -> np.ndarray:
-    return np.exp(values) if log_scale else values
-
-
-def finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None

@@ -94,7 +94,7 @@ def growth_consistency(plan: Plan) -> list[Finding]:
         if implied is None:
             continue
         for growth in growth_targets:
-            span = growth.each_year or growth.average_over
+            span = growth.span
             if span is None or span.end < later.target_year or span.start > later.target_year:
                 continue
             agrees = (

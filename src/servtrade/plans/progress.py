@@ -30,6 +30,7 @@ from datetime import date
 from typing import Any
 
 from servtrade.forecast import target_probability
+from servtrade.i18n import N_
 from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
@@ -37,12 +38,12 @@ from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
 from servtrade.store import Store
 
 STATUSES = (
-    "target_achieved",
-    "substantial_progress",
-    "moderate_progress",
-    "limited_progress",
-    "deterioration",
-    "not_available",
+    N_("target_achieved"),
+    N_("substantial_progress"),
+    N_("moderate_progress"),
+    N_("limited_progress"),
+    N_("deterioration"),
+    N_("not_available"),
 )
 
 

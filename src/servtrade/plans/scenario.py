@@ -196,9 +196,8 @@ def _outcome(target: Target, projection: _Projection) -> Outcome | None:
             / projection.level(ALL_SERVICES, target.year)
             * 100
         )
-    elif target.indicator in ("yoy_growth", "cagr") and (target.average_over or target.each_year):
-        span = target.average_over or target.each_year
-        assert span is not None
+    elif target.indicator in ("yoy_growth", "cagr") and target.span is not None:
+        span = target.span
         start = projection.level(ALL_SERVICES, span.start - 1)
         end = projection.level(ALL_SERVICES, span.end)
         growth = compound_growth(start, end, span.end - span.start + 1)

@@ -190,21 +190,24 @@ class Target(_Strict):
             raise ValueError(f"unit {self.unit} does not fit {self.indicator}: give percent")
 
     @property
+    def span(self) -> YearRange | None:
+        """The range of an each_year, average_over or sum_over target (None for `year`)."""
+        return self.each_year or self.average_over or self.sum_over
+
+    @property
     def first_year(self) -> int:
         if self.year is not None:
             return self.year
-        span = self.each_year or self.average_over or self.sum_over
-        assert span is not None
-        return span.start
+        assert self.span is not None
+        return self.span.start
 
     @property
     def target_year(self) -> int:
         """The year by which the target is to be met (the end of a range)."""
         if self.year is not None:
             return self.year
-        span = self.each_year or self.average_over or self.sum_over
-        assert span is not None
-        return span.end
+        assert self.span is not None
+        return self.span.end
 
 
 class Task(_Strict):
