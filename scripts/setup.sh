@@ -7,6 +7,24 @@ PYTHON="${PYTHON:-python3}"
 if ! command -v "$PYTHON" >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
 fi
+
+# Debian packages the project uses outside Python: Pango and HarfBuzz's subsetter for PDF
+# reports (WeasyPrint), Noto Sans CJK for Chinese text; poppler-utils to check PDFs in tests.
+debs=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+if [ "${1:-}" = "--dev" ]; then
+    debs+=(poppler-utils)
+fi
+missing=()
+for package in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "servtrade's PDF reports need these Debian packages: ${missing[*]}" >&2
+    fi
+fi
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     echo "servtrade needs Python 3.11 or newer (found $("$PYTHON" --version))" >&2
     exit 1

@@ -1,4 +1,8 @@
-"""Shared fixtures: real DuckDB files in a temporary directory, real files on disk."""
+"""Shared fixtures: real DuckDB files in a temporary directory, real files on disk.
+
+Constructed figures (`constructed_rows`) are NOT statistics: every such row says so in its
+source column.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +58,36 @@ def bundled(bundled_db: Path, tmp_path: Path) -> Iterator[Store]:
     shutil.copy(bundled_db, copy)
     with Store(copy) as opened:
         yield opened
+
+
+CONSTRUCTED = "constructed test data - not statistics"
+
+
+def constructed_rows(region: str, rows: dict[tuple[str, str, str], float]) -> list[str]:
+    return [
+        f"{region},{period},{flow},{category},{value},亿元,,{CONSTRUCTED},2026-01-31"
+        for (period, flow, category), value in rows.items()
+    ]
+
+
+# Guizhou: total 80, 88, 96 (2022-2024); digitally deliverable 20, 25, 30.
+GUIZHOU_CONSTRUCTED = {
+    ("2022", "total", "S"): 80.0,
+    ("2023", "total", "S"): 88.0,
+    ("2024", "total", "S"): 96.0,
+    ("2022", "total", "digitally_deliverable"): 20.0,
+    ("2023", "total", "digitally_deliverable"): 25.0,
+    ("2024", "total", "digitally_deliverable"): 30.0,
+}
+
+
+def load_constructed_guizhou(store: Store, tmp_path: Path) -> Store:
+    rows = constructed_rows("CN-GZ", GUIZHOU_CONSTRUCTED)
+    report = ingest_file(store, write_csv(tmp_path / "gz.csv", *rows))
+    assert report.status == "loaded", report.errors
+    return store
+
+
+@pytest.fixture
+def guizhou(store: Store, tmp_path: Path) -> Store:
+    return load_constructed_guizhou(store, tmp_path)

@@ -16,8 +16,7 @@ from servtrade.ingest import ingest_file
 from servtrade.plans import find_plan
 from servtrade.plans.documents import parse_plan
 from servtrade.store import Store
-from tests.conftest import write_csv
-from tests.plans.conftest import constructed_rows
+from tests.conftest import constructed_rows, write_csv
 
 runner = CliRunner()
 

@@ -18,8 +18,7 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.scenario import ScenarioError, required_part_growth, run_scenario
 from servtrade.store import Store
-from tests.conftest import write_csv
-from tests.plans.conftest import constructed_rows
+from tests.conftest import constructed_rows, write_csv
 from tests.plans.test_documents import GOOD
 
 GUIZHOU = "guizhou-services-digital-trade-2025"

@@ -13,8 +13,7 @@ from servtrade.plans import find_plan
 from servtrade.plans.progress import Thresholds, track_plan
 from servtrade.plans.schema import Plan
 from servtrade.store import Store
-from tests.conftest import write_csv
-from tests.plans.conftest import constructed_rows
+from tests.conftest import constructed_rows, write_csv
 
 GUIZHOU = "guizhou-services-digital-trade-2025"
 

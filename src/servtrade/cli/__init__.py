@@ -30,6 +30,7 @@ from servtrade.cli.common import (
 )
 from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.plans import register_plan_commands
+from servtrade.cli.reports import register_report_commands
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_number, language, set_language
 from servtrade.indicators import (
@@ -39,7 +40,7 @@ from servtrade.indicators import (
     IndicatorValue,
     compute_indicators,
 )
-from servtrade.indicators.summary import HeadlineRow, headline_summary
+from servtrade.indicators.summary import HeadlineRow, headline_cell, headline_summary
 from servtrade.ingest import ExitStatus, IngestOptions, IngestReport, ReadOptions, ingest_file
 from servtrade.store import Store
 
@@ -194,17 +195,6 @@ def summary(
         _print_summary(store, region, date_option(as_of))
 
 
-def _cell(value: IndicatorValue | None, row_unit: str, decimals: int = 1) -> str:
-    if value is None:
-        return "—"
-    text = format_number(value.value, decimals)
-    if value.unit not in (row_unit, "percent"):
-        text += f" {value.unit}"
-    if value.basis != "published":
-        text += "*" if value.basis == "computed" else "†"
-    return text
-
-
 def _unit_name(store: Store, unit: str) -> str:
     if not unit:
         return ""
@@ -237,15 +227,7 @@ def _print_summary(store: Store, region_label: str, as_of: date | None) -> None:
     ):
         table.add_column(header, justify="right", no_wrap=True, min_width=cell_len(header))
     for row in rows:
-        table.add_row(
-            row.period,
-            _cell(row.total, unit),
-            _cell(row.exports, unit),
-            _cell(row.imports, unit),
-            _cell(row.growth, unit),
-            _cell(row.knowledge_intensive_share, unit),
-            _cell(row.digitally_deliverable_share, unit),
-        )
+        table.add_row(row.period, *(headline_cell(value, unit) for value in row.figures()))
     out.print(table)
     out.print(
         _(
@@ -484,6 +466,7 @@ def loads(db: DbOption = None) -> None:
 
 register_plan_commands(app)
 register_forecast_commands(app)
+register_report_commands(app)
 
 
 def main() -> None:

@@ -64,7 +64,7 @@ STATUS_COLOURS = {
 plans_app = typer.Typer(invoke_without_command=True, help="List, check and add plans.")
 
 
-def _plan(store: Store, plan_id: str) -> Plan:
+def load_plan_or_exit(store: Store, plan_id: str) -> Plan:
     try:
         return find_plan(store, plan_id)
     except PlanError as error:
@@ -159,7 +159,7 @@ def plans_check(
     """Check that the plan's targets agree with each other and with the data."""
     check_format(format_)
     with open_store(db) as store:
-        plan = _plan(store, plan_id)
+        plan = load_plan_or_exit(store, plan_id)
         findings = check_plan(plan, store.classifications(), store, date_option(as_of), max_gap)
     if format_ == "json":
         _json([f.__dict__ for f in findings])
@@ -216,7 +216,7 @@ def track(
     """Progress of each target: latest value, gap, required and actual growth, status."""
     check_format(format_)
     with open_store(db) as store:
-        plan = _plan(store, plan_id)
+        plan = load_plan_or_exit(store, plan_id)
         progress = track_plan(store, plan, date_option(as_of))
     if format_ == "json":
         _json(progress.as_dict())
@@ -265,7 +265,7 @@ def tasks(
     """List a plan's tasks by aspect, or record status changes (with who and when)."""
     check_format(format_)
     with open_store(db) as store:
-        plan = _plan(store, plan_id)
+        plan = load_plan_or_exit(store, plan_id)
         changes = parse_assignments(set_, "--set")
         if changes and not by:
             raise usage(_("--by is required with --set"))
@@ -398,7 +398,7 @@ def scenario(
     except ValueError as error:
         raise usage(str(error)) from error
     with open_store(db) as store:
-        plan = _plan(store, plan_id)
+        plan = load_plan_or_exit(store, plan_id)
         try:
             result = run_scenario(
                 store,

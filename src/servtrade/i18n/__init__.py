@@ -7,6 +7,8 @@ Chinese. The language comes from ``--lang``, else ``SERVTRADE_LANG``, else ``LAN
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 
@@ -33,6 +35,16 @@ def set_language(lang: str | None) -> str:
 
 def language() -> str:
     return _state["lang"] or set_language(None)
+
+
+@contextmanager
+def using_language(lang: str) -> Iterator[str]:
+    """Work in `lang` for a while (a report in Chinese from an English session)."""
+    before = _state["lang"]
+    try:
+        yield set_language(lang)
+    finally:
+        _state["lang"] = before
 
 
 @cache
@@ -72,3 +84,35 @@ def babel_locale() -> str:
 def format_number(value: float, decimals: int = 1) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=babel_locale())
+
+
+# Amounts are shown in the unit that reads naturally in each language: 亿元 and 万亿元 in
+# Chinese, billion and trillion in English. (scale in base units, unit name, decimals)
+_AMOUNT_STEPS = {
+    "zh": ((1e12, "万亿{c}", 2), (1e8, "亿{c}", 1), (1e4, "万{c}", 1), (1.0, "{c}", 0)),
+    "en": (
+        (1e12, "trillion {c}", 2),
+        (1e9, "billion {c}", 1),
+        (1e6, "million {c}", 1),
+        (1.0, "{c}", 0),
+    ),
+}
+_CURRENCY_NAMES = {"zh": {"CNY": "元", "USD": "美元"}, "en": {"CNY": "yuan", "USD": "US dollars"}}
+
+
+def amount_parts(amount: float, currency: str) -> tuple[float, str, int]:
+    """An amount in base units (yuan, dollars) as (number, unit words, decimals)."""
+    lang = language()
+    name = _CURRENCY_NAMES[lang].get(currency, currency)
+    for scale, words, decimals in _AMOUNT_STEPS[lang]:
+        if abs(amount) >= scale:
+            return amount / scale, words.format(c=name), decimals
+    scale, words, decimals = _AMOUNT_STEPS[lang][-1]
+    return amount / scale, words.format(c=name), decimals
+
+
+def format_amount(amount: float, currency: str) -> str:
+    """`7,523,800,000,000` CNY as 7.52万亿元 or 7.52 trillion yuan."""
+    number, words, decimals = amount_parts(amount, currency)
+    text = format_number(number, decimals)
+    return f"{text}{words}" if language() == "zh" else f"{text} {words}"

@@ -449,6 +449,11 @@ def preferred_by_period(values: list[IndicatorValue]) -> dict[str, IndicatorValu
     return best
 
 
+def preferred_values(store: Store, request: IndicatorRequest) -> dict[str, IndicatorValue]:
+    """One indicator's values by period, the preferred basis where there are several."""
+    return preferred_by_period(compute_indicators(store, request))
+
+
 def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:
     unknown = [i for i in request.indicators if i not in _COMPUTE]
     if unknown:

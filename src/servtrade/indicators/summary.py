@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from servtrade.i18n import format_number
 from servtrade.indicators import (
     IndicatorRequest,
     IndicatorValue,
     compute_indicators,
     preferred_by_period,
 )
+from servtrade.indicators.panel import COMPUTED, PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.store import Store
 
@@ -25,6 +27,30 @@ class HeadlineRow:
     growth: IndicatorValue | None
     knowledge_intensive_share: IndicatorValue | None
     digitally_deliverable_share: IndicatorValue | None
+
+    def figures(self) -> tuple[IndicatorValue | None, ...]:
+        """The row's figures in the order every headline table shows them."""
+        return (
+            self.total,
+            self.exports,
+            self.imports,
+            self.growth,
+            self.knowledge_intensive_share,
+            self.digitally_deliverable_share,
+        )
+
+
+def headline_cell(value: IndicatorValue | None, row_unit: str, decimals: int = 1) -> str:
+    """A headline figure as shown: its unit if not the row's, * if computed from published
+    figures, † if taken from a published aggregate, a dash if there is none."""
+    if value is None:
+        return "—"
+    text = format_number(value.value, decimals)
+    if value.unit not in (row_unit, "percent"):
+        text += f" {value.unit}"
+    if value.basis != PUBLISHED:
+        text += "*" if value.basis == COMPUTED else "†"
+    return text
 
 
 def _first(values: list[IndicatorValue], period: str, indicator: str) -> IndicatorValue | None:

@@ -8,8 +8,7 @@ from datetime import date
 from servtrade.indicators import (
     IndicatorRequest,
     IndicatorValue,
-    compute_indicators,
-    preferred_by_period,
+    preferred_values,
 )
 from servtrade.periods import Period
 from servtrade.plans import plan_catalog
@@ -39,7 +38,7 @@ def compare_places(
     """Places ranked by the indicator (highest first); places without a figure come last."""
     rows = []
     for region in regions:
-        values = compute_indicators(
+        value = preferred_values(
             store,
             IndicatorRequest(
                 region=region,
@@ -52,8 +51,8 @@ def compare_places(
                 as_of=as_of,
                 skip_unconvertible=True,
             ),
-        )
-        rows.append(PlaceComparison(region, preferred_by_period(values).get(str(period))))
+        ).get(str(period))
+        rows.append(PlaceComparison(region, value))
     ranked = sorted(
         (r for r in rows if r.value is not None), key=lambda r: -(r.value.value if r.value else 0)
     )

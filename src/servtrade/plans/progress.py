@@ -31,7 +31,7 @@ from typing import Any
 
 from servtrade.forecast import target_probability
 from servtrade.i18n import N_
-from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
+from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
@@ -177,7 +177,7 @@ def indicator_series(
     """The values the target is judged on, in its unit, preferring published figures."""
     name = indicator or ("value" if target.indicator == "cagr" else target.indicator)
     is_level = name == "value"
-    values = compute_indicators(
+    by_period = preferred_values(
         store,
         IndicatorRequest(
             region=region,
@@ -189,7 +189,6 @@ def indicator_series(
             skip_unconvertible=True,
         ),
     )
-    by_period = preferred_by_period(values)
     annual: dict[int, Evidence] = {}
     partial: Evidence | None = None
     for label in sorted(by_period, key=parse_period):

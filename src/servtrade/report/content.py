@@ -1,0 +1,285 @@
+"""What a progress report holds, gathered once from the store for every output format.
+
+The HTML, PDF and Excel renderings all read one `ReportContent`, so a number cannot differ
+between them. Nothing here is estimated: where the store has no figure the field is empty
+and the report says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from servtrade.classification import Classifications
+from servtrade.forecast import ForecastError, forecast_series, share_points
+from servtrade.fx import ExchangeRate, MissingRateError
+from servtrade.indicators import IndicatorRequest, IndicatorValue, preferred_values
+from servtrade.indicators.summary import HeadlineRow, headline_summary
+from servtrade.periods import parse_period
+from servtrade.plans import TaskState, task_states
+from servtrade.plans.compare import PlaceComparison, compare_places
+from servtrade.plans.progress import PlanProgress, track_plan
+from servtrade.plans.schema import Plan, Target
+from servtrade.store import ObservationQuery, Store
+
+ALL_SERVICES = "S"
+SHARE_INDICATORS = ("digitally_deliverable_share", "knowledge_intensive_share", "share")
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    source: str
+    observations: int
+    latest_vintage: date | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: str
+    exports: float | None
+    imports: float | None
+    total: float | None
+
+    @property
+    def balance(self) -> float | None:
+        if self.exports is None or self.imports is None:
+            return None
+        return self.exports - self.imports
+
+
+@dataclass(frozen=True)
+class TargetTrajectory:
+    """A share or level target's observed path, its goal and its forecast, for one chart."""
+
+    target: Target
+    observed: list[tuple[int, float]]
+    forecast: list[tuple[int, float, float, float]]  # year, mean, lo80, hi80
+    model: str | None
+
+
+@dataclass
+class ReportContent:
+    plan: Plan
+    lang: str
+    as_of: date | None
+    generated: date
+    region_name: str
+    unit: str
+    vintage: date | None
+    headline: list[HeadlineRow]
+    progress: PlanProgress
+    tasks: dict[str, list[TaskState]]
+    peers: list[PlaceComparison]
+    peer_period: str | None
+    trend: list[TrendPoint]
+    structure_period: str | None
+    structure: list[tuple[str, str, float]]  # code, name, value
+    trajectories: list[TargetTrajectory]
+    sources: list[SourceUse]
+    exchange_rates: list[ExchangeRate]
+    groupings: list[tuple[str, str, str]]  # name, members, definition
+    category_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> HeadlineRow | None:
+        return self.headline[-1] if self.headline else None
+
+
+def _values(
+    store: Store, region: str, indicator: str, flow: str, category: str, as_of: date | None
+) -> dict[str, IndicatorValue]:
+    return preferred_values(
+        store,
+        IndicatorRequest(
+            region=region,
+            indicators=[indicator],
+            flow=flow,
+            category=category,
+            as_of=as_of,
+            skip_unconvertible=True,
+        ),
+    )
+
+
+def _trend(store: Store, region: str, as_of: date | None) -> tuple[list[TrendPoint], str]:
+    by_flow = {
+        flow: _values(store, region, "value", flow, ALL_SERVICES, as_of)
+        for flow in ("export", "import", "total")
+    }
+    years = sorted(
+        {p for values in by_flow.values() for p in values if parse_period(p).kind == "annual"},
+        key=int,
+    )
+    units = {v.unit for values in by_flow.values() for v in values.values()}
+    unit = "CNY_100M" if "CNY_100M" in units or not units else sorted(units)[0]
+
+    def value(flow: str, year: str) -> float | None:
+        found = by_flow[flow].get(year)
+        return found.value if found is not None and found.unit == unit else None
+
+    points = [
+        TrendPoint(year, value("export", year), value("import", year), value("total", year))
+        for year in years
+    ]
+    return [p for p in points if p.total is not None or p.exports is not None], unit
+
+
+def _structure(
+    store: Store,
+    region: str,
+    unit: str,
+    classifications: Classifications,
+    as_of: date | None,
+    lang: str,
+) -> tuple[str | None, list[tuple[str, str, float]]]:
+    """Total trade by main EBOPS category for the latest year with most categories."""
+    by_year: dict[str, dict[str, float]] = defaultdict(dict)
+    for code in classifications.main_categories():
+        for period, value in _values(store, region, "value", "total", code, as_of).items():
+            if parse_period(period).kind == "annual" and value.unit == unit:
+                by_year[period][code] = value.value
+    if not by_year:
+        return None, []
+    year = max(by_year, key=lambda y: (len(by_year[y]), int(y)))
+    rows = sorted(by_year[year].items(), key=lambda item: -item[1])
+    return year, [(c, classifications.categories[c].name(lang), v) for c, v in rows]
+
+
+def _trajectories(
+    store: Store, plan: Plan, progress: PlanProgress, as_of: date | None
+) -> list[TargetTrajectory]:
+    found = []
+    for item in progress.targets:
+        target = item.target
+        if target.target_year is None or target.indicator not in ("value", *SHARE_INDICATORS):
+            continue
+        observed_values = _values(
+            store, plan.region, target.indicator, target.flow, target.category, as_of
+        )
+        observed = [
+            (int(p), v.value)
+            for p, v in sorted(observed_values.items())
+            if parse_period(p).kind == "annual" and v.unit in (target.unit, "percent")
+        ]
+        if not observed:
+            continue
+        forecast: list[tuple[int, float, float, float]] = []
+        model = None
+        try:
+            if target.indicator == "value":
+                result = forecast_series(
+                    store,
+                    plan.region,
+                    flow=target.flow,
+                    category=target.category,
+                    unit=target.unit,
+                    horizon=max(1, target.target_year - observed[-1][0]),
+                    as_of=as_of,
+                )
+                points, model = result.points, result.model
+            else:
+                points, _ = share_points(
+                    store,
+                    plan.region,
+                    target.category,
+                    flow=target.flow,
+                    horizon=max(1, target.target_year - observed[-1][0]),
+                    as_of=as_of,
+                )
+                model = points[0].model if points else None
+            forecast = [(int(p.period), p.mean, p.lo80, p.hi80) for p in points]
+        except ForecastError:
+            forecast = []
+        found.append(TargetTrajectory(target, observed, forecast, model))
+    return found
+
+
+def _peers(
+    store: Store, region: str, classifications: Classifications, as_of: date | None
+) -> tuple[str | None, list[PlaceComparison]]:
+    """Places of the same kind (provinces with provinces) on total services trade, for the
+    latest year the place has, else the latest year any of them has."""
+    kind = classifications.regions[region].kind
+    places = [c.code for c in classifications.regions if c.kind == kind]
+    with_data = store.observations(
+        ObservationQuery(regions=places, flows=["total"], categories=[ALL_SERVICES], as_of=as_of)
+    )
+    annual = with_data[with_data["first_month"].eq(1) & with_data["last_month"].eq(12)]
+    if annual.empty:
+        return None, []
+    own = annual[annual["region"] == region]
+    year = int((own if not own.empty else annual)["year"].max())
+    regions = sorted(set(annual.loc[annual["year"] == year, "region"]) | {region})
+    period = parse_period(str(year))
+    return str(year), compare_places(store, "value", regions, period, unit="CNY_100M", as_of=as_of)
+
+
+def _sources(store: Store, region: str, as_of: date | None) -> tuple[list[SourceUse], date | None]:
+    frame = store.observations(ObservationQuery(regions=[region], as_of=as_of))
+    if frame.empty:
+        return [], None
+    grouped = frame.groupby("source")["vintage"].agg(["count", "max"]).reset_index()
+    uses = [
+        SourceUse(str(row["source"]), int(row["count"]), row["max"].date())
+        for _, row in grouped.sort_values("max", ascending=False).iterrows()
+    ]
+    return uses, frame["vintage"].max().date()
+
+
+def _rates(store: Store, years: list[str]) -> list[ExchangeRate]:
+    table = store.rate_table()
+    rates = []
+    for year in years:
+        try:
+            rates.append(table.rate(parse_period(year), "USD"))
+        except MissingRateError:
+            continue
+    return rates
+
+
+def build_report(
+    store: Store, plan: Plan, lang: str, as_of: date | None = None, today: date | None = None
+) -> ReportContent:
+    """Everything the report shows, in `lang` where text comes from codelists."""
+    classifications = store.classifications()
+    progress = track_plan(store, plan, as_of)
+    trend, unit = _trend(store, plan.region, as_of)
+    structure_period, structure = _structure(store, plan.region, unit, classifications, as_of, lang)
+    peer_period, peers = _peers(store, plan.region, classifications, as_of)
+    sources, vintage = _sources(store, plan.region, as_of)
+    tasks: dict[str, list[TaskState]] = defaultdict(list)
+    for state in task_states(store, plan):
+        tasks[state.task.aspect.text(lang)].append(state)
+    headline = headline_summary(store, plan.region, as_of=as_of)
+    groupings = [
+        (
+            g.name(lang),
+            " + ".join(f"{m} {classifications.categories[m].name(lang)}" for m in g.members),
+            g.note,
+        )
+        for g in classifications.groupings()
+        if g.code in ("knowledge_intensive", "digitally_deliverable")
+    ]
+    return ReportContent(
+        plan=plan,
+        lang=lang,
+        as_of=as_of,
+        generated=today or date.today(),
+        region_name=classifications.regions[plan.region].name(lang),
+        unit=unit,
+        vintage=vintage,
+        headline=headline,
+        progress=progress,
+        tasks=dict(tasks),
+        peers=peers,
+        peer_period=peer_period,
+        trend=trend,
+        structure_period=structure_period,
+        structure=structure,
+        trajectories=_trajectories(store, plan, progress, as_of),
+        sources=sources,
+        exchange_rates=_rates(store, [row.period for row in headline]),
+        groupings=groupings,
+        category_names={c.code: c.name(lang) for c in classifications.categories},
+    )
