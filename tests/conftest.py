@@ -7,9 +7,12 @@ source column.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,6 +21,17 @@ from servtrade.ingest import ingest_file
 from servtrade.store import Store
 
 HEADER = "region,period,flow,category,value,unit,yoy_growth,source,vintage"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str) -> ModuleType:
+    """A script in scripts/ as a module (scripts are files, not an installed package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_csv(path: Path, *rows: str, header: str = HEADER, encoding: str = "utf-8") -> Path:

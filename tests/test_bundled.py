@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 from servtrade.cli import bundled_file
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT, load_script
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -24,14 +21,7 @@ def test_every_bundled_row_has_a_source_url_and_vintage() -> None:
 
 
 def test_bundled_data_is_rebuilt_identically_from_the_reference_set(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "build", ROOT / "scripts" / "build_bundled_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    module.main(tmp_path)
+    load_script("build_bundled_data").main(tmp_path)
     bundled = bundled_file().parent
     for name in ("china.csv", "china_set_aside.csv"):
         assert (tmp_path / name).read_bytes() == (bundled / name).read_bytes(), name

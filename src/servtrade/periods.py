@@ -121,3 +121,26 @@ def years_between(earlier: Period, later: Period) -> int:
     if not earlier.same_span(later):
         raise PeriodError(f"{earlier} and {later} do not cover the same months of the year")
     return later.year - earlier.year
+
+
+_SDMX_RANGE = re.compile(r"^(\d{4})-(\d{2})(?:-01)?(?:T00:00:00)?/P(\d+)M$")
+
+
+def from_sdmx_time(label: str) -> str:
+    """An SDMX time period as servtrade's label: SDMX writes a cumulative range as a start
+    and a duration (`2025-01-01/P10M`), servtrade as its months (`2025-01/2025-10`)."""
+    text = label.strip()
+    if match := _SDMX_RANGE.match(text):
+        year, first, months = int(match[1]), int(match[2]), int(match[3])
+        try:
+            return str(_checked(year, first, first + months - 1, label))
+        except PeriodError:
+            return text  # left as written; validation reports it
+    return text
+
+
+def to_sdmx_time(period: Period) -> str:
+    """The SDMX-CSV time period for a servtrade period (the inverse of `from_sdmx_time`)."""
+    if period.kind == "range":
+        return f"{period.year}-{period.first_month:02d}-01/P{period.months}M"
+    return str(period)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date, datetime
 from importlib import resources
@@ -28,6 +29,7 @@ from servtrade.cli.common import (
     period_option,
     usage,
 )
+from servtrade.cli.exchange import register_exchange_commands
 from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.plans import register_plan_commands
 from servtrade.cli.reports import register_report_commands
@@ -86,6 +88,8 @@ def bundled_file() -> Path:
 @app.callback()
 def main_options(lang: LangOption = None) -> None:
     set_language(lang)
+    # sdmx1 logs every quirk of a message it reads; what matters reaches the user as a report.
+    logging.getLogger("sdmx").setLevel(logging.ERROR)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -94,10 +98,14 @@ def _print_report(report: IngestReport) -> None:
         "unchanged": _("already loaded; nothing changed"),
         "partial": _("partly loaded"),
         "rejected": _("rejected; nothing loaded"),
+        "no_services": _("no trade-in-services series; nothing loaded"),
     }[report.status]
-    colour = {"loaded": "green", "unchanged": "green", "partial": "yellow"}.get(
-        report.status, "red"
-    )
+    colour = {
+        "loaded": "green",
+        "unchanged": "green",
+        "partial": "yellow",
+        "no_services": "yellow",
+    }.get(report.status, "red")
     out.print(
         f"[{colour}]{report.file}: {status}[/{colour}] "
         + _(
@@ -108,6 +116,19 @@ def _print_report(report: IngestReport) -> None:
             rejected=report.rows_rejected,
         )
     )
+    if report.dataflow is not None:
+        out.print(_("dataflow {dataflow}", dataflow=report.dataflow), highlight=False)
+    if report.skipped:
+        reasons = "; ".join(f"{_(reason)}: {count}" for reason, count in report.skipped.items())
+        out.print(
+            _(
+                "skipped {observations} observations in {series} series: {reasons}",
+                observations=report.rows_skipped,
+                series=report.skipped_series,
+                reasons=reasons,
+            ),
+            highlight=False,
+        )
     for issue in report.errors:
         err.print(f"[red]{_('error')}[/red] {escape(str(issue))}", highlight=False)
     for issue in report.warnings:
@@ -118,7 +139,7 @@ def _print_report(report: IngestReport) -> None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CSV or .xlsx files.")],
+    files: Annotated[list[Path], typer.Argument(help="CSV, .xlsx or SDMX files.")],
     db: DbOption = None,
     allow_partial: Annotated[bool, typer.Option(help="Load good rows, quarantine bad.")] = False,
     vintage: Annotated[str | None, typer.Option(help="Release date for rows without one.")] = None,
@@ -128,13 +149,28 @@ def ingest(
     ] = [],  # noqa: B006 - Typer reads the default, it is never mutated
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name.")] = None,
     max_bytes: Annotated[int, typer.Option(help="Largest file accepted.")] = ReadOptions.max_bytes,
+    format_: Annotated[
+        str | None, typer.Option("--format", help="table or sdmx (default: from the content).")
+    ] = None,
+    structure: Annotated[
+        Path | None, typer.Option(help="SDMX structure message (DSD with codelists).")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="SDMX mapping file (YAML).")] = None,
 ) -> None:
     """Load statistics files: all or nothing per file unless --allow-partial."""
+    if format_ not in (None, "table", "sdmx"):
+        raise usage(_("--format must be one of {choices}", choices="table, sdmx"))
     options = IngestOptions(
         allow_partial=allow_partial,
         vintage=date_option(vintage),
         read=ReadOptions(
-            wide=wide, constants=parse_assignments(set_, "--set"), sheet=sheet, max_bytes=max_bytes
+            wide=wide,
+            constants=parse_assignments(set_, "--set"),
+            sheet=sheet,
+            max_bytes=max_bytes,
+            format=format_,
+            structure=structure,
+            mapping=mapping,
         ),
     )
     statuses = []
@@ -467,6 +503,7 @@ def loads(db: DbOption = None) -> None:
 register_plan_commands(app)
 register_forecast_commands(app)
 register_report_commands(app)
+register_exchange_commands(app)
 
 
 def main() -> None:

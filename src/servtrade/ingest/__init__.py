@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from servtrade.i18n import N_
-from servtrade.ingest.readers import LINE, ReadOptions, read_table
+from servtrade.ingest.readers import LINE, ReadOptions, check_file, is_sdmx, read_table
 from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
 from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
+from servtrade.sdmx import SdmxReadError, sdmx_rows
 from servtrade.store import LoadRecord, QuarantinedRow, Store
 from servtrade.store.sql import OBSERVATION_COLUMNS
 
@@ -54,7 +55,7 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     options = options or IngestOptions()
     report = IngestReport(file=str(path))
     try:
-        frame = read_table(path, options.read)
+        frame = _read(store, path, options.read, report)
     except FileRejectedError as rejected:
         report.errors.append(rejected.issue)
         return report
@@ -62,7 +63,6 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     previous = store.load_with_sha(sha)
     if previous is not None:
         report.status = "unchanged"
-        report.rows_read = len(frame)
         report.load_id = previous[0]
         report.warnings.append(
             RowIssue.of(
@@ -75,7 +75,9 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
             )
         )
         return report
-    report.rows_read = len(frame)
+    if frame.empty:  # an SDMX file whose series are all outside trade in services
+        report.status = "no_services"
+        return report
     result = validate(
         frame,
         file=str(path),
@@ -106,6 +108,43 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     report.rows_loaded = len(staged)
     report.load_id = load_id
     return report
+
+
+def _read(store: Store, path: Path, options: ReadOptions, report: IngestReport) -> pd.DataFrame:
+    """The file's rows in canonical columns: a table as it is, SDMX through its mapping."""
+    if not is_sdmx(path, options):
+        frame = read_table(path, options)
+        report.rows_read = len(frame)
+        return frame
+    check_file(path, options)
+    try:
+        rows = sdmx_rows(
+            path, store.classifications(), structure=options.structure, mapping=options.mapping
+        )
+    except SdmxReadError as error:
+        raise FileRejectedError(
+            RowIssue.of(
+                str(path), None, None, N_("not a readable SDMX message: {reason}"), reason=error
+            )
+        ) from error
+    report.rows_read = rows.observations
+    report.dataflow = rows.dataflow
+    report.skipped = dict(rows.skipped)
+    report.skipped_series = rows.skipped_series
+    for line, dimension, code in rows.code_issues:
+        report.errors.append(
+            RowIssue.of(
+                str(path),
+                line,
+                dimension,
+                N_("code {code!r} is not in the structure's codelist for {dimension}"),
+                code=code,
+                dimension=dimension,
+            )
+        )
+    frame = rows.frame.copy()
+    frame[LINE] = frame.index + 1  # the observation's position in the message
+    return frame
 
 
 def _without_stored(store: Store, staged: pd.DataFrame, report: IngestReport) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from servtrade.classification import normalize_label
 from servtrade.i18n import N_
 from servtrade.ingest.report import FileRejectedError, RowIssue
 from servtrade.periods import PeriodError, parse_period
+from servtrade.sdmx import detect_format
 
 LINE = "__line"
 SOURCE_COLUMN = "__source_column"
@@ -64,10 +65,23 @@ class ReadOptions:
     constants: Mapping[str, str] = field(default_factory=dict)
     sheet: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    format: str | None = None  # "table" or "sdmx"; None tells from the file's content
+    structure: Path | None = None  # SDMX structure message (DSD, codelists)
+    mapping: Path | None = None  # SDMX mapping file for a dataflow servtrade does not know
 
 
-def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
-    """The file's rows as strings, in canonical column names, with a `__line` column."""
+def is_sdmx(path: Path, options: ReadOptions) -> bool:
+    """Whether to read the file as SDMX: as asked, else if its first bytes say so."""
+    if options.format is not None:
+        return options.format == "sdmx"
+    if not path.is_file() or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        return False
+    with path.open("rb") as handle:
+        return detect_format(handle.read(65536)) is not None
+
+
+def check_file(path: Path, options: ReadOptions) -> None:
+    """Reject a missing, empty or oversized file before reading it."""
     name = str(path)
     if not path.exists():
         raise FileRejectedError(RowIssue(name, None, None, N_("file does not exist")))
@@ -88,6 +102,12 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
                 limit=options.max_bytes,
             )
         )
+
+
+def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
+    """The file's rows as strings, in canonical column names, with a `__line` column."""
+    name = str(path)
+    check_file(path, options)
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         frame = _read_excel(path, options.sheet)

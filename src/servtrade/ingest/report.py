@@ -68,6 +68,14 @@ class IngestReport:
     warnings: list[RowIssue] = field(default_factory=list)
     rejected_file: Path | None = None
     load_id: str | None = None
+    # SDMX: observations that are not trade in services, by reason, and their series.
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_series: int = 0
+    dataflow: str | None = None
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
 
     @property
     def rows_rejected(self) -> int:
@@ -78,5 +86,6 @@ class IngestReport:
         return {
             "loaded": ExitStatus.LOADED,
             "unchanged": ExitStatus.LOADED,
+            "no_services": ExitStatus.LOADED,
             "partial": ExitStatus.PARTIAL,
         }.get(self.status, ExitStatus.REJECTED)
