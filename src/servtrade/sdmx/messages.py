@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sdmx
 from lxml import etree
 from sdmx.message import DataMessage, StructureMessage
 from sdmx.model import common, v30
 
-import sdmx
 from servtrade.sdmx.export import AGENCY, servtrade_dataflow
 
 ML_NAMESPACES = {
