@@ -9,10 +9,11 @@ if ! command -v "$PYTHON" >/dev/null && command -v apt-get >/dev/null && [ "$(id
 fi
 
 # Debian packages the project uses outside Python: Pango and HarfBuzz's subsetter for PDF
-# reports (WeasyPrint), Noto Sans CJK for Chinese text; poppler-utils to check PDFs in tests.
+# reports (WeasyPrint), Noto Sans CJK for Chinese text; for the tests, poppler-utils to
+# check PDFs and chromium for the dashboard's browser tests (Playwright drives it).
 debs=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "${1:-}" = "--dev" ]; then
-    debs+=(poppler-utils)
+    debs+=(poppler-utils chromium)
 fi
 missing=()
 for package in "${debs[@]}"; do

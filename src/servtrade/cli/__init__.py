@@ -33,6 +33,7 @@ from servtrade.cli.exchange import register_exchange_commands
 from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.plans import register_plan_commands
 from servtrade.cli.reports import register_report_commands
+from servtrade.cli.server import register_server_commands
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_number, language, set_language
 from servtrade.indicators import (
@@ -504,6 +505,7 @@ register_plan_commands(app)
 register_forecast_commands(app)
 register_report_commands(app)
 register_exchange_commands(app)
+register_server_commands(app)
 
 
 def main() -> None:

@@ -19,9 +19,8 @@ from servtrade.cli.common import (
     out,
     usage,
 )
-from servtrade.forecast import ForecastError, forecast_series, share_points
+from servtrade.forecast import ForecastError, forecast_series, indicator_forecast
 from servtrade.i18n import N_, _, format_number
-from servtrade.indicators import GROUPING_SHARES
 from servtrade.store import Store
 
 BreakOption = Annotated[
@@ -73,32 +72,17 @@ def forecast(
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
         try:
-            if indicator in GROUPING_SHARES:
-                points, notes = share_points(
-                    store,
-                    code,
-                    GROUPING_SHARES[indicator],
-                    flow=flow_code,
-                    unit=unit_code,
-                    horizon=horizon,
-                    as_of=date_option(as_of),
-                    breaks=tuple(breaks),
-                )
-                unit_label = "percent"
-            elif indicator == "value":
-                result = forecast_series(
-                    store,
-                    code,
-                    flow=flow_code,
-                    category=category_code,
-                    unit=unit_code,
-                    horizon=horizon,
-                    as_of=date_option(as_of),
-                    breaks=tuple(breaks),
-                )
-                points, notes, unit_label = result.points, result.notes, result.history.unit
-            else:
-                raise usage(_("--indicator must be value or a grouping share"))
+            points, notes, unit_label = indicator_forecast(
+                store,
+                code,
+                indicator,
+                flow=flow_code,
+                category=category_code,
+                unit=unit_code,
+                horizon=horizon,
+                as_of=date_option(as_of),
+                breaks=tuple(breaks),
+            )
         except ForecastError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error

@@ -463,6 +463,47 @@ def share_points(
     return _points(years, paths, model), notes
 
 
+def indicator_forecast(
+    store: Store,
+    region: str,
+    indicator: str,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    horizon: int = 5,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+) -> tuple[list[ForecastPoint], list[str], str]:
+    """Forecast points, notes and unit for `value` or a grouping share
+    (`digitally_deliverable_share`, `knowledge_intensive_share`)."""
+    if indicator in GROUPING_SHARES:
+        points, notes = share_points(
+            store,
+            region,
+            GROUPING_SHARES[indicator],
+            flow=flow,
+            unit=unit,
+            horizon=horizon,
+            as_of=as_of,
+            breaks=breaks,
+        )
+        return points, notes, "percent"
+    if indicator != "value":
+        raise ForecastError(f"indicator must be value or one of {', '.join(GROUPING_SHARES)}")
+    result = forecast_series(
+        store,
+        region,
+        flow=flow,
+        category=category,
+        unit=unit,
+        horizon=horizon,
+        as_of=as_of,
+        breaks=breaks,
+    )
+    return result.points, result.notes, result.history.unit
+
+
 def fan_chart_data(forecast: SeriesForecast) -> dict[str, Any]:
     """History and forecast bands, ready for a chart (ECharts, Matplotlib or a table)."""
     return {

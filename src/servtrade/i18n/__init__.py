@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 
@@ -16,7 +17,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 LANGUAGES = ("en", "zh")
-_state = {"lang": ""}
+# A context variable, so that each request of the web server has its own language.
+_lang: ContextVar[str] = ContextVar("servtrade_language", default="")
 
 
 def detect_language() -> str:
@@ -29,22 +31,22 @@ def detect_language() -> str:
 
 def set_language(lang: str | None) -> str:
     chosen = (lang or detect_language()).lower()
-    _state["lang"] = "zh" if chosen.startswith("zh") else "en"
-    return _state["lang"]
+    _lang.set("zh" if chosen.startswith("zh") else "en")
+    return _lang.get()
 
 
 def language() -> str:
-    return _state["lang"] or set_language(None)
+    return _lang.get() or set_language(None)
 
 
 @contextmanager
 def using_language(lang: str) -> Iterator[str]:
     """Work in `lang` for a while (a report in Chinese from an English session)."""
-    before = _state["lang"]
+    token = _lang.set(_lang.get())
     try:
         yield set_language(lang)
     finally:
-        _state["lang"] = before
+        _lang.reset(token)
 
 
 @cache

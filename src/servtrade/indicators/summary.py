@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from servtrade.classification import Classifications
 from servtrade.i18n import format_number
 from servtrade.indicators import (
     IndicatorRequest,
     IndicatorValue,
     compute_indicators,
     preferred_by_period,
+    preferred_values,
 )
 from servtrade.indicators.panel import COMPUTED, PUBLISHED
 from servtrade.periods import parse_period
@@ -102,3 +105,76 @@ def headline_summary(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: str
+    exports: float | None
+    imports: float | None
+    total: float | None
+
+    @property
+    def balance(self) -> float | None:
+        if self.exports is None or self.imports is None:
+            return None
+        return self.exports - self.imports
+
+
+def level_values(
+    store: Store, region: str, indicator: str, flow: str, category: str, as_of: date | None
+) -> dict[str, IndicatorValue]:
+    """One indicator by period (preferred basis), skipping figures that cannot convert."""
+    return preferred_values(
+        store,
+        IndicatorRequest(
+            region=region,
+            indicators=[indicator],
+            flow=flow,
+            category=category,
+            as_of=as_of,
+            skip_unconvertible=True,
+        ),
+    )
+
+
+def trade_trend(
+    store: Store, region: str, as_of: date | None = None
+) -> tuple[list[TrendPoint], str]:
+    """Exports, imports and total by full year, in one unit (亿元 where there is one)."""
+    by_flow = {
+        flow: level_values(store, region, "value", flow, "S", as_of)
+        for flow in ("export", "import", "total")
+    }
+    years = sorted(
+        {p for values in by_flow.values() for p in values if parse_period(p).kind == "annual"},
+        key=int,
+    )
+    units = {v.unit for values in by_flow.values() for v in values.values()}
+    unit = "CNY_100M" if "CNY_100M" in units or not units else sorted(units)[0]
+
+    def value(flow: str, year: str) -> float | None:
+        found = by_flow[flow].get(year)
+        return found.value if found is not None and found.unit == unit else None
+
+    points = [
+        TrendPoint(year, value("export", year), value("import", year), value("total", year))
+        for year in years
+    ]
+    return [p for p in points if p.total is not None or p.exports is not None], unit
+
+
+def category_structure(
+    store: Store,
+    region: str,
+    unit: str,
+    classifications: Classifications,
+    as_of: date | None = None,
+) -> dict[str, dict[str, float]]:
+    """Total trade by main EBOPS category, by full year, in `unit`."""
+    by_year: dict[str, dict[str, float]] = defaultdict(dict)
+    for code in classifications.main_categories():
+        for period, value in level_values(store, region, "value", "total", code, as_of).items():
+            if parse_period(period).kind == "annual" and value.unit == unit:
+                by_year[period][code] = value.value
+    return dict(by_year)

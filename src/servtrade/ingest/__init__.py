@@ -41,6 +41,7 @@ class IngestOptions:
     vintage: date | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     rejected_dir: Path | None = None
+    dry_run: bool = False  # validate and report what would load; write nothing
 
 
 def _sha256(path: Path) -> str:
@@ -88,12 +89,17 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     report.errors.extend(result.errors)
     report.warnings.extend(result.warnings)
     staged = _without_stored(store, result.staged, report)
+    bad_lines = {issue.line for issue in report.errors}
+    staged = staged[~staged["line"].isin(bad_lines)]
+    report.regions = sorted(staged["region"].unique())
+    if options.dry_run:
+        report.status = "checked" if not report.errors else "rejected"
+        report.rows_loaded = len(staged)
+        return report
     if report.errors:
         report.rejected_file = _write_rejected(frame, report, path, options.rejected_dir)
         if not options.allow_partial:
             return report
-    bad_lines = {issue.line for issue in report.errors}
-    staged = staged[~staged["line"].isin(bad_lines)]
     load_id = uuid.uuid4().hex
     staged = staged.assign(load_id=load_id)[list(OBSERVATION_COLUMNS)]
     report.status = "partial" if report.errors else "loaded"

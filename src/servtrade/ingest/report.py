@@ -72,6 +72,7 @@ class IngestReport:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_series: int = 0
     dataflow: str | None = None
+    regions: list[str] = field(default_factory=list)  # of the rows that load (or would)
 
     @property
     def rows_skipped(self) -> int:
@@ -87,5 +88,6 @@ class IngestReport:
             "loaded": ExitStatus.LOADED,
             "unchanged": ExitStatus.LOADED,
             "no_services": ExitStatus.LOADED,
+            "checked": ExitStatus.LOADED,
             "partial": ExitStatus.PARTIAL,
         }.get(self.status, ExitStatus.REJECTED)

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from servtrade.i18n import _, format_number
-from servtrade.report.content import ReportContent, TargetTrajectory
+from servtrade.plans.trajectory import TargetTrajectory
+from servtrade.report.content import ReportContent
 
 # Noto Sans CJK (Debian's fonts-noto-cjk) draws Chinese; DejaVu Sans is Matplotlib's own.
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]

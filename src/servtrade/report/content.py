@@ -12,19 +12,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from servtrade.classification import Classifications
-from servtrade.forecast import ForecastError, forecast_series, share_points
 from servtrade.fx import ExchangeRate, MissingRateError
-from servtrade.indicators import IndicatorRequest, IndicatorValue, preferred_values
-from servtrade.indicators.summary import HeadlineRow, headline_summary
+from servtrade.indicators.summary import (
+    HeadlineRow,
+    TrendPoint,
+    category_structure,
+    headline_summary,
+    trade_trend,
+)
 from servtrade.periods import parse_period
 from servtrade.plans import TaskState, task_states
 from servtrade.plans.compare import PlaceComparison, compare_places
 from servtrade.plans.progress import PlanProgress, track_plan
-from servtrade.plans.schema import Plan, Target
+from servtrade.plans.schema import Plan
+from servtrade.plans.trajectory import TargetTrajectory, target_trajectories
 from servtrade.store import ObservationQuery, Store
 
 ALL_SERVICES = "S"
-SHARE_INDICATORS = ("digitally_deliverable_share", "knowledge_intensive_share", "share")
 
 
 @dataclass(frozen=True)
@@ -32,30 +36,6 @@ class SourceUse:
     source: str
     observations: int
     latest_vintage: date | None
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    period: str
-    exports: float | None
-    imports: float | None
-    total: float | None
-
-    @property
-    def balance(self) -> float | None:
-        if self.exports is None or self.imports is None:
-            return None
-        return self.exports - self.imports
-
-
-@dataclass(frozen=True)
-class TargetTrajectory:
-    """A share or level target's observed path, its goal and its forecast, for one chart."""
-
-    target: Target
-    observed: list[tuple[int, float]]
-    forecast: list[tuple[int, float, float, float]]  # year, mean, lo80, hi80
-    model: str | None
 
 
 @dataclass
@@ -86,113 +66,15 @@ class ReportContent:
         return self.headline[-1] if self.headline else None
 
 
-def _values(
-    store: Store, region: str, indicator: str, flow: str, category: str, as_of: date | None
-) -> dict[str, IndicatorValue]:
-    return preferred_values(
-        store,
-        IndicatorRequest(
-            region=region,
-            indicators=[indicator],
-            flow=flow,
-            category=category,
-            as_of=as_of,
-            skip_unconvertible=True,
-        ),
-    )
-
-
-def _trend(store: Store, region: str, as_of: date | None) -> tuple[list[TrendPoint], str]:
-    by_flow = {
-        flow: _values(store, region, "value", flow, ALL_SERVICES, as_of)
-        for flow in ("export", "import", "total")
-    }
-    years = sorted(
-        {p for values in by_flow.values() for p in values if parse_period(p).kind == "annual"},
-        key=int,
-    )
-    units = {v.unit for values in by_flow.values() for v in values.values()}
-    unit = "CNY_100M" if "CNY_100M" in units or not units else sorted(units)[0]
-
-    def value(flow: str, year: str) -> float | None:
-        found = by_flow[flow].get(year)
-        return found.value if found is not None and found.unit == unit else None
-
-    points = [
-        TrendPoint(year, value("export", year), value("import", year), value("total", year))
-        for year in years
-    ]
-    return [p for p in points if p.total is not None or p.exports is not None], unit
-
-
 def _structure(
-    store: Store,
-    region: str,
-    unit: str,
-    classifications: Classifications,
-    as_of: date | None,
-    lang: str,
+    by_year: dict[str, dict[str, float]], classifications: Classifications, lang: str
 ) -> tuple[str | None, list[tuple[str, str, float]]]:
-    """Total trade by main EBOPS category for the latest year with most categories."""
-    by_year: dict[str, dict[str, float]] = defaultdict(dict)
-    for code in classifications.main_categories():
-        for period, value in _values(store, region, "value", "total", code, as_of).items():
-            if parse_period(period).kind == "annual" and value.unit == unit:
-                by_year[period][code] = value.value
+    """The latest year with the most categories, largest first."""
     if not by_year:
         return None, []
     year = max(by_year, key=lambda y: (len(by_year[y]), int(y)))
     rows = sorted(by_year[year].items(), key=lambda item: -item[1])
     return year, [(c, classifications.categories[c].name(lang), v) for c, v in rows]
-
-
-def _trajectories(
-    store: Store, plan: Plan, progress: PlanProgress, as_of: date | None
-) -> list[TargetTrajectory]:
-    found = []
-    for item in progress.targets:
-        target = item.target
-        if target.target_year is None or target.indicator not in ("value", *SHARE_INDICATORS):
-            continue
-        observed_values = _values(
-            store, plan.region, target.indicator, target.flow, target.category, as_of
-        )
-        observed = [
-            (int(p), v.value)
-            for p, v in sorted(observed_values.items())
-            if parse_period(p).kind == "annual" and v.unit in (target.unit, "percent")
-        ]
-        if not observed:
-            continue
-        forecast: list[tuple[int, float, float, float]] = []
-        model = None
-        try:
-            if target.indicator == "value":
-                result = forecast_series(
-                    store,
-                    plan.region,
-                    flow=target.flow,
-                    category=target.category,
-                    unit=target.unit,
-                    horizon=max(1, target.target_year - observed[-1][0]),
-                    as_of=as_of,
-                )
-                points, model = result.points, result.model
-            else:
-                points, _ = share_points(
-                    store,
-                    plan.region,
-                    target.category,
-                    flow=target.flow,
-                    horizon=max(1, target.target_year - observed[-1][0]),
-                    as_of=as_of,
-                )
-                model = points[0].model if points else None
-            forecast = [(int(p.period), p.mean, p.lo80, p.hi80) for p in points]
-        except ForecastError:
-            forecast = []
-        found.append(TargetTrajectory(target, observed, forecast, model))
-    return found
 
 
 def _peers(
@@ -244,8 +126,12 @@ def build_report(
     """Everything the report shows, in `lang` where text comes from codelists."""
     classifications = store.classifications()
     progress = track_plan(store, plan, as_of)
-    trend, unit = _trend(store, plan.region, as_of)
-    structure_period, structure = _structure(store, plan.region, unit, classifications, as_of, lang)
+    trend, unit = trade_trend(store, plan.region, as_of)
+    structure_period, structure = _structure(
+        category_structure(store, plan.region, unit, classifications, as_of),
+        classifications,
+        lang,
+    )
     peer_period, peers = _peers(store, plan.region, classifications, as_of)
     sources, vintage = _sources(store, plan.region, as_of)
     tasks: dict[str, list[TaskState]] = defaultdict(list)
@@ -277,7 +163,7 @@ def build_report(
         trend=trend,
         structure_period=structure_period,
         structure=structure,
-        trajectories=_trajectories(store, plan, progress, as_of),
+        trajectories=target_trajectories(store, plan, progress, as_of),
         sources=sources,
         exchange_rates=_rates(store, [row.period for row in headline]),
         groupings=groupings,

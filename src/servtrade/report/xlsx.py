@@ -20,11 +20,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, _
+from servtrade.report.cells import FORMULA_STARTS
 from servtrade.report.content import ReportContent
 from servtrade.report.html import labels
 from servtrade.report.narrative import written_summary
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 AMOUNT_FORMAT = "#,##0.0"
 PERCENT_FORMAT = "0.0"
 PROBABILITY_FORMAT = "0%"

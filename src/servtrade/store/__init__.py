@@ -85,6 +85,14 @@ class Store:
             if fresh:
                 self.set_exchange_rates(ecb_reference_rates())
 
+    def session(self) -> Store:
+        """Another connection to the same open database, for use by one thread while
+        others use theirs (DuckDB serves concurrent connections of one process)."""
+        other = object.__new__(Store)
+        other.path = self.path
+        other._con = self._con.cursor()
+        return other
+
     def close(self) -> None:
         self._con.close()
 
@@ -257,6 +265,45 @@ class Store:
             (str(t), str(s), n, str(b), a)
             for t, s, n, b, a in self._execute(sql.SELECT_TASK_EVENTS, [plan_id]).fetchall()
         ]
+
+    def plan_document(self, plan_id: str) -> str | None:
+        row = self._execute(sql.SELECT_PLAN_DOCUMENT, [plan_id]).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- users and the audit log -------------------------------------------------------
+    def save_user(self, name: str, role: str, regions: Sequence[str], token_sha256: str) -> None:
+        """Add a user, or replace one of the same name (and so revoke its old token)."""
+        with self.transaction():
+            self._execute(sql.DELETE_USER, [name])
+            self._execute(
+                sql.INSERT_USER, [name, role, "|".join(regions), token_sha256, datetime.now()]
+            )
+
+    def user_by_token(self, token_sha256: str) -> tuple[str, str, tuple[str, ...]] | None:
+        row = self._execute(sql.USER_BY_TOKEN, [token_sha256]).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), str(row[1]), tuple(r for r in str(row[2]).split("|") if r)
+
+    def users(self) -> pd.DataFrame:
+        return self._frame(sql.SELECT_USERS)
+
+    def record_audit(
+        self,
+        user: str,
+        action: str,
+        target: str,
+        region: str | None,
+        before: str | None,
+        after: str | None,
+    ) -> None:
+        with self.transaction():
+            self._execute(
+                sql.INSERT_AUDIT, [datetime.now(), user, action, target, region, before, after]
+            )
+
+    def audit_log(self) -> pd.DataFrame:
+        return self._frame(sql.SELECT_AUDIT)
 
     # -- exchange rates ------------------------------------------------------------------
     def set_exchange_rates(self, rates: Sequence[ExchangeRate]) -> None:

@@ -99,6 +99,20 @@ SCHEMA = (
         cny_per_unit DOUBLE NOT NULL,
         source VARCHAR NOT NULL,
         PRIMARY KEY (period, currency))""",
+    """CREATE TABLE IF NOT EXISTS users (
+        name VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,
+        regions VARCHAR NOT NULL,
+        token_sha256 VARCHAR NOT NULL UNIQUE,
+        created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        logged_at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        region VARCHAR,
+        before VARCHAR,
+        after VARCHAR)""",
 )
 
 LOAD_BY_SHA = "SELECT load_id, file, loaded_at FROM loads WHERE sha256 = ? AND status <> 'rejected'"
@@ -119,6 +133,16 @@ SELECT_RATES = "SELECT period, currency, cny_per_unit, source FROM exchange_rate
 DELETE_PLAN = "DELETE FROM plans WHERE plan_id = ?"
 INSERT_PLAN = "INSERT INTO plans VALUES (?, ?, ?, ?, ?)"
 SELECT_PLANS = "SELECT plan_id, document FROM plans ORDER BY plan_id"
+INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?)"
+DELETE_USER = "DELETE FROM users WHERE name = ?"
+USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ?"
+SELECT_USERS = "SELECT name, role, regions, created_at FROM users ORDER BY name"
+INSERT_AUDIT = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)"
+SELECT_AUDIT = (
+    "SELECT logged_at, user_name, action, target, region, before, after FROM audit_log "
+    "ORDER BY logged_at"
+)
+SELECT_PLAN_DOCUMENT = "SELECT document FROM plans WHERE plan_id = ?"
 INSERT_TASK_EVENT = "INSERT INTO task_events VALUES (?, ?, ?, ?, ?, ?)"
 SELECT_TASK_EVENTS = (
     "SELECT task_id, status, note, changed_by, changed_at FROM task_events "

@@ -1,0 +1,82 @@
+"""Who may change what: users with a role and a scope of regions, identified by a token.
+
+Tokens are random (256 bits) and shown once; the store keeps only their SHA-256, which is
+enough for a secret of that strength. A viewer writes nothing; an editor writes figures,
+plans and tasks of the regions in its scope and of places inside them (a Guizhou editor
+may change Guiyang, never Guangdong); an admin writes everything and manages users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from servtrade.classification import Classifications
+from servtrade.store import Store
+
+ROLES = ("viewer", "editor", "admin")
+
+
+class AccessError(ValueError):
+    """A user definition that cannot be stored (unknown role or region)."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    regions: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(store: Store, name: str, role: str, regions: list[str]) -> str:
+    """Create (or replace) a user and return its new token; the old token stops working."""
+    if not name.strip():
+        raise AccessError("a user needs a name")
+    if role not in ROLES:
+        raise AccessError(f"role must be one of {', '.join(ROLES)}")
+    classifications = store.classifications()
+    codes = []
+    for label in regions:
+        code = classifications.regions.resolve(label)
+        if code is None:
+            raise AccessError(f"unknown region {label!r}")
+        codes.append(code)
+    if role == "editor" and not codes:
+        raise AccessError("an editor needs at least one --region")
+    token = secrets.token_urlsafe(32)
+    store.save_user(name.strip(), role, codes, token_digest(token))
+    return token
+
+
+def user_for_token(store: Store, token: str) -> User | None:
+    found = store.user_by_token(token_digest(token))
+    return None if found is None else User(*found)
+
+
+def region_ancestry(region: str, classifications: Classifications) -> list[str]:
+    """The region and every region it lies in (Guiyang, Guizhou, China)."""
+    chain = [region]
+    seen = {region}
+    while (code := classifications.regions.codes.get(chain[-1])) is not None and code.parent:
+        if code.parent in seen:
+            break
+        chain.append(code.parent)
+        seen.add(code.parent)
+    return chain
+
+
+def may_write(user: User, region: str, classifications: Classifications) -> bool:
+    if user.is_admin:
+        return True
+    if user.role != "editor":
+        return False
+    return any(r in user.regions for r in region_ancestry(region, classifications))

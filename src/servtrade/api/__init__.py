@@ -1,0 +1,263 @@
+"""The REST API and the dashboard, one FastAPI application over one store.
+
+Every route calls the same core functions as the CLI (indicators, plans, forecasts,
+ingest); nothing is computed here. Each reading request has its own connection to the
+open DuckDB database, so reads run side by side; writes go one at a time through the
+main connection, behind a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servtrade import __version__
+from servtrade.access import User, may_write, user_for_token
+from servtrade.api.errors import (
+    ApiError,
+    api_error_handler,
+    request_language,
+    validation_error_handler,
+)
+from servtrade.i18n import N_, set_language
+from servtrade.store import Store
+
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    db: Path
+    public_read: bool = True
+    write_rate: str = "30/minute"
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    cache_entries: int = 256  # 0 turns the response cache off
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ResponseCache:
+    """Answers to public GET requests, kept until the next write changes the store.
+
+    Every write bumps the generation, which is part of each key, and empties the cache: an
+    answer computed while a write was under way is stored under the old generation and never
+    served. The most recently used `entries` answers are kept."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.generation = 0
+        self._answers: OrderedDict[tuple[object, ...], CachedResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, request: Request, language: str) -> tuple[object, ...] | None:
+        if (
+            self.entries == 0
+            or request.method != "GET"
+            or "authorization" in request.headers
+            or "lang" in request.query_params  # the answer sets the language cookie
+            or request.url.path.startswith(("/api/audit", "/docs", "/static"))
+        ):
+            return None
+        query = tuple(sorted(request.query_params.multi_items()))
+        return (self.generation, request.url.path, query, language, date.today())
+
+    def get(self, key: tuple[object, ...]) -> CachedResponse | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], answer: CachedResponse) -> None:
+        with self._lock:
+            if key[0] != self.generation:
+                return
+            self._answers[key] = answer
+            while len(self._answers) > self.entries:
+                self._answers.popitem(last=False)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._answers.clear()
+
+
+class Service:
+    """What the routes share: the store behind its lock, settings, the write limiter."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.db)
+        self.lock = threading.Lock()
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.write_limit: RateLimitItem = parse(settings.write_rate)
+        self.cache = ResponseCache(settings.cache_entries if settings.public_read else 0)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def service(request: Request) -> Service:
+    found: Service = request.app.state.service
+    return found
+
+
+def store_session(svc: Annotated[Service, Depends(service)]) -> Iterator[Store]:
+    """A connection of this request's own: reads run side by side."""
+    session = svc.store.session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def write_session(svc: Annotated[Service, Depends(service)]) -> Iterator[Store]:
+    """The store, held by this request alone until it has answered: writes one at a time."""
+    with svc.lock:
+        try:
+            yield svc.store
+        finally:
+            svc.cache.invalidate()
+
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def current_user(
+    svc: Annotated[Service, Depends(service)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User | None:
+    if credentials is None:
+        return None
+    session = svc.store.session()
+    try:
+        user = user_for_token(session, credentials.credentials)
+    finally:
+        session.close()
+    if user is None:
+        raise ApiError(401, "invalid_token", N_("the token is not valid"))
+    return user
+
+
+def reader(
+    svc: Annotated[Service, Depends(service)],
+    user: Annotated[User | None, Depends(current_user)],
+) -> User | None:
+    if user is None and not svc.settings.public_read:
+        raise ApiError(401, "login_required", N_("reading needs a token on this server"))
+    return user
+
+
+def writer(
+    svc: Annotated[Service, Depends(service)],
+    user: Annotated[User | None, Depends(current_user)],
+) -> User:
+    """A user allowed to write at all, within the write rate limit."""
+    if user is None:
+        raise ApiError(401, "login_required", N_("writing needs a bearer token"))
+    if user.role == "viewer":
+        raise ApiError(403, "forbidden", N_("a viewer cannot change anything"))
+    if not svc.limiter.hit(svc.write_limit, "write", user.name):
+        raise ApiError(
+            429, "rate_limited", N_("too many writes; at most {limit}"), limit=svc.write_limit
+        )
+    return user
+
+
+def admin(user: Annotated[User | None, Depends(current_user)]) -> User:
+    if user is None:
+        raise ApiError(401, "login_required", N_("this needs an admin's bearer token"))
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", N_("only an admin can do this"))
+    return user
+
+
+def check_region(user: User, region: str, store: Store) -> None:
+    if not may_write(user, region, store.classifications()):
+        raise ApiError(
+            403,
+            "outside_scope",
+            N_("{user} may not change {region}"),
+            user=user.name,
+            region=region,
+        )
+
+
+class LanguageAndCache:
+    """Sets each request's language where it starts (every thread serving it inherits it)
+    and answers public GET requests from the response cache. Plain ASGI, so a cached answer
+    costs no routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        language = set_language(request_language(request))
+        cache: ResponseCache = scope["app"].state.service.cache
+        key = cache.key(request, language)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        hit = cache.get(key)
+        if hit is not None:
+            await send(
+                {"type": "http.response.start", "status": hit.status, "headers": hit.headers}
+            )
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if started.get("status") == 200:
+            cache.put(key, CachedResponse(200, list(started["headers"]), b"".join(chunks)))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from servtrade.api.routes import router
+    from servtrade.web import STATIC, pages
+
+    app = FastAPI(
+        title="servtrade",
+        version=__version__,
+        description="Trade-in-services statistics, indicators, plans and forecasts.",
+    )
+    app.state.service = Service(settings)
+
+    app.add_middleware(LanguageAndCache)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.include_router(router, prefix="/api")
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,50 @@
+"""API errors: a stable code for programs and a message in the caller's language."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from servtrade.i18n import _, using_language
+
+
+class ApiError(Exception):
+    """An error the API reports as JSON: `{"error": {"code": ..., "message": ...}}`."""
+
+    def __init__(self, status: int, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.params = params
+
+
+def request_language(request: Request) -> str:
+    """?lang=, else the `lang` cookie, else Accept-Language (zh-CN → zh), else English."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if not chosen:
+        accepted = request.headers.get("accept-language", "")
+        chosen = "zh" if accepted.lower().lstrip().startswith("zh") else "en"
+    return "zh" if chosen.lower().startswith("zh") else "en"
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    with using_language(request_language(request)):
+        message = _(error.message, **error.params)
+    return JSONResponse(error_body(error.code, message), status_code=error.status)
+
+
+async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()
+    )
+    with using_language(request_language(request)):
+        message = _("invalid request: {details}", details=details)
+    return JSONResponse(error_body("invalid_request", message), status_code=422)

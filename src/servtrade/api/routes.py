@@ -1,0 +1,529 @@
+"""REST routes under /api: read statistics, indicators, plans, progress, forecasts and
+comparisons; write uploads, plans and task status with a token scoped to regions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from servtrade.access import ROLES, AccessError, User, add_user
+from servtrade.api import (
+    Service,
+    admin,
+    check_region,
+    reader,
+    service,
+    store_session,
+    write_session,
+    writer,
+)
+from servtrade.api.errors import ApiError
+from servtrade.forecast import ForecastError, indicator_forecast
+from servtrade.i18n import N_, language
+from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
+from servtrade.indicators.summary import headline_summary
+from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_file
+from servtrade.periods import Period, PeriodError, parse_period
+from servtrade.plans import PlanError, plan_catalog, task_states, update_task
+from servtrade.plans.compare import compare_places
+from servtrade.plans.documents import parse_plan
+from servtrade.plans.progress import track_plan
+from servtrade.plans.schema import Plan
+from servtrade.report import FORMATS, MEDIA_TYPES, render_report
+from servtrade.report.cells import csv_safe
+from servtrade.store import ObservationQuery, Store
+
+router = APIRouter()
+StoreDep = Annotated[Store, Depends(store_session)]
+WriteStoreDep = Annotated[Store, Depends(write_session)]
+ReaderDep = Annotated[User | None, Depends(reader)]
+WriterDep = Annotated[User, Depends(writer)]
+AdminDep = Annotated[User, Depends(admin)]
+Json = dict[str, Any]
+
+
+def _region(store: Store, label: str) -> str:
+    code = store.classifications().regions.resolve(label)
+    if code is None:
+        raise ApiError(404, "unknown_region", N_("unknown region {region}"), region=label)
+    return code
+
+
+def _code(store: Store, kind: str, label: str) -> str:
+    codelists = store.classifications()
+    codelist = {"flow": codelists.flows, "category": codelists.categories}[kind]
+    code = codelist.resolve(label)
+    if code is None:
+        raise ApiError(422, "unknown_code", N_("unknown {kind} {label}"), kind=kind, label=label)
+    return code
+
+
+def _period(label: str | None) -> Period | None:
+    if label is None:
+        return None
+    try:
+        return parse_period(label)
+    except PeriodError as error:
+        raise ApiError(
+            422, "invalid_period", N_("invalid period: {reason}"), reason=str(error)
+        ) from error
+
+
+def _plan(store: Store, plan_id: str) -> Plan:
+    catalog = plan_catalog(store)
+    if plan_id not in catalog:
+        raise ApiError(404, "unknown_plan", N_("no plan {plan}"), plan=plan_id)
+    return catalog[plan_id]
+
+
+def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+    buffer = io.StringIO()
+    if rows:
+        writer_ = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer_.writeheader()
+        writer_.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- reading -------------------------------------------------------------------------------
+@router.get("/regions", summary="Regions: countries, provinces and registered places")
+def regions(store: StoreDep, _user: ReaderDep, kind: str | None = None) -> list[Json]:
+    lang = language()
+    return [
+        {"code": c.code, "name": c.name(lang), "kind": c.kind, "parent": c.parent}
+        for c in store.classifications().regions
+        if kind is None or c.kind == kind
+    ]
+
+
+@router.get("/categories", summary="EBOPS 2010 categories and groupings")
+def categories(store: StoreDep, _user: ReaderDep) -> list[Json]:
+    lang = language()
+    return [
+        {"code": c.code, "name": c.name(lang), "parent": c.parent, "members": list(c.members)}
+        for c in store.classifications().categories
+    ]
+
+
+@router.get("/groupings", summary="Groupings of categories (knowledge-intensive, ...)")
+def groupings(store: StoreDep, _user: ReaderDep) -> list[Json]:
+    lang = language()
+    return [
+        {"code": c.code, "name": c.name(lang), "members": list(c.members), "definition": c.note}
+        for c in store.classifications().groupings()
+    ]
+
+
+OBSERVATION_FIELDS = (
+    "region",
+    "period",
+    "flow",
+    "category",
+    "partner",
+    "mode",
+    "value",
+    "unit",
+    "yoy_growth",
+    "source",
+    "vintage",
+    "note",
+)
+
+
+@router.get("/observations", summary="Stored observations, filtered and paginated")
+def observations(
+    store: StoreDep,
+    _user: ReaderDep,
+    region: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default
+    flow: Annotated[list[str], Query()] = [],  # noqa: B006
+    category: Annotated[list[str], Query()] = [],  # noqa: B006
+    period_from: Annotated[str | None, Query(alias="from")] = None,
+    period_to: Annotated[str | None, Query(alias="to")] = None,
+    as_of: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Any:
+    frame = store.observations(
+        ObservationQuery(
+            regions=[_region(store, r) for r in region],
+            flows=[_code(store, "flow", f) for f in flow],
+            categories=[_code(store, "category", c) for c in category],
+            period_from=_period(period_from),
+            period_to=_period(period_to),
+            as_of=as_of,
+        )
+    )
+    frame = frame.sort_values(["region", "year", "first_month", "last_month", "flow", "category"])
+    start = (page - 1) * page_size
+    records = json.loads(
+        frame.iloc[start : start + page_size][list(OBSERVATION_FIELDS)].to_json(
+            orient="records", date_format="iso", force_ascii=False
+        )
+    )
+    for record in records:
+        if record["vintage"]:
+            record["vintage"] = str(record["vintage"])[:10]
+    if format == "csv":
+        return csv_response(records, "observations.csv")
+    return {"total": len(frame), "page": page, "page_size": page_size, "items": records}
+
+
+@router.get("/indicators", summary="Indicators, published beside computed")
+def indicators(
+    store: StoreDep,
+    _user: ReaderDep,
+    region: str,
+    indicator: Annotated[list[str], Query()] = ["value"],  # noqa: B006
+    flow: str = "total",
+    category: str = "S",
+    period_from: Annotated[str | None, Query(alias="from")] = None,
+    period_to: Annotated[str | None, Query(alias="to")] = None,
+    unit: str | None = None,
+    as_of: date | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Any:
+    unknown = [i for i in indicator if i not in INDICATORS]
+    if unknown:
+        raise ApiError(
+            422, "unknown_indicator", N_("unknown indicator {indicator}"), indicator=unknown[0]
+        )
+    try:
+        values = compute_indicators(
+            store,
+            IndicatorRequest(
+                region=_region(store, region),
+                indicators=indicator,
+                flow=_code(store, "flow", flow),
+                category=_code(store, "category", category),
+                period_from=_period(period_from),
+                period_to=_period(period_to),
+                unit=unit,
+                as_of=as_of,
+            ),
+        )
+    except IndicatorError as error:
+        raise ApiError(
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+        ) from error
+    records = [v.as_dict() | {"note": v.note} for v in values]
+    if format == "csv":
+        return csv_response(records, "indicators.csv")
+    return records
+
+
+@router.get("/summary", summary="Headline figures of a region")
+def summary(store: StoreDep, _user: ReaderDep, region: str, as_of: date | None = None) -> Any:
+    rows = headline_summary(store, _region(store, region), as_of=as_of)
+    names = ("total", "exports", "imports", "growth", "kis_share", "dds_share")
+    return [
+        {"period": row.period, "unit": row.unit}
+        | {
+            name: None if value is None else {"value": value.value, "basis": value.basis}
+            for name, value in zip(names, row.figures(), strict=True)
+        }
+        for row in rows
+    ]
+
+
+def _plan_summary(plan: Plan, lang: str) -> Json:
+    return {
+        "id": plan.id,
+        "region": plan.region,
+        "title": plan.title.text(lang),
+        "issuer": plan.issuer.text(lang),
+        "issued": plan.issued,
+        "targets": len(plan.targets),
+        "tasks": len(plan.tasks),
+    }
+
+
+@router.get("/plans", summary="Known plans: bundled and added")
+def plans(store: StoreDep, _user: ReaderDep) -> list[Json]:
+    return [_plan_summary(p, language()) for p in plan_catalog(store).values()]
+
+
+@router.get("/plans/{plan_id}", summary="A plan document")
+def plan(store: StoreDep, _user: ReaderDep, plan_id: str) -> Json:
+    found: Json = _plan(store, plan_id).model_dump(mode="json")
+    return found
+
+
+@router.get("/plans/{plan_id}/progress", summary="Progress of each target (servtrade track)")
+def progress(store: StoreDep, _user: ReaderDep, plan_id: str, as_of: date | None = None) -> Json:
+    result: Json = track_plan(store, _plan(store, plan_id), as_of).as_dict()
+    return result
+
+
+@router.get("/plans/{plan_id}/tasks", summary="Key tasks with their latest status")
+def tasks(store: StoreDep, _user: ReaderDep, plan_id: str) -> list[Json]:
+    lang = language()
+    return [
+        {
+            "id": s.task.id,
+            "aspect": s.task.aspect.text(lang),
+            "title": s.task.title.text(lang),
+            "status": s.status,
+            "changed_by": s.changed_by,
+            "changed_at": s.changed_at.isoformat() if s.changed_at else None,
+            "note": s.note,
+        }
+        for s in task_states(store, _plan(store, plan_id))
+    ]
+
+
+@router.get("/plans/{plan_id}/report", summary="The progress report as HTML, PDF or XLSX")
+def report(
+    store: StoreDep,
+    _user: ReaderDep,
+    plan_id: str,
+    format: Annotated[str, Query(pattern="^(html|pdf|xlsx)$")] = "pdf",
+    as_of: date | None = None,
+) -> Response:
+    lang = language()
+    data = render_report(store, _plan(store, plan_id), format, lang, as_of)
+    assert format in FORMATS
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{plan_id}.{lang}.{format}"'},
+    )
+
+
+@router.get("/forecast", summary="Forecast with 80% and 95% intervals")
+def forecast(
+    store: StoreDep,
+    _user: ReaderDep,
+    region: str,
+    indicator: str = "value",
+    flow: str = "total",
+    category: str = "S",
+    unit: str | None = None,
+    horizon: Annotated[int, Query(ge=1, le=30)] = 5,
+    as_of: date | None = None,
+) -> Json:
+    try:
+        points, notes, unit_code = indicator_forecast(
+            store,
+            _region(store, region),
+            indicator,
+            flow=_code(store, "flow", flow),
+            category=_code(store, "category", category),
+            unit=unit,
+            horizon=horizon,
+            as_of=as_of,
+        )
+    except ForecastError as error:
+        raise ApiError(
+            422, "no_forecast", N_("no forecast: {reason}"), reason=str(error)
+        ) from error
+    return {"unit": unit_code, "points": [p.as_dict() for p in points], "notes": notes}
+
+
+@router.get("/compare", summary="Places ranked on an indicator for one period")
+def compare(
+    store: StoreDep,
+    _user: ReaderDep,
+    period: str,
+    region: Annotated[list[str], Query()] = [],  # noqa: B006
+    indicator: str = "value",
+    flow: str = "total",
+    category: str = "S",
+    unit: str | None = None,
+) -> list[Json]:
+    chosen = _period(period)
+    assert chosen is not None
+    codes = [_region(store, r) for r in region] or sorted(
+        set(store.observations(ObservationQuery())["region"])
+    )
+    try:
+        ranked = compare_places(
+            store,
+            indicator,
+            codes,
+            chosen,
+            flow=_code(store, "flow", flow),
+            category=_code(store, "category", category),
+            unit=unit,
+        )
+    except IndicatorError as error:
+        raise ApiError(
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+        ) from error
+    return [
+        {
+            "rank": row.rank,
+            "region": row.region,
+            "value": None if row.value is None else row.value.value,
+            "unit": None if row.value is None else row.value.unit,
+            "basis": None if row.value is None else row.value.basis,
+        }
+        for row in ranked
+    ]
+
+
+# -- writing -------------------------------------------------------------------------------
+def _report_json(report: IngestReport) -> Json:
+    def issues(found: list[Any]) -> list[Json]:
+        return [
+            {"line": i.line, "column": i.column, "code": i.message, "reason": i.reason}
+            for i in found
+        ]
+
+    return {
+        "file": Path(report.file).name,
+        "status": report.status,
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_already_stored": report.rows_already_stored,
+        "rows_rejected": report.rows_rejected,
+        "rows_skipped": report.rows_skipped,
+        "regions": report.regions,
+        "errors": issues(report.errors),
+        "warnings": issues(report.warnings),
+    }
+
+
+async def _saved_upload(file: UploadFile, limit: int, folder: Path) -> Path:
+    name = Path(file.filename or "upload.csv").name
+    target = folder / name
+    size = 0
+    with target.open("wb") as handle:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(
+                    413, "too_large", N_("the file is over {limit:,} bytes"), limit=limit
+                )
+            handle.write(chunk)
+    return target
+
+
+@router.post("/uploads", summary="Upload a statistics or SDMX file (validated; dry_run checks)")
+async def upload(
+    request: Request,
+    file: UploadFile,
+    user: WriterDep,
+    svc: Annotated[Service, Depends(service)],
+    dry_run: bool = False,
+    allow_partial: bool = False,
+) -> Json:
+    with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
+        path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
+        return _ingest_upload(svc, user, path, dry_run, allow_partial)
+
+
+def _ingest_upload(
+    svc: Service, user: User, path: Path, dry_run: bool, allow_partial: bool
+) -> Json:
+    options = IngestOptions(
+        allow_partial=allow_partial, read=ReadOptions(), rejected_dir=path.parent
+    )
+    with svc.lock:
+        checked = ingest_file(svc.store, path, IngestOptions(read=ReadOptions(), dry_run=True))
+        for region in checked.regions:
+            check_region(user, region, svc.store)
+        if dry_run:
+            return _report_json(checked)
+        report = ingest_file(svc.store, path, options)
+        svc.cache.invalidate()
+        if report.status in ("loaded", "partial"):
+            svc.store.record_audit(
+                user.name,
+                "upload",
+                path.name,
+                ",".join(report.regions),
+                None,
+                json.dumps({"load_id": report.load_id, "rows_loaded": report.rows_loaded}),
+            )
+        return _report_json(report)
+
+
+@router.put("/plans/{plan_id}", summary="Create or replace a plan (YAML document)")
+def put_plan(
+    plan_id: str,
+    store: WriteStoreDep,
+    user: WriterDep,
+    document: Annotated[str, Body(media_type="application/yaml")],
+) -> Json:
+    try:
+        plan = parse_plan(document, f"upload:{plan_id}", store.classifications())
+    except PlanError as error:
+        raise ApiError(
+            422, "invalid_plan", N_("invalid plan: {reason}"), reason=str(error)
+        ) from error
+    if plan.id != plan_id:
+        raise ApiError(422, "plan_id_mismatch", N_("the document's id is {found}"), found=plan.id)
+    check_region(user, plan.region, store)
+    before = store.plan_document(plan_id)
+    if before is not None:
+        old_region = parse_plan(before, plan_id, store.classifications()).region
+        check_region(user, old_region, store)
+    store.save_plan(plan.id, plan.region, document, user.name)
+    store.record_audit(user.name, "plan", plan.id, plan.region, before, document)
+    return _plan_summary(plan, language())
+
+
+class TaskChange(BaseModel):
+    status: str = Field(description="not_started, in_progress, done or blocked")
+    note: str | None = None
+
+
+@router.post("/plans/{plan_id}/tasks/{task_id}", summary="Record a task's new status")
+def set_task(
+    plan_id: str, task_id: str, change: TaskChange, store: WriteStoreDep, user: WriterDep
+) -> Json:
+    found = _plan(store, plan_id)
+    check_region(user, found.region, store)
+    before = {s.task.id: s.status for s in task_states(store, found)}.get(task_id)
+    try:
+        update_task(store, found, task_id, change.status, user.name, change.note)
+    except PlanError as error:
+        raise ApiError(
+            422, "invalid_task", N_("invalid task change: {reason}"), reason=str(error)
+        ) from error
+    store.record_audit(
+        user.name, "task", f"{plan_id}/{task_id}", found.region, before, change.status
+    )
+    return {"plan": plan_id, "task": task_id, "status": change.status}
+
+
+class NewUser(BaseModel):
+    name: str
+    role: str = Field(description=", ".join(ROLES))
+    regions: list[str] = Field(default_factory=list)
+
+
+@router.post("/users", summary="Create a user and return its token (admins)")
+def create_user(new: NewUser, store: WriteStoreDep, user: WriterDep) -> Json:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", N_("only an admin can do this"))
+    try:
+        token = add_user(store, new.name, new.role, new.regions)
+    except AccessError as error:
+        raise ApiError(
+            422, "invalid_user", N_("invalid user: {reason}"), reason=str(error)
+        ) from error
+    store.record_audit(user.name, "user", new.name, None, None, new.role)
+    return {"name": new.name, "role": new.role, "regions": new.regions, "token": token}
+
+
+@router.get("/audit", summary="The audit log of every write (admins)")
+def audit(store: StoreDep, _user: AdminDep) -> list[Json]:
+    rows: list[Json] = json.loads(
+        store.audit_log().to_json(orient="records", date_format="iso", force_ascii=False)
+    )
+    return rows

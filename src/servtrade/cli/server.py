@@ -1,0 +1,74 @@
+"""Commands for the web server: `serve` and `users`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from servtrade.access import ROLES, AccessError, add_user
+from servtrade.cli.common import DbOption, err, open_store, out
+from servtrade.i18n import _
+
+users_app = typer.Typer(no_args_is_help=True, help="Users of the API and their tokens.")
+
+
+def register_server_commands(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    private: Annotated[bool, typer.Option(help="Reading also needs a token.")] = False,
+    write_rate: Annotated[str, typer.Option(help="Writes allowed per user.")] = "30/minute",
+    cache: Annotated[
+        int, typer.Option(help="Answers to public reads kept until the next write (0: none).")
+    ] = 256,
+) -> None:
+    """Serve the REST API (/api, /docs) and the dashboard (/)."""
+    import uvicorn
+
+    from servtrade.api import Settings, create_app
+
+    with open_store(db) as store:
+        path = store.path
+    app = create_app(
+        Settings(db=path, public_read=not private, write_rate=write_rate, cache_entries=cache)
+    )
+    out.print(_("serving {db} on http://{host}:{port}/", db=path, host=host, port=port))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+    region: Annotated[list[str], typer.Option("--region", help="Region in scope (repeat).")] = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    db: DbOption = None,
+) -> None:
+    """Create a user (or replace it, revoking its old token) and print its token once."""
+    with open_store(db) as store:
+        try:
+            token = add_user(store, name, role, region)
+        except AccessError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
+    out.print(_("token for {name} (shown once; store it safely):", name=name))
+    out.print(token, highlight=False, soft_wrap=True)
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """Users, their roles and regions (never their tokens)."""
+    with open_store(db) as store:
+        frame = store.users()
+    table = Table(title=_("Users"))
+    for column in ("name", "role", "regions", "created_at"):
+        table.add_column(column)
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row.name), str(row.role), str(row.regions), str(row.created_at)[:16])
+    out.print(table)

@@ -1,0 +1,75 @@
+"""Each target's path: what was observed, where the forecast goes, and the goal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from servtrade.forecast import ForecastError, forecast_series, share_points
+from servtrade.indicators.summary import level_values
+from servtrade.periods import parse_period
+from servtrade.plans.progress import PlanProgress
+from servtrade.plans.schema import Plan, Target
+from servtrade.store import Store
+
+SHARE_INDICATORS = ("digitally_deliverable_share", "knowledge_intensive_share", "share")
+
+
+@dataclass(frozen=True)
+class TargetTrajectory:
+    """A share or level target's observed path, its goal and its forecast, for one chart."""
+
+    target: Target
+    observed: list[tuple[int, float]]
+    forecast: list[tuple[int, float, float, float]]  # year, mean, lo80, hi80
+    model: str | None
+
+
+def target_trajectories(
+    store: Store, plan: Plan, progress: PlanProgress, as_of: date | None
+) -> list[TargetTrajectory]:
+    """Observed path and forecast (mean, 80% band) of each level or share target with a year."""
+    found = []
+    for item in progress.targets:
+        target = item.target
+        if target.target_year is None or target.indicator not in ("value", *SHARE_INDICATORS):
+            continue
+        observed_values = level_values(
+            store, plan.region, target.indicator, target.flow, target.category, as_of
+        )
+        observed = [
+            (int(p), v.value)
+            for p, v in sorted(observed_values.items())
+            if parse_period(p).kind == "annual" and v.unit in (target.unit, "percent")
+        ]
+        if not observed:
+            continue
+        forecast: list[tuple[int, float, float, float]] = []
+        model = None
+        try:
+            if target.indicator == "value":
+                result = forecast_series(
+                    store,
+                    plan.region,
+                    flow=target.flow,
+                    category=target.category,
+                    unit=target.unit,
+                    horizon=max(1, target.target_year - observed[-1][0]),
+                    as_of=as_of,
+                )
+                points, model = result.points, result.model
+            else:
+                points, _ = share_points(
+                    store,
+                    plan.region,
+                    target.category,
+                    flow=target.flow,
+                    horizon=max(1, target.target_year - observed[-1][0]),
+                    as_of=as_of,
+                )
+                model = points[0].model if points else None
+            forecast = [(int(p.period), p.mean, p.lo80, p.hi80) for p in points]
+        except ForecastError:
+            forecast = []
+        found.append(TargetTrajectory(target, observed, forecast, model))
+    return found

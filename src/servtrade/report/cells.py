@@ -1,0 +1,14 @@
+"""Cells safe to open in a spreadsheet: text that Excel or LibreOffice would run as a
+formula (starting with =, +, -, @, tab or carriage return) is neutralized."""
+
+from __future__ import annotations
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell: text starting like a formula gets a leading apostrophe (OWASP's advice);
+    numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -1,0 +1,367 @@
+"""The dashboard: server-rendered pages (Jinja2) with Apache ECharts charts, in Chinese and
+English. Pages call the same functions as the CLI and the API; each chart's table is
+downloadable as CSV and shown as its text alternative."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from servtrade.api import store_session
+from servtrade.api.errors import ApiError, request_language
+from servtrade.api.routes import csv_response
+from servtrade.i18n import N_, _, format_number, language
+from servtrade.indicators.summary import headline_cell, headline_summary
+from servtrade.periods import PeriodError, parse_period
+from servtrade.plans import plan_catalog, task_states
+from servtrade.plans.compare import compare_places
+from servtrade.plans.progress import STATUSES, TargetProgress, track_plan
+from servtrade.plans.trajectory import target_trajectories
+from servtrade.report.html import LABELS as REPORT_LABELS
+from servtrade.report.narrative import amount_text
+from servtrade.store import ObservationQuery, Store
+from servtrade.web.charts import (
+    ChartData,
+    compare_chart,
+    fan_chart,
+    partners_chart,
+    shares_chart,
+    structure_chart,
+    trend_chart,
+)
+
+STATIC = Path(__file__).parent / "static"
+pages = APIRouter(include_in_schema=False)
+StoreDep = Annotated[Store, Depends(store_session)]
+STATUS_CLASSES = {
+    "target_achieved": "good",
+    "substantial_progress": "good",
+    "moderate_progress": "fair",
+    "limited_progress": "poor",
+    "deterioration": "bad",
+    "not_available": "none",
+}
+LABELS = REPORT_LABELS | {
+    "app": N_("Trade in services"),
+    "overview": N_("Overview"),
+    "plans": N_("Plans"),
+    "compare": N_("Compare"),
+    "upload": N_("Upload"),
+    "places": N_("Places"),
+    "csv": N_("Data (CSV)"),
+    "table": N_("Data table"),
+    "indicator": N_("Indicator"),
+    "show": N_("Show"),
+    "token": N_("Token"),
+    "file": N_("File"),
+    "drop": N_("Drop a CSV, Excel or SDMX file here, or choose one."),
+    "check": N_("Check"),
+    "commit": N_("Load into the store"),
+    "line": N_("Line"),
+    "column": N_("Column"),
+    "reason": N_("Reason"),
+}
+
+
+def labels() -> dict[str, str]:
+    return {key: _(text) for key, text in LABELS.items()}
+
+
+_environment = Environment(
+    loader=PackageLoader("servtrade.web", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _chart_view(chart: ChartData, query: str) -> dict[str, Any]:
+    return {
+        "name": chart.name,
+        "title": chart.title,
+        "description": chart.description,
+        "columns": chart.columns,
+        "rows": chart.rows,
+        "option": json.dumps(chart.option, ensure_ascii=False),  # escaped into the attribute
+        "csv": f"/charts/{chart.name}.csv?{query}",
+    }
+
+
+def render(request: Request, template: str, **values: Any) -> HTMLResponse:
+    lang = language()
+    response = HTMLResponse(
+        _environment.get_template(template).render(
+            label=labels(),
+            lang="zh-CN" if lang == "zh" else "en",
+            other_lang="en" if lang == "zh" else "zh",
+            path=request.url.path,
+            query={k: v for k, v in request.query_params.items() if k != "lang"},
+            **values,
+        )
+    )
+    if "lang" in request.query_params:
+        response.set_cookie("lang", request_language(request), samesite="lax")
+    return response
+
+
+def _headline(store: Store, region: str) -> list[dict[str, Any]]:
+    return [
+        {"period": row.period, "cells": [headline_cell(v, row.unit) for v in row.figures()]}
+        for row in headline_summary(store, region)
+    ]
+
+
+def _places(store: Store) -> list[dict[str, Any]]:
+    """Every region with figures, with its latest total."""
+    frame = store.observations(ObservationQuery(flows=["total"], categories=["S"]))
+    frame = frame[frame["partner"] == "W1"].sort_values(["year", "last_month"])
+    classifications = store.classifications()
+    names = classifications.regions
+    places = []
+    for region, rows in frame.groupby("region"):
+        latest = rows.iloc[-1]
+        places.append(
+            {
+                "code": region,
+                "name": names[str(region)].name(language()),
+                "period": latest["period"],
+                "value": amount_text(float(latest["value"]), str(latest["unit"]), classifications)
+                if latest["value"] == latest["value"]
+                else "—",
+            }
+        )
+    return places
+
+
+@pages.get("/", response_class=HTMLResponse)
+def overview(request: Request, store: StoreDep) -> HTMLResponse:
+    return render(
+        request,
+        "overview.html.j2",
+        title=_("Overview"),
+        region_name=store.classifications().regions["CN"].name(language()),
+        headline=_headline(store, "CN"),
+        charts=[
+            _chart_view(trend_chart(store, "CN"), "region=CN"),
+            _chart_view(shares_chart(store, "CN"), "region=CN"),
+        ],
+        places=_places(store),
+    )
+
+
+def _known_region(store: Store, code: str) -> str:
+    found = store.classifications().regions.resolve(code)
+    if found is None:
+        raise ApiError(404, "unknown_region", N_("unknown region {region}"), region=code)
+    return found
+
+
+@pages.get("/region/{code}", response_class=HTMLResponse)
+def region_page(request: Request, code: str, store: StoreDep) -> HTMLResponse:
+    region = _known_region(store, code)
+    query = f"region={region}"
+    charts = [
+        trend_chart(store, region),
+        structure_chart(store, region),
+        shares_chart(store, region),
+        partners_chart(store, region),
+    ]
+    return render(
+        request,
+        "region.html.j2",
+        title=store.classifications().regions[region].name(language()),
+        region=region,
+        headline=_headline(store, region),
+        charts=[_chart_view(c, query) for c in charts if c.rows],
+        plans=[p for p in plan_catalog(store).values() if p.region == region],
+    )
+
+
+@pages.get("/plans", response_class=HTMLResponse)
+def plans_page(request: Request, store: StoreDep) -> HTMLResponse:
+    lang = language()
+    names = store.classifications().regions
+    return render(
+        request,
+        "plans.html.j2",
+        title=_("Plans"),
+        plans=[
+            {
+                "id": p.id,
+                "title": p.title.text(lang),
+                "region": names[p.region].name(lang),
+                "issued": p.issued,
+                "targets": len(p.targets),
+            }
+            for p in plan_catalog(store).values()
+        ],
+    )
+
+
+def _plan_or_404(store: Store, plan_id: str) -> Any:
+    catalog = plan_catalog(store)
+    if plan_id not in catalog:
+        raise ApiError(404, "unknown_plan", N_("no plan {plan}"), plan=plan_id)
+    return catalog[plan_id]
+
+
+def _expected(item: TargetProgress) -> str:
+    if item.expected_value is None:
+        return "—"
+    low = format_number(item.expected_lo80 or 0.0, 1)
+    high = format_number(item.expected_hi80 or 0.0, 1)
+    return f"{format_number(item.expected_value, 1)} ({low} – {high})"
+
+
+@pages.get("/plan/{plan_id}", response_class=HTMLResponse)
+def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
+    plan = _plan_or_404(store, plan_id)
+    lang = language()
+    progress = track_plan(store, plan)
+    targets = []
+    for item in progress.targets:
+        target = item.target
+        latest = item.latest.value if item.latest else None
+        fill = 0.0
+        if latest is not None and target.value:
+            fill = max(0.0, min(1.0, latest / target.value))
+        points = (
+            item.required_change_pp_per_year is not None
+            or item.actual_change_pp_per_year is not None
+        )
+        required = item.required_change_pp_per_year if points else item.required_annual_growth
+        actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
+        suffix = " pp" if points else "%"
+        targets.append(
+            {
+                "id": target.id,
+                "description": target.description.text(lang),
+                "goal": f"{target.comparator} {format_number(target.value, 1)} {target.unit}",
+                "latest": "—"
+                if item.latest is None
+                else f"{format_number(item.latest.value, 1)} ({item.latest.period})",
+                "fill": round(fill * 100),
+                "status": _(item.status),
+                "status_class": STATUS_CLASSES.get(item.status, "none"),
+                "required": "—" if required is None else format_number(required, 2) + suffix,
+                "actual": "—" if actual is None else format_number(actual, 2) + suffix,
+                "probability": "—"
+                if item.probability is None
+                else format_number(item.probability * 100, 0) + "%",
+                "expected": _expected(item),
+            }
+        )
+    tasks: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for state in task_states(store, plan):
+        tasks[state.task.aspect.text(lang)].append(
+            {
+                "id": state.task.id,
+                "title": state.task.title.text(lang),
+                "status": _(state.status),
+                "by": state.changed_by or "",
+            }
+        )
+    fans = [
+        _chart_view(
+            fan_chart(t, t.target.description.text(lang)), f"plan={plan.id}&target={t.target.id}"
+        )
+        for t in target_trajectories(store, plan, progress, None)
+    ]
+    return render(
+        request,
+        "plan.html.j2",
+        title=plan.title.text(lang),
+        plan=plan,
+        issuer=plan.issuer.text(lang),
+        region_name=store.classifications().regions[plan.region].name(lang),
+        targets=targets,
+        charts=fans,
+        tasks=dict(tasks),
+        statuses=[_(s) for s in STATUSES],
+    )
+
+
+@pages.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    store: StoreDep,
+    indicator: str = "value",
+    period: str = "2024",
+    kind: Annotated[str, Query(pattern="^(province|country|all)$")] = "province",
+) -> HTMLResponse:
+    chart = _compare(store, indicator, period, kind)
+    return render(
+        request,
+        "compare.html.j2",
+        title=_("Compare"),
+        indicator=indicator,
+        period=period,
+        kind=kind,
+        indicators=[
+            "value",
+            "yoy_growth",
+            "knowledge_intensive_share",
+            "digitally_deliverable_share",
+            "share_of_parent",
+        ],
+        chart=_chart_view(chart, f"indicator={indicator}&period={period}&kind={kind}"),
+    )
+
+
+def _compare(store: Store, indicator: str, period: str, kind: str) -> ChartData:
+    try:
+        chosen = parse_period(period)
+    except PeriodError as error:
+        raise ApiError(
+            422, "invalid_period", N_("invalid period: {reason}"), reason=str(error)
+        ) from error
+    classifications = store.classifications()
+    present = set(store.observations(ObservationQuery())["region"])
+    regions = sorted(r for r in present if kind == "all" or classifications.regions[r].kind == kind)
+    unit = "CNY_100M" if indicator == "value" else None
+    rows = compare_places(store, indicator, regions, chosen, unit=unit)
+    return compare_chart(rows, store, indicator, period)
+
+
+@pages.get("/upload", response_class=HTMLResponse)
+def upload_page(request: Request, store: StoreDep) -> HTMLResponse:
+    return render(request, "upload.html.j2", title=_("Upload"))
+
+
+@pages.get("/charts/{name}.csv")
+def chart_csv(
+    name: str,
+    store: StoreDep,
+    region: str | None = None,
+    plan: str | None = None,
+    target: str | None = None,
+    indicator: str = "value",
+    period: str = "2024",
+    kind: str = "province",
+) -> Response:
+    builders = {
+        "trend": trend_chart,
+        "structure": structure_chart,
+        "shares": shares_chart,
+        "partners": partners_chart,
+    }
+    if name in builders and region is not None:
+        chart = builders[name](store, _known_region(store, region))
+    elif name == "compare":
+        chart = _compare(store, indicator, period, kind)
+    elif name.startswith("fan-") and plan is not None:
+        found = _plan_or_404(store, plan)
+        trajectories = target_trajectories(store, found, track_plan(store, found), None)
+        match = [t for t in trajectories if t.target.id == target]
+        if not match:
+            raise ApiError(404, "unknown_chart", N_("no chart {name}"), name=name)
+        chart = fan_chart(match[0], match[0].target.description.text(language()))
+    else:
+        raise ApiError(404, "unknown_chart", N_("no chart {name}"), name=name)
+    return csv_response(chart.as_records(), f"{chart.name}.csv")

@@ -1,0 +1,277 @@
+"""The dashboard's charts: each is a small table (downloadable as CSV, shown as the text
+alternative) and the Apache ECharts option drawn from that same table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from servtrade.i18n import _, format_number, language
+from servtrade.indicators.summary import category_structure, level_values, trade_trend
+from servtrade.periods import parse_period
+from servtrade.plans.compare import PlaceComparison
+from servtrade.plans.trajectory import TargetTrajectory
+from servtrade.store import ObservationQuery, Store
+
+COLOURS = ["#1f6fb4", "#d9822b", "#333333", "#9aa5b1", "#2a9d8f", "#b22222", "#6a4c93"]
+
+
+@dataclass
+class ChartData:
+    name: str
+    title: str
+    description: str
+    columns: list[str]
+    rows: list[list[Any]]
+    option: dict[str, Any] = field(default_factory=dict)
+
+    def as_records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def _base(title: str, categories: list[Any], unit: str) -> dict[str, Any]:
+    return {
+        "color": COLOURS,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "type": "scroll"},
+        "grid": {"left": 60, "right": 20, "top": 64, "bottom": 40, "containLabel": True},
+        "xAxis": {"type": "category", "data": categories},
+        "yAxis": {"type": "value", "name": unit},
+        "aria": {"enabled": True, "label": {"description": title}},
+    }
+
+
+def unit_name(store: Store, unit: str) -> str:
+    return store.classifications().units[unit].name(language()) if unit else ""
+
+
+def trend_chart(store: Store, region: str) -> ChartData:
+    points, unit = trade_trend(store, region)
+    name = unit_name(store, unit)
+    rows = [[p.period, p.exports, p.imports, p.balance, p.total] for p in points]
+    labels = [_("exports"), _("imports"), _("balance"), _("total")]
+    option = _base(_("Exports, imports and balance"), [r[0] for r in rows], name)
+    option["series"] = [
+        {"name": labels[i], "type": "bar" if i == 2 else "line", "data": [r[i + 1] for r in rows]}
+        for i in range(4)
+    ]
+    last = points[-1] if points else None
+    description = (
+        _(
+            "Services trade by year, {first} to {last}, in {unit}; {last}: total {total}.",
+            first=points[0].period,
+            last=last.period,
+            unit=name,
+            total="—" if last.total is None else format_number(last.total, 1),
+        )
+        if last is not None
+        else _("No figures for this region are in the store.")
+    )
+    return ChartData(
+        "trend",
+        _("Exports, imports and balance"),
+        description,
+        ["year", "exports", "imports", "balance", "total"],
+        rows,
+        option,
+    )
+
+
+def structure_chart(store: Store, region: str) -> ChartData:
+    _points, unit = trade_trend(store, region)
+    classifications = store.classifications()
+    by_year = category_structure(store, region, unit, classifications)
+    years = sorted(by_year, key=int)
+    codes = [c for c in classifications.main_categories() if any(c in by_year[y] for y in years)]
+    rows = [[y, *(by_year[y].get(c) for c in codes)] for y in years]
+    option = _base(_("Structure by category"), years, unit_name(store, unit))
+    option["series"] = [
+        {
+            "name": f"{code} {classifications.categories[code].name(language())}",
+            "type": "bar",
+            "stack": "total",
+            "data": [row[i + 1] for row in rows],
+        }
+        for i, code in enumerate(codes)
+    ]
+    description = _(
+        "Services trade by EBOPS category and year; {count} categories published.",
+        count=len(codes),
+    )
+    return ChartData(
+        "structure", _("Structure by category"), description, ["year", *codes], rows, option
+    )
+
+
+def shares_chart(store: Store, region: str) -> ChartData:
+    series = {
+        indicator: {
+            p: v.value
+            for p, v in level_values(store, region, indicator, "total", "S", None).items()
+            if parse_period(p).kind == "annual"
+        }
+        for indicator in ("knowledge_intensive_share", "digitally_deliverable_share")
+    }
+    years = sorted({y for values in series.values() for y in values}, key=int)
+    rows = [[y, *(series[i].get(y) for i in series)] for y in years]
+    labels = [_("KIS %"), _("DDS %")]
+    option = _base(_("Shares of services trade"), years, "%")
+    option["series"] = [
+        {"name": labels[i], "type": "line", "connectNulls": True, "data": [r[i + 1] for r in rows]}
+        for i in range(2)
+    ]
+    description = _(
+        "Knowledge-intensive (KIS) and digitally deliverable (DDS) services as % of services "
+        "trade, {count} years with a figure.",
+        count=len(rows),
+    )
+    return ChartData(
+        "shares",
+        _("Shares of services trade"),
+        description,
+        ["year", "knowledge_intensive_share", "digitally_deliverable_share"],
+        rows,
+        option,
+    )
+
+
+def partners_chart(store: Store, region: str) -> ChartData:
+    frame = store.observations(ObservationQuery(regions=[region], categories=["S"]))
+    frame = frame[(frame["partner"] != "W1") & (frame["flow"] == "total")]
+    rows: list[list[Any]] = []
+    period = ""
+    if not frame.empty:
+        latest = frame.sort_values(["year", "last_month"]).iloc[-1]
+        period = str(latest["period"])
+        chosen = frame[frame["period"] == period].sort_values("value", ascending=False)
+        rows = [
+            [p, v, u]
+            for p, v, u in zip(chosen["partner"], chosen["value"], chosen["unit"], strict=True)
+        ]
+    names = store.classifications().regions
+    option = _base(
+        _("Partners"), [names[r[0]].name(language()) for r in rows], rows[0][2] if rows else ""
+    )
+    option["series"] = [{"name": period, "type": "bar", "data": [r[1] for r in rows]}]
+    description = _(
+        "Services trade with {count} partners in {period}.", count=len(rows), period=period or "—"
+    )
+    return ChartData(
+        "partners", _("Partners"), description, ["partner", "value", "unit"], rows, option
+    )
+
+
+def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
+    """Observed path, forecast mean with its 80% band, and the target."""
+    target = trajectory.target
+    years = sorted(
+        {y for y, _v in trajectory.observed}
+        | {f[0] for f in trajectory.forecast}
+        | {target.target_year or 0} - {0}
+    )
+    observed = dict(trajectory.observed)
+    forecast = {f[0]: f for f in trajectory.forecast}
+    rows = [
+        [
+            year,
+            observed.get(year),
+            forecast[year][1] if year in forecast else None,
+            forecast[year][2] if year in forecast else None,
+            forecast[year][3] if year in forecast else None,
+            target.value if year == target.target_year else None,
+        ]
+        for year in years
+    ]
+    option = _base(title, years, target.unit)
+    option["series"] = [
+        {"name": _("observed"), "type": "line", "data": [r[1] for r in rows]},
+        {
+            "name": "lo80",
+            "type": "line",
+            "stack": "band",
+            "symbol": "none",
+            "lineStyle": {"opacity": 0},
+            "data": [r[3] for r in rows],
+            "tooltip": {"show": False},
+        },
+        {
+            "name": "80%",
+            "type": "line",
+            "stack": "band",
+            "symbol": "none",
+            "lineStyle": {"opacity": 0},
+            "areaStyle": {"color": "rgba(31,111,180,0.2)"},
+            "data": [None if r[3] is None or r[4] is None else r[4] - r[3] for r in rows],
+        },
+        {
+            "name": _("forecast"),
+            "type": "line",
+            "lineStyle": {"type": "dashed"},
+            "data": [r[2] for r in rows],
+        },
+        {
+            "name": _("target"),
+            "type": "scatter",
+            "symbol": "diamond",
+            "symbolSize": 14,
+            "data": [r[5] for r in rows],
+            "markLine": {"silent": True, "symbol": "none", "data": [{"yAxis": target.value}]},
+        },
+    ]
+    option["legend"]["data"] = [_("observed"), "80%", _("forecast"), _("target")]
+    last_year, last_value = trajectory.observed[-1]
+    description = _(
+        "{title}: {value} {unit} in {year}; target {comparator} {target} in {target_year}.",
+        title=title,
+        value=format_number(last_value, 1),
+        unit=target.unit,
+        year=last_year,
+        comparator=target.comparator,
+        target=format_number(target.value, 1),
+        target_year=target.target_year,
+    )
+    return ChartData(
+        f"fan-{target.id}",
+        title,
+        description,
+        ["year", "observed", "mean", "lo80", "hi80", "target"],
+        rows,
+        option,
+    )
+
+
+def compare_chart(
+    rows: list[PlaceComparison], store: Store, indicator: str, period: str
+) -> ChartData:
+    names = store.classifications().regions
+    table = [
+        [
+            r.rank,
+            r.region,
+            names[r.region].name(language()),
+            None if r.value is None else r.value.value,
+            None if r.value is None else r.value.unit,
+        ]
+        for r in rows
+    ]
+    ranked = [row for row in table if row[3] is not None]
+    option = _base(
+        _("Places ranked"), [row[2] for row in ranked], str(ranked[0][4]) if ranked else ""
+    )
+    option["series"] = [
+        {"name": f"{indicator} {period}", "type": "bar", "data": [row[3] for row in ranked]}
+    ]
+    description = _(
+        "{count} places with a figure for {indicator} in {period}.",
+        count=len(ranked),
+        indicator=indicator,
+        period=period,
+    )
+    return ChartData(
+        "compare",
+        _("Places ranked"),
+        description,
+        ["rank", "region", "name", "value", "unit"],
+        table,
+        option,
+    )

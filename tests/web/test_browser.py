@@ -1,0 +1,187 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright, against the
+application served by uvicorn on a real DuckDB file. Screenshots are written to
+test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from servtrade.access import add_user
+from servtrade.api import Settings, create_app
+from servtrade.store import Store
+from tests.conftest import CONSTRUCTED, HEADER, ROOT
+
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("SERVTRADE_CHROMIUM", "/usr/bin/chromium")
+GUIZHOU_PLAN = "guizhou-services-digital-trade-2025"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def site(bundled: Store) -> Iterator[tuple[str, str]]:
+    """(base URL, admin token) of a server on the bundled figures."""
+    token = add_user(bundled, "root", "admin", [])
+    path = bundled.path
+    bundled.close()
+    app = create_app(Settings(db=path))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", token
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.service.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: install Debian's chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+def _page(browser: Browser, width: int = 1280) -> Page:
+    height = 900 if width >= 1000 else 844
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+PAGES = [
+    ("overview", "/"),
+    ("region", "/region/CN"),
+    ("plans", "/plans"),
+    ("plan", f"/plan/{GUIZHOU_PLAN}"),
+    ("plan-national", "/plan/china-digital-trade-opinions-2024"),
+    ("compare", "/compare?period=2023"),
+    ("upload", "/upload"),
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_renders_its_charts(site: tuple[str, str], browser: Browser, width: int) -> None:
+    base, _token = site
+    page = _page(browser, width)
+    for name, url in PAGES:
+        page.goto(base + url)
+        page.wait_for_load_state("networkidle")
+        for canvas in page.locator(".canvas").all():
+            assert canvas.locator("svg").count() == 1, (name, "chart not drawn")
+            assert canvas.get_attribute("aria-label")
+        # Nothing wider than the screen except inside a scrolling table.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (name, width, overflow)
+        _shot(page, f"{name}-{width}")
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.close()
+
+
+def test_language_switch(site: tuple[str, str], browser: Browser) -> None:
+    base, _token = site
+    page = _page(browser)
+    page.goto(base + "/plans")
+    assert page.locator("nav").inner_text().count("Plans") == 1
+    page.click("#lang-switch")
+    page.wait_for_load_state("networkidle")
+    assert "规划" in page.locator("nav").inner_text()
+    page.goto(base + "/")  # the choice is remembered
+    assert "概览" in page.locator("nav").inner_text()
+    _shot(page, "overview-zh-1280")
+    page.close()
+
+
+def test_follow_a_plan(site: tuple[str, str], browser: Browser) -> None:
+    base, _token = site
+    page = _page(browser)
+    page.goto(base + "/plans")
+    page.click(f"a[href='/plan/{GUIZHOU_PLAN}']")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("article.target").count() == 5
+    assert page.locator(".status.none").count() == 5  # no Guizhou figures are bundled
+    page.close()
+
+
+def _upload(page: Page, token: str, path: Path) -> None:
+    page.fill("#token", token)
+    page.set_input_files("#file", str(path))
+    page.click("#check")
+    page.wait_for_function("document.getElementById('result').textContent.length > 0")
+
+
+def test_upload_bad_file_shows_its_errors(
+    site: tuple[str, str], browser: Browser, tmp_path: Path
+) -> None:
+    base, token = site
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nAtlantis,2024,total,S,96,亿元,,{CONSTRUCTED},2026-01-31\n")
+    page = _page(browser)
+    page.goto(base + "/upload")
+    _upload(page, token, bad)
+    rows = page.locator("#issues tbody tr")
+    assert rows.count() == 1
+    assert "Atlantis" in rows.first.inner_text()
+    assert page.locator("#commit").is_disabled()
+    _shot(page, "upload-errors-1280")
+    page.close()
+
+
+def test_upload_good_file_changes_the_chart(
+    site: tuple[str, str], browser: Browser, tmp_path: Path
+) -> None:
+    base, token = site
+    page = _page(browser)
+    page.goto(base + "/region/CN-GZ")
+    assert page.locator("#chart-trend").count() == 0  # no Guizhou figures yet
+    good = tmp_path / "guizhou.csv"
+    good.write_text(
+        f"{HEADER}\n"
+        + "\n".join(
+            f"CN-GZ,{year},total,S,{value},亿元,,{CONSTRUCTED},2026-01-31"
+            for year, value in ((2022, 80), (2023, 88), (2024, 96))
+        )
+        + "\n"
+    )
+    page.goto(base + "/upload")
+    _upload(page, token, good)
+    assert page.locator("#result").inner_text().startswith("checked")
+    page.click("#commit")
+    page.wait_for_function("document.getElementById('result').textContent.startsWith('loaded')")
+    page.goto(base + "/region/CN-GZ")
+    page.wait_for_load_state("networkidle")
+    chart = page.locator("#chart-trend")
+    assert chart.locator(".canvas svg").count() == 1
+    cells = chart.locator("details tbody tr")
+    assert cells.count() == 3
+    assert "96" in (cells.last.text_content() or "")
+    _shot(page, "region-after-upload-1280")
+    page.close()
