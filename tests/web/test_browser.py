@@ -84,6 +84,7 @@ PAGES = [
     ("plan", f"/plan/{GUIZHOU_PLAN}"),
     ("plan-national", "/plan/china-digital-trade-opinions-2024"),
     ("compare", "/compare?period=2023"),
+    ("opening", "/opening?region=CN-HI&mode=4"),
     ("upload", "/upload"),
 ]
 

@@ -244,6 +244,7 @@ class LanguageAndCache:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages
 
@@ -258,6 +259,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router, prefix="/api")
+    app.include_router(opening_router, prefix="/api/opening")
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

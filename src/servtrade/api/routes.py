@@ -51,14 +51,14 @@ AdminDep = Annotated[User, Depends(admin)]
 Json = dict[str, Any]
 
 
-def _region(store: Store, label: str) -> str:
+def region_code(store: Store, label: str) -> str:
     code = store.classifications().regions.resolve(label)
     if code is None:
         raise ApiError(404, "unknown_region", N_("unknown region {region}"), region=label)
     return code
 
 
-def _code(store: Store, kind: str, label: str) -> str:
+def code_of(store: Store, kind: str, label: str) -> str:
     codelists = store.classifications()
     codelist = {"flow": codelists.flows, "category": codelists.categories}[kind]
     code = codelist.resolve(label)
@@ -159,9 +159,9 @@ def observations(
 ) -> Any:
     frame = store.observations(
         ObservationQuery(
-            regions=[_region(store, r) for r in region],
-            flows=[_code(store, "flow", f) for f in flow],
-            categories=[_code(store, "category", c) for c in category],
+            regions=[region_code(store, r) for r in region],
+            flows=[code_of(store, "flow", f) for f in flow],
+            categories=[code_of(store, "category", c) for c in category],
             period_from=_period(period_from),
             period_to=_period(period_to),
             as_of=as_of,
@@ -205,10 +205,10 @@ def indicators(
         values = compute_indicators(
             store,
             IndicatorRequest(
-                region=_region(store, region),
+                region=region_code(store, region),
                 indicators=indicator,
-                flow=_code(store, "flow", flow),
-                category=_code(store, "category", category),
+                flow=code_of(store, "flow", flow),
+                category=code_of(store, "category", category),
                 period_from=_period(period_from),
                 period_to=_period(period_to),
                 unit=unit,
@@ -227,7 +227,7 @@ def indicators(
 
 @router.get("/summary", summary="Headline figures of a region")
 def summary(store: StoreDep, _user: ReaderDep, region: str, as_of: date | None = None) -> Any:
-    rows = headline_summary(store, _region(store, region), as_of=as_of)
+    rows = headline_summary(store, region_code(store, region), as_of=as_of)
     names = ("total", "exports", "imports", "growth", "kis_share", "dds_share")
     return [
         {"period": row.period, "unit": row.unit}
@@ -318,10 +318,10 @@ def forecast(
     try:
         points, notes, unit_code = indicator_forecast(
             store,
-            _region(store, region),
+            region_code(store, region),
             indicator,
-            flow=_code(store, "flow", flow),
-            category=_code(store, "category", category),
+            flow=code_of(store, "flow", flow),
+            category=code_of(store, "category", category),
             unit=unit,
             horizon=horizon,
             as_of=as_of,
@@ -346,7 +346,7 @@ def compare(
 ) -> list[Json]:
     chosen = _period(period)
     assert chosen is not None
-    codes = [_region(store, r) for r in region] or sorted(
+    codes = [region_code(store, r) for r in region] or sorted(
         set(store.observations(ObservationQuery())["region"])
     )
     try:
@@ -355,8 +355,8 @@ def compare(
             indicator,
             codes,
             chosen,
-            flow=_code(store, "flow", flow),
-            category=_code(store, "category", category),
+            flow=code_of(store, "flow", flow),
+            category=code_of(store, "category", category),
             unit=unit,
         )
     except IndicatorError as error:

@@ -27,6 +27,14 @@ COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
 }
 TaskStatus = Literal["not_started", "in_progress", "done", "blocked"]
+# Pilot platforms a place can hold, and a task can aim at (servtrade.opening).
+PlatformKind = Literal[
+    "free_trade_pilot_zone",
+    "hainan_free_trade_port",
+    "services_trade_innovation_demonstration_zone",
+    "service_outsourcing_demonstration_city",
+    "services_opening_comprehensive_pilot",
+]
 TASK_STATUSES: tuple[TaskStatus, ...] = ("not_started", "in_progress", "done", "blocked")
 LEVEL_INDICATORS = ("value",)
 PERCENT_INDICATORS = (
@@ -218,6 +226,9 @@ class Task(_Strict):
     due: date | None = None
     status: TaskStatus = "not_started"
     evidence: list[str] = Field(default_factory=list)
+    platform: PlatformKind | None = Field(
+        default=None, description="The pilot platform the task applies for or builds."
+    )
 
 
 class Plan(_Strict):

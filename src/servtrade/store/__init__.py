@@ -270,6 +270,35 @@ class Store:
         row = self._execute(sql.SELECT_PLAN_DOCUMENT, [plan_id]).fetchone()
         return None if row is None else str(row[0])
 
+    # -- the opening-up register -------------------------------------------------------
+    def replace_opening_edition(self, edition: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Store an edition's measures (edition, number, door, text_zh, text_en, modes,
+        restriction, nature, source), replacing any imported before; all or nothing."""
+        now = datetime.now()
+        with self.transaction():
+            self._execute(sql.DELETE_OPENING_EDITION, [edition])
+            for row in rows:
+                self._execute(sql.INSERT_OPENING_MEASURE, [*row, now])
+
+    def opening_measures(self) -> list[dict[str, Any]]:
+        cursor = self._execute(sql.SELECT_OPENING_MEASURES)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def add_designation(
+        self, region: str, kind: str, name_zh: str, name_en: str, designated: str, source: str
+    ) -> None:
+        with self.transaction():
+            self._execute(
+                sql.INSERT_DESIGNATION, [region, kind, name_zh, name_en, designated, source]
+            )
+
+    def designations(self) -> list[tuple[str, str, str, str, str, str]]:
+        return [
+            tuple(str(cell) for cell in row)  # type: ignore[misc]
+            for row in self._execute(sql.SELECT_DESIGNATIONS).fetchall()
+        ]
+
     # -- users and the audit log -------------------------------------------------------
     def save_user(self, name: str, role: str, regions: Sequence[str], token_sha256: str) -> None:
         """Add a user, or replace one of the same name (and so revoke its old token)."""

@@ -99,6 +99,24 @@ SCHEMA = (
         cny_per_unit DOUBLE NOT NULL,
         source VARCHAR NOT NULL,
         PRIMARY KEY (period, currency))""",
+    """CREATE TABLE IF NOT EXISTS opening_measures (
+        edition VARCHAR NOT NULL,
+        number INTEGER,
+        door VARCHAR NOT NULL,
+        text_zh VARCHAR NOT NULL,
+        text_en VARCHAR,
+        modes VARCHAR,
+        restriction VARCHAR,
+        nature VARCHAR,
+        source VARCHAR NOT NULL,
+        imported_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS designations (
+        region VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        name_zh VARCHAR NOT NULL,
+        name_en VARCHAR NOT NULL,
+        designated VARCHAR NOT NULL,
+        source VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS users (
         name VARCHAR PRIMARY KEY,
         role VARCHAR NOT NULL,
@@ -133,6 +151,17 @@ SELECT_RATES = "SELECT period, currency, cny_per_unit, source FROM exchange_rate
 DELETE_PLAN = "DELETE FROM plans WHERE plan_id = ?"
 INSERT_PLAN = "INSERT INTO plans VALUES (?, ?, ?, ?, ?)"
 SELECT_PLANS = "SELECT plan_id, document FROM plans ORDER BY plan_id"
+DELETE_OPENING_EDITION = "DELETE FROM opening_measures WHERE edition = ?"
+INSERT_OPENING_MEASURE = "INSERT INTO opening_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT_OPENING_MEASURES = (
+    "SELECT edition, number, door, text_zh, text_en, modes, restriction, nature, source "
+    "FROM opening_measures ORDER BY edition, number"
+)
+INSERT_DESIGNATION = "INSERT INTO designations VALUES (?, ?, ?, ?, ?, ?)"
+SELECT_DESIGNATIONS = (
+    "SELECT region, kind, name_zh, name_en, designated, source FROM designations "
+    "ORDER BY region, designated"
+)
 INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?)"
 DELETE_USER = "DELETE FROM users WHERE name = ?"
 USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ?"

@@ -15,9 +15,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
-from servtrade.api.routes import csv_response
+from servtrade.api.routes import csv_response, region_code
 from servtrade.i18n import N_, _, format_number, language
 from servtrade.indicators.summary import headline_cell, headline_summary
+from servtrade.opening import (
+    NATIONAL,
+    applicable_measures,
+    designations,
+    edition_diff,
+    exposure,
+)
 from servtrade.periods import PeriodError, parse_period
 from servtrade.plans import plan_catalog, task_states
 from servtrade.plans.compare import compare_places
@@ -66,6 +73,16 @@ LABELS = REPORT_LABELS | {
     "line": N_("Line"),
     "column": N_("Column"),
     "reason": N_("Reason"),
+    "opening": N_("Opening up"),
+    "mode": N_("Mode of supply"),
+    "category": N_("EBOPS category"),
+    "measures_recorded": N_("measures listed / recorded here"),
+    "no_texts": N_(
+        "No measure texts of this edition are recorded here; load the official text with "
+        "`servtrade opening import`."
+    ),
+    "openings": N_("Documented openings beyond the national list"),
+    "exposure": N_("Services trade in categories a measure touches"),
 }
 
 
@@ -155,16 +172,9 @@ def overview(request: Request, store: StoreDep) -> HTMLResponse:
     )
 
 
-def _known_region(store: Store, code: str) -> str:
-    found = store.classifications().regions.resolve(code)
-    if found is None:
-        raise ApiError(404, "unknown_region", N_("unknown region {region}"), region=code)
-    return found
-
-
 @pages.get("/region/{code}", response_class=HTMLResponse)
 def region_page(request: Request, code: str, store: StoreDep) -> HTMLResponse:
-    region = _known_region(store, code)
+    region = region_code(store, code)
     query = f"region={region}"
     charts = [
         trend_chart(store, region),
@@ -329,6 +339,35 @@ def _compare(store: Store, indicator: str, period: str, kind: str) -> ChartData:
     return compare_chart(rows, store, indicator, period)
 
 
+@pages.get("/opening", response_class=HTMLResponse)
+def opening_page(
+    request: Request,
+    store: StoreDep,
+    region: str = "CN",
+    category: str | None = None,
+    mode: Annotated[str | None, Query(pattern="^[124]?$")] = None,
+) -> HTMLResponse:
+    code = region_code(store, region)
+    category_code = store.classifications().categories.resolve(category) if category else None
+    found = applicable_measures(store, code, category=category_code, mode=mode or None)
+    lang = language()
+    diff = edition_diff(store, NATIONAL, found.edition.id) if found.edition.id != NATIONAL else None
+    return render(
+        request,
+        "opening.html.j2",
+        title=_("Opening up"),
+        region=code,
+        category=category or "",
+        mode=mode or "",
+        edition=found.edition,
+        edition_title=found.edition.title_zh if lang == "zh" else found.edition.title_en,
+        found=found,
+        diff=diff,
+        exposure=exposure(store, code),
+        regions=sorted({d.region for d in designations(store)} | {"CN", code}),
+    )
+
+
 @pages.get("/upload", response_class=HTMLResponse)
 def upload_page(request: Request, store: StoreDep) -> HTMLResponse:
     return render(request, "upload.html.j2", title=_("Upload"))
@@ -352,7 +391,7 @@ def chart_csv(
         "partners": partners_chart,
     }
     if name in builders and region is not None:
-        chart = builders[name](store, _known_region(store, region))
+        chart = builders[name](store, region_code(store, region))
     elif name == "compare":
         chart = _compare(store, indicator, period, kind)
     elif name.startswith("fan-") and plan is not None:
