@@ -33,6 +33,7 @@ from servtrade.cli.exchange import register_exchange_commands
 from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.opening import register_opening_commands
 from servtrade.cli.plans import register_plan_commands
+from servtrade.cli.records import register_records_commands
 from servtrade.cli.reports import register_report_commands
 from servtrade.cli.server import register_server_commands
 from servtrade.fx import read_rates_csv
@@ -508,6 +509,7 @@ register_report_commands(app)
 register_exchange_commands(app)
 register_server_commands(app)
 register_opening_commands(app)
+register_records_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,254 @@
+"""Enterprise records: the credit-code check, the validation rules, loading with quarantine
+and supersession, aggregation checked by hand, confidentiality, and the same SQL giving the
+same aggregates on DuckDB and on the PostgreSQL server. Every record here is constructed or
+SYNTHETIC test data, labelled so in `reporter_name`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servtrade.periods import parse_period
+from servtrade.records import (
+    KEY,
+    DuckDBEngine,
+    Engine,
+    Hierarchy,
+    PostgresEngine,
+    aggregate,
+    reference_tables,
+    suppress,
+    validate,
+)
+from servtrade.records.load import aggregate_records, load_records, quarantine
+from servtrade.records.synthetic import write_synthetic_records
+from servtrade.records.uscc import ALPHABET, check_character, is_valid, sql_is_valid
+from servtrade.store import Store
+
+POSTGRES = os.environ.get("SERVTRADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+CONSTRUCTED = "CONSTRUCTED test record"
+
+
+def _code(first17: str) -> str:
+    return first17 + check_character(first17)
+
+
+def test_check_character_by_hand() -> None:
+    # 9 1 3 5 0 1 0 0 M 0 0 0 1 0 0 Y 4: values 9,1,3,5,0,1,0,0,21,0,0,0,1,0,0,30,4
+    # weighted: 9*1 + 1*3 + 3*9 + 5*27 + 0 + 1*26 + 0 + 0 + 21*20 + 0 + 0 + 0 + 1*8 + 0 + 0
+    #           + 30*30 + 4*28 = 1640; 1640 mod 31 = 28; 31 - 28 = 3 → '3'
+    assert check_character("91350100M000100Y4") == "3"
+    assert is_valid("91350100M000100Y43")
+    assert not is_valid("91350100M000100Y44")
+    assert not is_valid("91350100M000100Y4I")  # I is not in the alphabet
+    assert not is_valid("9135")
+
+
+@given(st.text(alphabet=ALPHABET, min_size=17, max_size=17), st.integers(0, 17), st.integers(1, 30))
+def test_any_single_substitution_is_caught(first17: str, position: int, shift: int) -> None:
+    code = _code(first17)
+    assert is_valid(code)
+    changed = ALPHABET[(ALPHABET.index(code[position]) + shift) % 31]
+    assert not is_valid(code[:position] + changed + code[position + 1 :])
+
+
+def _records(rows: list[dict[str, object]]) -> pd.DataFrame:
+    base = {
+        "record_id": "r",
+        "reporter_id": _code("91520100MA6DK0001"),
+        "reporter_name": CONSTRUCTED,
+        "region": "CN-GZ",
+        "period": "2024-01",
+        "flow": "export",
+        "category": "SI2",
+        "partner": "US",
+        "mode": "1",
+        "currency": "CNY",
+        "amount": 100.0,
+        "contract_id": None,
+        "reported_at": pd.Timestamp("2024-03-01"),
+    }
+    return pd.DataFrame([base | row for row in rows])
+
+
+def _engine(store: Store) -> DuckDBEngine:
+    engine = DuckDBEngine(duckdb.connect())
+    for name, frame in reference_tables(store.classifications(), store.rate_table()).items():
+        engine.register(name, frame)
+    return engine
+
+
+def test_every_rule_reports_its_row_and_column(store: Store) -> None:
+    staged = _records(
+        [
+            {"record_id": "ok"},
+            {"record_id": ""},
+            {"record_id": "a", "reporter_id": "91520100MA6DK00010"},
+            {"record_id": "b", "region": "Atlantis"},
+            {"record_id": "c", "period": "2024-13"},
+            {"record_id": "d", "flow": "total"},
+            {"record_id": "e", "category": "SZ"},
+            {"record_id": "f", "partner": "XX"},
+            {"record_id": "g", "mode": "5"},
+            {"record_id": "h", "amount": -1.0},
+            {"record_id": "i", "currency": "EUR"},  # no EUR rate in the store
+            {"record_id": "ok"},  # same record_id and reported_at as row 1
+        ]
+    )
+    staged["row_no"] = range(1, len(staged) + 1)
+    engine = _engine(store)
+    engine.register("staged", staged)
+    issues = validate(engine)
+    assert list(zip(issues["row_no"], issues["column"], strict=True)) == [
+        (2, "record_id"),
+        (3, "reporter_id"),
+        (4, "region"),
+        (5, "currency"),  # no rate for a month that does not exist, either
+        (5, "period"),
+        (6, "flow"),
+        (7, "category"),
+        (8, "partner"),
+        (9, "mode"),
+        (10, "amount"),
+        (11, "currency"),
+        (12, "record_id"),
+    ]
+
+
+def _parquet(path: Path, frame: pd.DataFrame) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return path
+
+
+def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_path: Path) -> None:
+    first = _parquet(
+        tmp_path / "january.parquet",
+        _records(
+            [
+                {"record_id": "r1", "amount": 100.0},
+                {"record_id": "r2", "flow": "import", "category": "SC1", "amount": 50.0},
+                {"record_id": "r3", "region": "Atlantis"},
+            ]
+        ),
+    )
+    report = load_records(store, first)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 2, 1)
+    assert quarantine(store)[["row_no", "column"]].values.tolist() == [[3, "region"]]
+    again = load_records(store, first)
+    assert (again.rows_loaded, again.rows_already_stored) == (0, 2)
+    correction = _parquet(
+        tmp_path / "correction.parquet",
+        _records([{"record_id": "r1", "amount": 120.0, "reported_at": pd.Timestamp("2024-04-01")}]),
+    )
+    assert load_records(store, correction).rows_loaded == 1
+    assert store._con.execute("SELECT COUNT(*) FROM records WHERE record_id = 'r1'").fetchone() == (
+        2,
+    )
+    cells = aggregate_records(store, min_reporters=1)
+    total = cells[
+        (cells["region"] == "CN")
+        & (cells["period"] == "2024")
+        & (cells["flow"] == "total")
+        & (cells["category"] == "S")
+        & (cells["partner"] == "W1")
+        & (cells["mode"] == "ALL")
+    ]
+    assert total["value_cny"].tolist() == [120.0 + 50.0]  # the correction, not the original
+
+
+def test_aggregates_by_hand(store: Store) -> None:
+    valid = _records(
+        [
+            {"record_id": "a", "period": "2024-01", "amount": 100.0, "currency": "CNY"},
+            {
+                "record_id": "b",
+                "period": "2024-02",
+                "flow": "import",
+                "category": "SC1",
+                "partner": "HK",
+                "mode": "2",
+                "amount": 10.0,
+                "currency": "USD",
+            },
+        ]
+    )
+    engine = _engine(store)
+    engine.register("valid_records", valid)
+    cells = aggregate(engine).set_index(["region", "period", "flow", "category", "partner", "mode"])
+    rates = store.rate_table()
+    usd_january = rates.rate(parse_period("2024-01"), "USD").cny_per_unit
+    usd_february = rates.rate(parse_period("2024-02"), "USD").cny_per_unit
+    b_cny = 10.0 * usd_february
+    assert cells.loc[("CN", "2024", "total", "S", "W1", "ALL"), "value_cny"] == pytest.approx(
+        100 + b_cny
+    )
+    assert cells.loc[
+        ("CN", "2024-01/2024-02", "total", "S", "W1", "ALL"), "value_cny"
+    ] == pytest.approx(100 + b_cny)
+    assert cells.loc[("CN-GZ", "2024-Q1", "export", "SI", "US", "1"), "value_usd"] == pytest.approx(
+        100 / usd_january
+    )
+    assert cells.loc[("CN-GZ", "2024-02", "import", "SC", "HK", "2"), "value_cny"] == pytest.approx(
+        b_cny
+    )
+    assert ("CN", "2024-01/2024-01", "total", "S", "W1", "ALL") not in cells.index
+    assert cells.loc[("CN", "2024", "total", "S", "W1", "ALL"), "reporters"] == 1
+
+
+def test_suppression_cannot_be_undone_by_subtraction() -> None:
+    cells = pd.DataFrame(
+        [
+            # region, period, flow, category, partner, mode, value, reporters
+            ("CN-GZ", "2024", "total", "SC", "W1", "ALL", 10.0, 1),
+            ("CN-GZ", "2024", "total", "SD", "W1", "ALL", 20.0, 5),
+            ("CN-GZ", "2024", "total", "SI", "W1", "ALL", 30.0, 9),
+            ("CN-GZ", "2024", "total", "S", "W1", "ALL", 60.0, 12),
+        ],
+        columns=[*KEY, "value_cny", "reporters"],
+    )
+    result = suppress(cells, [Hierarchy("category", {"SC": "S", "SD": "S", "SI": "S"})], 3)
+    # SC has one reporter (primary); SD, the smallest other child, goes too (secondary).
+    assert result["suppressed"].tolist() == [True, True, False, False]
+
+
+def test_the_same_sql_gives_the_same_aggregates_on_duckdb_and_postgresql(
+    store: Store, tmp_path: Path
+) -> None:
+    mix = {"SC": 0.3, "SD": 0.3, "SI": 0.2, "SJ": 0.2}
+    path = write_synthetic_records(tmp_path, 2_000, seed=7, mix=mix)
+    frame = pd.read_parquet(path)
+    assert frame["reporter_name"].str.startswith("SYNTHETIC").all()
+    results = []
+    server = PostgresEngine(POSTGRES)
+    engines: list[Engine] = [_engine(store), server]
+    for engine in engines:
+        for name, table in reference_tables(store.classifications(), store.rate_table()).items():
+            engine.register(name, table)
+        engine.register("valid_records", frame)
+        cells = aggregate(engine)
+        results.append(
+            cells.sort_values(
+                ["region", "period", "flow", "category", "partner", "mode"]
+            ).reset_index(drop=True)
+        )
+    server.close()
+    duck, postgres = results
+    assert len(duck) > 10_000
+    pd.testing.assert_frame_equal(duck, postgres, check_exact=False, rtol=1e-12)
+
+
+def test_uscc_sql_agrees_with_python_on_postgresql() -> None:
+    codes = [_code("91520100MA6DK0001"), "91520100MA6DK00010", "short", "91350100M000100Y43"]
+    engine = PostgresEngine(POSTGRES)
+    engine.register("codes", pd.DataFrame({"c": codes}))
+    found = engine.query(f"SELECT c, {sql_is_valid('c')} AS ok FROM codes")
+    engine.close()
+    assert dict(zip(found["c"], found["ok"], strict=True)) == {c: is_valid(c) for c in codes}
