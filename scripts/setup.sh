@@ -10,10 +10,12 @@ fi
 
 # Debian packages the project uses outside Python: Pango and HarfBuzz's subsetter for PDF
 # reports (WeasyPrint), Noto Sans CJK for Chinese text; for the tests, poppler-utils to
-# check PDFs and chromium for the dashboard's browser tests (Playwright drives it).
+# check PDFs, chromium for the dashboard's browser tests (Playwright drives it) and a JDK.
 debs=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "${1:-}" = "--dev" ]; then
     debs+=(poppler-utils chromium)
+    # Spark (local mode in the tests) runs on a JDK.
+    command -v java >/dev/null || debs+=(default-jdk-headless)
 fi
 missing=()
 for package in "${debs[@]}"; do

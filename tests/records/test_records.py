@@ -23,6 +23,7 @@ from servtrade.records import (
     Engine,
     Hierarchy,
     PostgresEngine,
+    SparkEngine,
     aggregate,
     reference_tables,
     suppress,
@@ -252,3 +253,30 @@ def test_uscc_sql_agrees_with_python_on_postgresql() -> None:
     found = engine.query(f"SELECT c, {sql_is_valid('c')} AS ok FROM codes")
     engine.close()
     assert dict(zip(found["c"], found["ok"], strict=True)) == {c: is_valid(c) for c in codes}
+
+
+def test_spark_local_mode_gives_the_same_validation_and_aggregates(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write_synthetic_records(tmp_path, 1_000, seed=11, mix={"SC": 0.5, "SI": 0.5})
+    frame = pd.read_parquet(path)
+    staged = frame.assign(row_no=range(1, len(frame) + 1))
+    staged.loc[3, "reporter_id"] = "91520100MA6DK00010"  # a wrong check character
+    spark = SparkEngine("local[2]")
+    results = []
+    try:
+        for engine in (_engine(store), spark):
+            if engine is spark:
+                tables = reference_tables(store.classifications(), store.rate_table())
+                for name, table in tables.items():
+                    engine.register(name, table)
+            engine.register("staged", staged)
+            engine.register("valid_records", frame)
+            issues = validate(engine)
+            cells = aggregate(engine).sort_values(list(KEY)).reset_index(drop=True)
+            results.append((issues.values.tolist(), cells))
+    finally:
+        spark.close()
+    (duck_issues, duck), (spark_issues, spark_cells) = results
+    assert duck_issues == spark_issues == [[4, "reporter_id", duck_issues[0][2]]]
+    pd.testing.assert_frame_equal(duck, spark_cells, check_exact=False, rtol=1e-12)

@@ -1,5 +1,5 @@
 """Enterprise-level reported transactions: validation, conversion and aggregation into the
-official tables, written once in SQL and run on DuckDB or PostgreSQL.
+official tables, written once in SQL and run on DuckDB, PostgreSQL or Apache Spark.
 
 A record is one reported service transaction (`RECORD_COLUMNS`). Every rule is a SQL query
 over the staged records that returns (row, column, reason), so a billion records are checked
@@ -106,6 +106,35 @@ class PostgresEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+class SparkEngine:
+    """Apache Spark: a `spark://` master, or local mode (`local[*]`); needs a JDK and the
+    `spark` extra (pyspark). Tables are temporary views."""
+
+    dialect = "spark"
+
+    def __init__(self, master: str = "local[*]") -> None:
+        from pyspark.sql import SparkSession
+
+        self.spark = (
+            SparkSession.builder.master(master)
+            .appName("servtrade")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .getOrCreate()
+        )
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def query(self, statement: str) -> pd.DataFrame:
+        result: pd.DataFrame = self.spark.sql(transpile(statement, self.dialect)).toPandas()
+        return result
+
+    def close(self) -> None:
+        self.spark.stop()
 
 
 # -- reference tables ---------------------------------------------------------------------
