@@ -83,6 +83,9 @@ LABELS = REPORT_LABELS | {
     ),
     "openings": N_("Documented openings beyond the national list"),
     "exposure": N_("Services trade in categories a measure touches"),
+    "diff": N_("Compared with the national list"),
+    "diff_counts": N_("recorded measures only in the national list / only in this list / in both"),
+    "platforms": N_("Pilot platforms"),
 }
 
 
@@ -364,7 +367,7 @@ def opening_page(
         found=found,
         diff=diff,
         exposure=exposure(store, code),
-        regions=sorted({d.region for d in designations(store)} | {"CN", code}),
+        platforms=designations(store),
     )
 
 
