@@ -74,6 +74,11 @@ def gettext(message: str, **values: object) -> str:
 _ = gettext
 
 
+def translate_all(messages: dict[str, str]) -> dict[str, str]:
+    """Each message of a table of labels in the current language, by key."""
+    return {key: gettext(text) for key, text in messages.items()}
+
+
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for a deferred message
     """Mark a message for extraction; it is translated where it is shown."""
     return message

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from servtrade.classification import Classifications
-from servtrade.i18n import N_, _, format_number
+from servtrade.i18n import N_, _, format_number, translate_all
 from servtrade.indicators.summary import headline_cell
 from servtrade.plans.progress import TargetProgress
 from servtrade.report.charts import Chart, structure_chart, trajectory_chart, trend_chart
@@ -92,7 +92,7 @@ LABELS = {
 
 
 def labels() -> dict[str, str]:
-    return {key: _(text) for key, text in LABELS.items()}
+    return translate_all(LABELS)
 
 
 def _percent(value: float | None, points: bool) -> str:

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
 from servtrade.api.routes import csv_response, region_code
-from servtrade.i18n import N_, _, format_number, language
+from servtrade.i18n import N_, _, format_number, language, translate_all
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
     NATIONAL,
@@ -90,7 +90,7 @@ LABELS = REPORT_LABELS | {
 
 
 def labels() -> dict[str, str]:
-    return {key: _(text) for key, text in LABELS.items()}
+    return translate_all(LABELS)
 
 
 _environment = Environment(
