@@ -6,6 +6,10 @@ SYNTHETIC test data, labelled so in `reporter_name`."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -280,3 +284,31 @@ def test_spark_local_mode_gives_the_same_validation_and_aggregates(
     (duck_issues, duck), (spark_issues, spark_cells) = results
     assert duck_issues == spark_issues == [[4, "reporter_id", duck_issues[0][2]]]
     pd.testing.assert_frame_equal(duck, spark_cells, check_exact=False, rtol=1e-12)
+
+
+def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path) -> None:
+    """SIGKILL a real `servtrade records load` mid-load; the store holds all or nothing of
+    the file, and running the load again completes with no duplicate and no loss."""
+    rows = 600_000
+    path = write_synthetic_records(tmp_path, rows, seed=3, mix={"SC": 0.5, "SI": 0.5})
+    db = tmp_path / "killed.duckdb"
+    Store(db).close()
+    command = [sys.executable, "-c", "from servtrade.cli import main; main()"]
+    empty = db.stat().st_size
+    process = subprocess.Popen([*command, "records", "load", str(path), "--db", str(db)])
+    deadline = time.monotonic() + 120
+    # Kill as soon as the load starts writing the database file: mid-transaction.
+    while db.stat().st_size == empty and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the load ended before it was killed"
+    count = (
+        "SELECT COUNT(*), COUNT(DISTINCT record_id || CAST(reported_at AS VARCHAR)) FROM records"
+    )
+    with Store(db) as store:
+        stored, _distinct = store._con.execute(count).fetchone()  # type: ignore[misc]
+        assert stored in (0, rows)
+        load_records(store, path)
+        assert store._con.execute(count).fetchone() == (rows, rows)
