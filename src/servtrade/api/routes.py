@@ -358,6 +358,7 @@ def compare(
             flow=code_of(store, "flow", flow),
             category=code_of(store, "category", category),
             unit=unit,
+            with_targets=False,
         )
     except IndicatorError as error:
         raise ApiError(

@@ -34,8 +34,11 @@ def compare_places(
     category: str = "S",
     unit: str | None = None,
     as_of: date | None = None,
+    with_targets: bool = True,
 ) -> list[PlaceComparison]:
-    """Places ranked by the indicator (highest first); places without a figure come last."""
+    """Places ranked by the indicator (highest first); places without a figure come last.
+    With `with_targets`, each place also carries the progress of its plans' targets on the
+    indicator (a tracking per target: leave it off where only the ranking is shown)."""
     rows = []
     for region in regions:
         value = preferred_values(
@@ -59,6 +62,8 @@ def compare_places(
     for rank, row in enumerate(ranked, start=1):
         row.rank = rank
     ordered = ranked + [r for r in rows if r.value is None]
+    if not with_targets:
+        return ordered
     plans = plan_catalog(store)
     for row in ordered:
         for plan in plans.values():

@@ -94,7 +94,9 @@ def _peers(
     year = int((own if not own.empty else annual)["year"].max())
     regions = sorted(set(annual.loc[annual["year"] == year, "region"]) | {region})
     period = parse_period(str(year))
-    return str(year), compare_places(store, "value", regions, period, unit="CNY_100M", as_of=as_of)
+    return str(year), compare_places(
+        store, "value", regions, period, unit="CNY_100M", as_of=as_of, with_targets=False
+    )
 
 
 def _sources(store: Store, region: str, as_of: date | None) -> tuple[list[SourceUse], date | None]:

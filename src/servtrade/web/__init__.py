@@ -338,7 +338,7 @@ def _compare(store: Store, indicator: str, period: str, kind: str) -> ChartData:
     present = set(store.observations(ObservationQuery())["region"])
     regions = sorted(r for r in present if kind == "all" or classifications.regions[r].kind == kind)
     unit = "CNY_100M" if indicator == "value" else None
-    rows = compare_places(store, indicator, regions, chosen, unit=unit)
+    rows = compare_places(store, indicator, regions, chosen, unit=unit, with_targets=False)
     return compare_chart(rows, store, indicator, period)
 
 
