@@ -430,16 +430,21 @@ async def upload(
 def _ingest_upload(
     svc: Service, user: User, path: Path, dry_run: bool, allow_partial: bool
 ) -> Json:
+    def within_scope(regions: list[str]) -> None:
+        for region in regions:
+            check_region(user, region, svc.store)
+
     options = IngestOptions(
-        allow_partial=allow_partial, read=ReadOptions(), rejected_dir=path.parent
+        allow_partial=allow_partial,
+        read=ReadOptions(),
+        rejected_dir=path.parent,
+        dry_run=dry_run,
+        check_regions=within_scope,
     )
     with svc.lock:
-        checked = ingest_file(svc.store, path, IngestOptions(read=ReadOptions(), dry_run=True))
-        for region in checked.regions:
-            check_region(user, region, svc.store)
-        if dry_run:
-            return _report_json(checked)
         report = ingest_file(svc.store, path, options)
+        if dry_run:
+            return _report_json(report)
         svc.cache.invalidate()
         if report.status in ("loaded", "partial"):
             svc.store.record_audit(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,9 @@ class IngestOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     rejected_dir: Path | None = None
     dry_run: bool = False  # validate and report what would load; write nothing
+    # Called with the regions of the rows that would load, before anything is written;
+    # raising stops the load (the API refuses figures outside a user's scope this way).
+    check_regions: Callable[[list[str]], None] | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -92,6 +96,8 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     bad_lines = {issue.line for issue in report.errors}
     staged = staged[~staged["line"].isin(bad_lines)]
     report.regions = sorted(staged["region"].unique())
+    if options.check_regions is not None:
+        options.check_regions(report.regions)
     if options.dry_run:
         report.status = "checked" if not report.errors else "rejected"
         report.rows_loaded = len(staged)
