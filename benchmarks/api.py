@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.synthetic import write_synthetic_csv
-from servtrade.cli import bundled_file
+from servtrade.data import bundled_file
 from servtrade.indicators import IndicatorRequest, compute_indicators
 from servtrade.ingest import IngestOptions, ReadOptions, ingest_file
 from servtrade.plans import find_plan

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from servtrade.cli import bundled_file
+from servtrade.data import bundled_file
 from servtrade.forecast import ForecastError, forecast_series
 from servtrade.forecast.models import MAX_WINDOWS, MODELS, fit_forecast, fit_panel
 from servtrade.ingest import ingest_file

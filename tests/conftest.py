@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from servtrade.cli import bundled_file
+from servtrade.data import bundled_file
 from servtrade.ingest import ingest_file
 from servtrade.store import Store
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from servtrade.cli import bundled_file
+from servtrade.data import bundled_file
 from tests.conftest import ROOT, load_script
 
 

@@ -16,7 +16,8 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from servtrade.cli import app, bundled_file
+from servtrade.cli import app
+from servtrade.data import bundled_file
 from servtrade.forecast import target_probability
 from servtrade.i18n import _, format_amount, using_language
 from servtrade.plans import find_plan

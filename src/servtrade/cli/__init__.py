@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +35,7 @@ from servtrade.cli.plans import register_plan_commands
 from servtrade.cli.records import register_records_commands
 from servtrade.cli.reports import register_report_commands
 from servtrade.cli.server import register_server_commands
+from servtrade.data import bundled_file
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_number, language, set_language
 from servtrade.indicators import (
@@ -82,10 +82,6 @@ SHOWN_WORDS = (
     N_("region"),
     N_("reference"),
 )
-
-
-def bundled_file() -> Path:
-    return Path(str(resources.files("servtrade.data").joinpath("bundled", "china.csv")))
 
 
 @app.callback()

@@ -21,6 +21,7 @@ from servtrade.opening import (
     edition_diff,
     editions,
     exposure,
+    measures,
     platform_tasks,
     record_designation,
 )
@@ -68,8 +69,6 @@ def _measure_table(title: str, found: list[Measure]) -> Table:
 def editions_command(db: DbOption = None) -> None:
     """The editions: issuer, order, dates, scope, measures listed and measures recorded."""
     with open_store(db) as store:
-        from servtrade.opening import measures
-
         recorded = [m.edition for m in measures(store)]
     table = Table(title=_("Negative lists for cross-border trade in services"))
     for column in ("id", "order", "in force", "scope", "measures", "recorded"):

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from servtrade.cli.common import DbOption, err, open_store, out
+from servtrade.data import bundled_file
 from servtrade.i18n import _
 from servtrade.records import DEFAULT_MIN_REPORTERS
 from servtrade.records.load import aggregate_records, load_records, quarantine
@@ -97,7 +98,5 @@ def synth_records(
     out_dir: Annotated[Path, typer.Option("--out")] = Path("synthetic"),
 ) -> None:
     """Write SYNTHETIC records (Parquet), category mix from the real national figures."""
-    from servtrade.cli import bundled_file
-
     path = write_synthetic_records(out_dir, n, seed, national_category_mix(bundled_file()))
     out.print(_("wrote {n} SYNTHETIC records to {path}", n=n, path=path))

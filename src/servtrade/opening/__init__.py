@@ -18,10 +18,11 @@ from typing import Any, get_args
 
 import yaml
 
+from servtrade.access import region_ancestry
 from servtrade.classification import Classifications
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
-from servtrade.plans import Plan, plan_catalog
+from servtrade.plans import Plan, plan_catalog, task_states
 from servtrade.plans.schema import PlatformKind
 from servtrade.store import Store
 
@@ -244,8 +245,6 @@ def record_designation(
 
 def platform_tasks(store: Store, region: str) -> list[tuple[Plan, str, str, str]]:
     """(plan, task id, platform kind, status) of the region's tasks that aim at a platform."""
-    from servtrade.plans import task_states
-
     found: list[tuple[Plan, str, str, str]] = []
     for plan in plan_catalog(store).values():
         if plan.region != region:
@@ -259,8 +258,6 @@ def platform_tasks(store: Store, region: str) -> list[tuple[Plan, str, str, str]
 def edition_for_place(store: Store, region: str, classifications: Classifications) -> str:
     """Hainan's edition in Hainan, the FTZ edition in a place inside a pilot FTZ (or
     holding one), else the national list."""
-    from servtrade.access import region_ancestry
-
     ancestry = set(region_ancestry(region, classifications))
     held = {d.kind for d in designations(store) if d.region in ancestry}
     for kind in ("hainan_free_trade_port", "free_trade_pilot_zone"):
