@@ -8,7 +8,6 @@ from datetime import date
 from servtrade.forecast import ForecastError, forecast_series, share_points
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
-from servtrade.plans.progress import PlanProgress
 from servtrade.plans.schema import Plan, Target
 from servtrade.store import Store
 
@@ -25,13 +24,10 @@ class TargetTrajectory:
     model: str | None
 
 
-def target_trajectories(
-    store: Store, plan: Plan, progress: PlanProgress, as_of: date | None
-) -> list[TargetTrajectory]:
+def target_trajectories(store: Store, plan: Plan, as_of: date | None) -> list[TargetTrajectory]:
     """Observed path and forecast (mean, 80% band) of each level or share target with a year."""
     found = []
-    for item in progress.targets:
-        target = item.target
+    for target in plan.targets:
         if target.target_year is None or target.indicator not in ("value", *SHARE_INDICATORS):
             continue
         observed_values = level_values(

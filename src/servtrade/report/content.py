@@ -165,7 +165,7 @@ def build_report(
         trend=trend,
         structure_period=structure_period,
         structure=structure,
-        trajectories=target_trajectories(store, plan, progress, as_of),
+        trajectories=target_trajectories(store, plan, as_of),
         sources=sources,
         exchange_rates=_rates(store, [row.period for row in headline]),
         groupings=groupings,

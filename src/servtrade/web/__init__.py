@@ -284,7 +284,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         _chart_view(
             fan_chart(t, t.target.description.text(lang)), f"plan={plan.id}&target={t.target.id}"
         )
-        for t in target_trajectories(store, plan, progress, None)
+        for t in target_trajectories(store, plan, None)
     ]
     return render(
         request,
@@ -399,7 +399,7 @@ def chart_csv(
         chart = _compare(store, indicator, period, kind)
     elif name.startswith("fan-") and plan is not None:
         found = _plan_or_404(store, plan)
-        trajectories = target_trajectories(store, found, track_plan(store, found), None)
+        trajectories = target_trajectories(store, found, None)
         match = [t for t in trajectories if t.target.id == target]
         if not match:
             raise ApiError(404, "unknown_chart", N_("no chart {name}"), name=name)
