@@ -141,15 +141,23 @@ def _category(codes: pd.Series, classifications: Classifications) -> tuple[pd.Se
     return codes.map(lambda c: resolved[c][0]), codes.map(lambda c: resolved[c][1])
 
 
-def _unit(data: pd.DataFrame, mapping: SdmxMapping) -> pd.Series:
-    if "unit" in mapping.fixed:
-        return pd.Series(mapping.fixed["unit"], index=data.index, dtype=str)
-    unit = _column(data, mapping.unit, mapping).map(
-        lambda code: mapping.values.get("unit", {}).get(code, code)
-    )
-    if mapping.unit_multiplier is None:
+def _field(
+    rows: pd.DataFrame, mapping: SdmxMapping, name: str, component: str | None, default: str = ""
+) -> pd.Series:
+    """A canonical field: the mapping's constant, else its component's codes translated."""
+    if name in mapping.fixed:
+        return pd.Series(mapping.fixed[name], index=rows.index, dtype=str)
+    if component is None:
+        return pd.Series(default, index=rows.index, dtype=str)
+    translate = mapping.values.get(name, {})
+    return _column(rows, component, mapping).map(lambda code: translate.get(code, code))
+
+
+def _unit(rows: pd.DataFrame, mapping: SdmxMapping) -> pd.Series:
+    unit = _field(rows, mapping, "unit", mapping.unit)
+    if "unit" in mapping.fixed or mapping.unit_multiplier is None:
         return unit
-    multiplier = _column(data, mapping.unit_multiplier, mapping)
+    multiplier = _column(rows, mapping.unit_multiplier, mapping)
     return unit + multiplier.map(lambda m: MULTIPLIER_UNITS.get(m, f"_E{m}"))
 
 
@@ -183,12 +191,7 @@ def map_observations(
         return mapped
 
     def field_of(name: str, component: str | None, default: str = "") -> pd.Series:
-        if name in mapping.fixed:
-            return pd.Series(mapping.fixed[name], index=rows.index, dtype=str)
-        if component is None:
-            return pd.Series(default, index=rows.index, dtype=str)
-        translate = mapping.values.get(name, {})
-        return _column(rows, component, mapping).map(lambda code: translate.get(code, code))
+        return _field(rows, mapping, name, component, default)
 
     status = field_of("status", mapping.status)
     note = field_of("note", mapping.note)
