@@ -76,27 +76,46 @@ def direct_baselines(db: Path, repeat: int = 20) -> dict[str, float]:
 
 
 async def _client(
-    base: str, deadline: float, results: dict[str, list[float]], errors: list[int], offset: int
+    port: int, deadline: float, results: dict[str, list[float]], errors: list[int], offset: int
 ) -> None:
+    """One keep-alive connection sending requests one after another. Plain HTTP/1.1 over
+    asyncio streams: the load generator shares the two cores with the server, so it must
+    cost little per request (a full client library costs more than the cached answers)."""
     names = list(ENDPOINTS)
-    async with httpx.AsyncClient(base_url=base, timeout=600) as client:
-        turn = offset
+    requests = {
+        name: f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        for name, path in ENDPOINTS.items()
+    }
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    turn = offset
+    try:
         while time.perf_counter() < deadline:
             name = names[turn % len(names)]
             turn += 1
             start = time.perf_counter()
-            response = await client.get(ENDPOINTS[name])
+            writer.write(requests[name])
+            status = int((await reader.readline()).split()[1])
+            length = None
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                header, _, value = line.partition(b":")
+                if header.lower() == b"content-length":
+                    length = int(value)
+            if length is None:
+                raise RuntimeError("the server sent no Content-Length")
+            await reader.readexactly(length)
             elapsed = time.perf_counter() - start
-            if response.status_code != 200:
-                errors.append(response.status_code)
+            if status != 200:
+                errors.append(status)
             results[name].append(elapsed)
+    finally:
+        writer.close()
 
 
-async def load(base: str, clients: int, seconds: float) -> tuple[dict[str, list[float]], list[int]]:
+async def load(port: int, clients: int, seconds: float) -> tuple[dict[str, list[float]], list[int]]:
     results: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
     errors: list[int] = []
     deadline = time.perf_counter() + seconds
-    await asyncio.gather(*(_client(base, deadline, results, errors, i) for i in range(clients)))
+    await asyncio.gather(*(_client(port, deadline, results, errors, i) for i in range(clients)))
     return results, errors
 
 
@@ -135,7 +154,9 @@ def main() -> None:
                     time.sleep(0.2)
             for path in ENDPOINTS.values():  # warm the server's first calls
                 httpx.get(base + path, timeout=120)
-            results, errors = asyncio.run(load(base, arguments.clients, arguments.seconds))
+            results, errors = asyncio.run(
+                load(arguments.port, arguments.clients, arguments.seconds)
+            )
         finally:
             server.kill()
             server.wait()

@@ -5,11 +5,12 @@ SYNTHETIC test data, labelled so in `reporter_name`."""
 
 from __future__ import annotations
 
-import os
+import itertools
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servtrade.access import region_ancestry
 from servtrade.periods import parse_period
 from servtrade.records import (
     KEY,
@@ -29,16 +31,17 @@ from servtrade.records import (
     PostgresEngine,
     SparkEngine,
     aggregate,
+    hierarchies,
     reference_tables,
     suppress,
     validate,
 )
-from servtrade.records.load import aggregate_records, load_records, quarantine
-from servtrade.records.synthetic import write_synthetic_records
+from servtrade.records.load import DuckDBRecords
+from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.records.uscc import ALPHABET, check_character, is_valid, sql_is_valid
 from servtrade.store import Store
+from tests.records.conftest import POSTGRES
 
-POSTGRES = os.environ.get("SERVTRADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 CONSTRUCTED = "CONSTRUCTED test record"
 
 
@@ -144,20 +147,21 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
             ]
         ),
     )
-    report = load_records(store, first)
+    records = DuckDBRecords(store)
+    report = records.load(first)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 2, 1)
-    assert quarantine(store)[["row_no", "column"]].values.tolist() == [[3, "region"]]
-    again = load_records(store, first)
+    assert records.quarantine()[["row_no", "column"]].values.tolist() == [[3, "region"]]
+    again = records.load(first)
     assert (again.rows_loaded, again.rows_already_stored) == (0, 2)
     correction = _parquet(
         tmp_path / "correction.parquet",
         _records([{"record_id": "r1", "amount": 120.0, "reported_at": pd.Timestamp("2024-04-01")}]),
     )
-    assert load_records(store, correction).rows_loaded == 1
+    assert records.load(correction).rows_loaded == 1
     assert store._con.execute("SELECT COUNT(*) FROM records WHERE record_id = 'r1'").fetchone() == (
         2,
     )
-    cells = aggregate_records(store, min_reporters=1)
+    cells = records.aggregate(min_reporters=1)
     total = cells[
         (cells["region"] == "CN")
         & (cells["period"] == "2024")
@@ -208,6 +212,71 @@ def test_aggregates_by_hand(store: Store) -> None:
     assert cells.loc[("CN", "2024", "total", "S", "W1", "ALL"), "reporters"] == 1
 
 
+@dataclass
+class _Cell:
+    value_cny: float = 0.0
+    value_usd: float = 0.0
+    reporters: set[str] = field(default_factory=set)
+    records: int = 0
+
+
+def _by_brute_force(frame: pd.DataFrame, store: Store, threshold: int) -> pd.DataFrame:
+    """Every cell computed directly: each record placed in every level it belongs to by
+    Python (not SQL), then summed and its reporters counted with sets."""
+    classifications = store.classifications()
+    rates = store.rate_table()
+    latest = frame.sort_values("reported_at").groupby("record_id").tail(1)
+    cells: dict[tuple[str, ...], _Cell] = {}
+    for r in latest.to_dict("records"):
+        month = parse_period(r["period"])
+        usd_rate = rates.rate(month, "USD").cny_per_unit
+        cny = r["amount"] * (usd_rate if r["currency"] == "USD" else 1.0)
+        year, m = month.year, month.first_month
+        periods = [r["period"], f"{year}-Q{(m - 1) // 3 + 1}", str(year)]
+        periods += [f"{year}-01/{year}-{k:02d}" for k in range(max(m, 2), 12)]
+        regions = [x for x in region_ancestry(r["region"], classifications) if x != "W1"]
+        categories = [r["category"]]
+        while (parent := classifications.categories.codes[categories[-1]].parent) is not None:
+            categories.append(parent)
+        for key in itertools.product(
+            regions,
+            periods,
+            (r["flow"], "total"),
+            categories,
+            (r["partner"], "W1"),
+            (r["mode"], "ALL"),
+        ):
+            cell = cells.setdefault(key, _Cell())
+            cell.value_cny += cny
+            cell.value_usd += cny / usd_rate
+            cell.reporters.add(r["reporter_id"])
+            cell.records += 1
+    rows = [
+        (*key, c.value_cny, c.value_usd, min(len(c.reporters), threshold), c.records)
+        for key, c in cells.items()
+    ]
+    columns = [*KEY, "value_cny", "value_usd", "reporters", "records"]
+    return pd.DataFrame(rows, columns=columns).sort_values(list(KEY)).reset_index(drop=True)
+
+
+def test_every_cell_agrees_with_a_brute_force_count(
+    store: Store, tmp_path: Path, mix: SyntheticMix
+) -> None:
+    """1,000 SYNTHETIC records (40 of them corrected) against cells built record by record."""
+    path = write_synthetic_records(tmp_path, 1_000, seed=5, mix=mix)
+    frame = pd.read_parquet(path)
+    corrected = frame.head(40).assign(
+        amount=frame["amount"].head(40) * 2, reported_at=pd.Timestamp("2025-06-30")
+    )
+    frame = pd.concat([frame, corrected], ignore_index=True)
+    engine = _engine(store)
+    engine.register("valid_records", frame)
+    for threshold in (1, 3, 5):
+        cells = aggregate(engine, threshold).sort_values(list(KEY)).reset_index(drop=True)
+        expected = _by_brute_force(frame, store, threshold)
+        pd.testing.assert_frame_equal(cells, expected, check_exact=False, rtol=1e-9)
+
+
 def test_suppression_cannot_be_undone_by_subtraction() -> None:
     cells = pd.DataFrame(
         [
@@ -219,15 +288,68 @@ def test_suppression_cannot_be_undone_by_subtraction() -> None:
         ],
         columns=[*KEY, "value_cny", "reporters"],
     )
-    result = suppress(cells, [Hierarchy("category", {"SC": "S", "SD": "S", "SI": "S"})], 3)
+    result = suppress(cells, [Hierarchy("category", (("SC", "S"), ("SD", "S"), ("SI", "S")))], 3)
     # SC has one reporter (primary); SD, the smallest other child, goes too (secondary).
     assert result["suppressed"].tolist() == [True, True, False, False]
 
 
-def test_the_same_sql_gives_the_same_aggregates_on_duckdb_and_postgresql(
-    store: Store, tmp_path: Path
+def _sums(cells: pd.DataFrame, store: Store) -> list[list[int]]:
+    """Every "parent = sum of parts" among the cells, as row numbers, listed directly from
+    the classifications and the calendar (not from `hierarchies`)."""
+    classifications = store.classifications()
+    children: dict[str, list[list[str]]] = {}
+    for code in classifications.categories:
+        if code.parent and not code.members:
+            children.setdefault(code.parent, [[]])[0].append(code.code)
+    for code in classifications.regions:
+        if code.parent and code.parent != "W1":
+            children.setdefault(code.parent, [[]])[0].append(code.code)
+    children["total"] = [["export", "import"]]
+    children["W1"] = [sorted(set(cells["partner"]) - {"W1"})]
+    children["ALL"] = [["1", "2", "3", "4"]]
+    for year in range(2023, 2026):
+        months = [f"{year}-{m:02d}" for m in range(1, 13)]
+        children[str(year)] = [
+            [f"{year}-Q{q}" for q in range(1, 5)],
+            [f"{year}-01/{year}-11", months[11]],
+        ]
+        for q in range(4):
+            children[f"{year}-Q{q + 1}"] = [months[3 * q : 3 * q + 3]]
+        for k in range(2, 12):
+            before = months[0] if k == 2 else f"{year}-01/{year}-{k - 1:02d}"
+            children[f"{year}-01/{year}-{k:02d}"] = [[before, months[k - 1]]]
+    index = {key: n for n, key in enumerate(cells[list(KEY)].itertuples(index=False, name=None))}
+    sums = []
+    for key, n in index.items():
+        for position, code in enumerate(key):
+            for parts in children.get(code, []):
+                rows = [index.get((*key[:position], part, *key[position + 1 :])) for part in parts]
+                present = [row for row in rows if row is not None]
+                if present:
+                    sums.append([n, *present])
+    return sums
+
+
+@pytest.mark.parametrize("threshold", [3, 6])
+def test_no_suppressed_cell_is_alone_in_any_sum(
+    store: Store, tmp_path: Path, mix: SyntheticMix, threshold: int
 ) -> None:
-    mix = {"SC": 0.3, "SD": 0.3, "SI": 0.2, "SJ": 0.2}
+    path = write_synthetic_records(tmp_path, 600, seed=13, mix=mix)
+    engine = _engine(store)
+    engine.register("valid_records", pd.read_parquet(path))
+    cells = aggregate(engine, threshold)
+    result = suppress(cells, hierarchies(store.classifications(), cells), threshold)
+    hidden = result["suppressed"].to_numpy()
+    assert hidden.any() and not hidden.all()
+    assert (hidden >= (result["reporters"] < threshold).to_numpy()).all()  # primary kept
+    sums = _sums(result, store)
+    assert len(sums) > 10_000
+    assert [s for s in sums if hidden[s].sum() == 1] == []
+
+
+def test_the_same_sql_gives_the_same_aggregates_on_duckdb_and_postgresql(
+    store: Store, tmp_path: Path, mix: SyntheticMix
+) -> None:
     path = write_synthetic_records(tmp_path, 2_000, seed=7, mix=mix)
     frame = pd.read_parquet(path)
     assert frame["reporter_name"].str.startswith("SYNTHETIC").all()
@@ -260,9 +382,9 @@ def test_uscc_sql_agrees_with_python_on_postgresql() -> None:
 
 
 def test_spark_local_mode_gives_the_same_validation_and_aggregates(
-    store: Store, tmp_path: Path
+    store: Store, tmp_path: Path, mix: SyntheticMix
 ) -> None:
-    path = write_synthetic_records(tmp_path, 1_000, seed=11, mix={"SC": 0.5, "SI": 0.5})
+    path = write_synthetic_records(tmp_path, 1_000, seed=11, mix=mix)
     frame = pd.read_parquet(path)
     staged = frame.assign(row_no=range(1, len(frame) + 1))
     staged.loc[3, "reporter_id"] = "91520100MA6DK00010"  # a wrong check character
@@ -286,11 +408,11 @@ def test_spark_local_mode_gives_the_same_validation_and_aggregates(
     pd.testing.assert_frame_equal(duck, spark_cells, check_exact=False, rtol=1e-12)
 
 
-def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path) -> None:
+def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path, mix: SyntheticMix) -> None:
     """SIGKILL a real `servtrade records load` mid-load; the store holds all or nothing of
     the file, and running the load again completes with no duplicate and no loss."""
     rows = 600_000
-    path = write_synthetic_records(tmp_path, rows, seed=3, mix={"SC": 0.5, "SI": 0.5})
+    path = write_synthetic_records(tmp_path, rows, seed=3, mix=mix)
     db = tmp_path / "killed.duckdb"
     Store(db).close()
     command = [sys.executable, "-c", "from servtrade.cli import main; main()"]
@@ -310,5 +432,5 @@ def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path) -> None:
     with Store(db) as store:
         stored, _distinct = store._con.execute(count).fetchone()  # type: ignore[misc]
         assert stored in (0, rows)
-        load_records(store, path)
+        DuckDBRecords(store).load(path)
         assert store._con.execute(count).fetchone() == (rows, rows)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import DbOption, err, open_store, out
+from servtrade.cli.common import err, open_store, out, usage
 from servtrade.data import bundled_file
 from servtrade.i18n import _
+from servtrade.ingest import ingest_file
 from servtrade.records import DEFAULT_MIN_REPORTERS
-from servtrade.records.load import aggregate_records, load_records, quarantine
-from servtrade.records.synthetic import national_category_mix, write_synthetic_records
+from servtrade.records.load import RecordsStore, open_records
+from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
+from servtrade.store import Store, default_db_path
 
 records_app = typer.Typer(no_args_is_help=True, help="Enterprise-level reported transactions.")
 synth_app = typer.Typer(no_args_is_help=True, help="SYNTHETIC data for scale tests.")
@@ -24,14 +28,70 @@ def register_records_commands(app: typer.Typer) -> None:
     app.add_typer(synth_app, name="synth")
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="duckdb (default), postgres or spark; postgres is implied by a postgresql:// --db.",
+    ),
+]
+RecordsDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="duckdb: the store file; postgres: a postgresql:// URL; spark: a directory.",
+    ),
+]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="With postgres or spark: the DuckDB store whose classifications and exchange "
+        "rates apply (default: $SERVTRADE_DB or the user data dir).",
+    ),
+]
+MasterOption = Annotated[
+    str, typer.Option("--master", help="spark: the master URL (spark://host:7077 or local[*]).")
+]
+
+
+@contextmanager
+def _records(
+    engine: str | None, db: str | None, store: Path | None, master: str
+) -> Iterator[RecordsStore]:
+    chosen = engine or ("postgres" if db and db.startswith("postgresql://") else "duckdb")
+    if chosen == "duckdb":
+        reference = open_store(Path(db) if db else store)
+    else:  # only read, so that any number of loaders can share it
+        path = store or default_db_path()
+        if not path.exists():
+            Store(path).close()
+        reference = Store(path, read_only=True)
+    try:
+        records = open_records(chosen, db, reference, master)
+    except ValueError as error:
+        reference.close()
+        raise usage(str(error)) from error
+    try:
+        yield records
+    finally:
+        records.close()
+
+
 @records_app.command("load")
-def load(files: list[Path], db: DbOption = None) -> None:
+def load(
+    files: list[Path],
+    engine: EngineOption = None,
+    db: RecordsDbOption = None,
+    store: StoreOption = None,
+    master: MasterOption = "local[*]",
+) -> None:
     """Validate Parquet files of records and store the good rows (bad rows quarantined)."""
     failed = False
-    with open_store(db) as store:
+    with _records(engine, db, store, master) as records:
         for file in files:
             try:
-                report = load_records(store, file)
+                report = records.load(file)
             except ValueError as error:
                 err.print(f"[red]{error}[/red]")
                 failed = True
@@ -55,11 +115,14 @@ def load(files: list[Path], db: DbOption = None) -> None:
 def aggregate(
     out_file: Annotated[Path, typer.Option("--out", help="CSV of the public cells.")],
     min_reporters: Annotated[int, typer.Option(min=1)] = DEFAULT_MIN_REPORTERS,
-    db: DbOption = None,
+    engine: EngineOption = None,
+    db: RecordsDbOption = None,
+    store: StoreOption = None,
+    master: MasterOption = "local[*]",
 ) -> None:
     """Aggregate the stored records to every level; suppressed cells are left out."""
-    with open_store(db) as store:
-        cells = aggregate_records(store, min_reporters)
+    with _records(engine, db, store, master) as records:
+        cells = records.aggregate(min_reporters)
     public = cells[~cells["suppressed"]].drop(columns=["suppressed", "reporters", "records"])
     public.to_csv(out_file, index=False)
     out.print(
@@ -78,11 +141,14 @@ def aggregate(
 @records_app.command("errors")
 def errors(
     column: Annotated[str | None, typer.Option(help="Only this column.")] = None,
-    db: DbOption = None,
+    engine: EngineOption = None,
+    db: RecordsDbOption = None,
+    store: StoreOption = None,
+    master: MasterOption = "local[*]",
 ) -> None:
     """The quarantined records: file, row, column and reason."""
-    with open_store(db) as store:
-        frame = quarantine(store, column)
+    with _records(engine, db, store, master) as records:
+        frame = records.quarantine(column)
     table = Table(title=_("Quarantined records"))
     for name in ("file", "row_no", "column", "reason"):
         table.add_column(name)
@@ -97,6 +163,10 @@ def synth_records(
     seed: Annotated[int, typer.Option()] = 1,
     out_dir: Annotated[Path, typer.Option("--out")] = Path("synthetic"),
 ) -> None:
-    """Write SYNTHETIC records (Parquet), category mix from the real national figures."""
-    path = write_synthetic_records(out_dir, n, seed, national_category_mix(bundled_file()))
+    """Write SYNTHETIC records (Parquet); category, region and partner mixes from the
+    bundled real figures."""
+    with Store(":memory:") as figures:
+        ingest_file(figures, bundled_file())
+        mix = SyntheticMix.from_store(figures)
+    path = write_synthetic_records(out_dir, n, seed, mix)
     out.print(_("wrote {n} SYNTHETIC records to {path}", n=n, path=path))

@@ -13,8 +13,9 @@ subtraction from its total.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
+import numpy as np
 import pandas as pd
 
 from servtrade.access import region_ancestry
@@ -42,6 +43,7 @@ RECORD_COLUMNS = (
 )
 KEY = ("region", "period", "flow", "category", "partner", "mode")
 DEFAULT_MIN_REPORTERS = 3
+MODES = ("1", "2", "3", "4")
 YEARS = range(1990, 2101)
 
 
@@ -53,6 +55,15 @@ class Engine(Protocol):
     def register(self, name: str, frame: pd.DataFrame) -> None: ...
 
     def query(self, statement: str) -> pd.DataFrame: ...
+
+
+def column_types(frame: pd.DataFrame, types: dict[str, str], text: str) -> str:
+    """`"name" TYPE, ...` for a frame's columns, in an engine's type names."""
+
+    def kind(dtype: object) -> str:
+        return "datetime64" if str(dtype).startswith("datetime64") else str(dtype)
+
+    return ", ".join(f'"{c}" {types.get(kind(t), text)}' for c, t in frame.dtypes.items())
 
 
 class DuckDBEngine:
@@ -72,11 +83,21 @@ class DuckDBEngine:
     def query(self, statement: str) -> pd.DataFrame:
         return self.con.execute(transpile(statement, self.dialect)).df()
 
+    def execute(self, statement: str) -> int:
+        result = self.con.execute(transpile(statement, self.dialect)).fetchone()
+        return int(result[0]) if result else 0
+
 
 class PostgresEngine:
     """A PostgreSQL connection (psycopg); tables are temporary, loaded with COPY."""
 
     dialect = "postgres"
+    TYPES: ClassVar[dict[str, str]] = {
+        "int64": "BIGINT",
+        "float64": "DOUBLE PRECISION",
+        "bool": "BOOLEAN",
+        "datetime64": "TIMESTAMP",
+    }
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -84,25 +105,26 @@ class PostgresEngine:
         self.con = psycopg.connect(url, autocommit=True)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        types = {
-            "int64": "BIGINT",
-            "float64": "DOUBLE PRECISION",
-            "bool": "BOOLEAN",
-            "datetime64[ns]": "TIMESTAMP",
-        }
-        columns = ", ".join(f'"{c}" {types.get(str(t), "TEXT")}' for c, t in frame.dtypes.items())
         with self.con.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
-            with cursor.copy(f"COPY {name} FROM STDIN") as copy:
-                for row in frame.itertuples(index=False):
-                    copy.write_row([None if pd.isna(v) else v for v in row])
+            cursor.execute(f"CREATE TEMP TABLE {name} ({column_types(frame, self.TYPES, 'TEXT')})")
+            self.copy_rows(name, frame)
+
+    def copy_rows(self, name: str, frame: pd.DataFrame) -> None:
+        with self.con.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in frame.itertuples(index=False):
+                copy.write_row([None if pd.isna(v) else v for v in row])
 
     def query(self, statement: str) -> pd.DataFrame:
         with self.con.cursor() as cursor:
             cursor.execute(transpile(statement, self.dialect))
             names = [d.name for d in cursor.description or []]
             return pd.DataFrame(cursor.fetchall(), columns=names)
+
+    def execute(self, statement: str) -> int:
+        with self.con.cursor() as cursor:
+            cursor.execute(transpile(statement, self.dialect))
+            return cursor.rowcount
 
     def close(self) -> None:
         self.con.close()
@@ -113,6 +135,12 @@ class SparkEngine:
     `spark` extra (pyspark). Tables are temporary views."""
 
     dialect = "spark"
+    TYPES: ClassVar[dict[str, str]] = {
+        "int64": "BIGINT",
+        "float64": "DOUBLE",
+        "bool": "BOOLEAN",
+        "datetime64": "TIMESTAMP",
+    }
 
     def __init__(self, master: str = "local[*]") -> None:
         from pyspark.sql import SparkSession
@@ -122,12 +150,15 @@ class SparkEngine:
             .appName("servtrade")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+        schema = column_types(frame, self.TYPES, "STRING").replace('"', "`")
+        self.spark.createDataFrame(frame, schema=schema).createOrReplaceTempView(name)
 
     def query(self, statement: str) -> pd.DataFrame:
         result: pd.DataFrame = self.spark.sql(transpile(statement, self.dialect)).toPandas()
@@ -176,14 +207,23 @@ def reference_tables(classifications: Classifications, rates: RateTable) -> dict
         except MissingRateError:
             continue
     fx = [(m, "CNY", 1.0) for m in months] + [(m, "USD", r) for m, r in usd.items()]
+    partners = [c.code for c in classifications.regions if len(c.code) == 2]
     return {
         "ref_regions": pd.DataFrame({"region": regions}),
         "ref_region_levels": pd.DataFrame(region_levels, columns=["region", "level"]),
         "ref_categories": pd.DataFrame({"category": categories}),
         "ref_category_levels": pd.DataFrame(category_levels, columns=["category", "level"]),
-        "ref_period_levels": pd.DataFrame(period_levels, columns=["month", "period"]),
-        "ref_partners": pd.DataFrame(
-            {"partner": [c.code for c in classifications.regions if len(c.code) == 2]}
+        "ref_period_levels": pd.DataFrame(period_levels, columns=["month", "level"]),
+        "ref_partners": pd.DataFrame({"partner": partners}),
+        "ref_partner_levels": pd.DataFrame(
+            [(p, p) for p in partners] + [(p, "W1") for p in partners], columns=["partner", "level"]
+        ),
+        "ref_flow_levels": pd.DataFrame(
+            [(f, level) for f in ("export", "import") for level in (f, "total")],
+            columns=["flow", "level"],
+        ),
+        "ref_mode_levels": pd.DataFrame(
+            [(m, level) for m in MODES for level in (m, "ALL")], columns=["mode", "level"]
         ),
         "ref_rates": pd.DataFrame(fx, columns=["period", "currency", "cny_per_unit"]),
         "ref_usd": pd.DataFrame(list(usd.items()), columns=["period", "cny_per_usd"]),
@@ -191,91 +231,161 @@ def reference_tables(classifications: Classifications, rates: RateTable) -> dict
 
 
 # -- validation ---------------------------------------------------------------------------
+# Every rule is a condition on a staged row `s` and the reference rows joined to it, so the
+# whole file is checked in one scan. The credit-code check runs once per distinct code: on
+# MIN(code) of each group, because a filter on the grouping column itself would be pushed
+# below the grouping and run on every row.
+VALIDATION_JOINS = f"""
+FROM staged AS s
+LEFT JOIN (SELECT code FROM (SELECT MIN(reporter_id) AS code FROM staged GROUP BY reporter_id)
+             AS codes WHERE NOT {sql_is_valid("code")}) AS bad_code ON bad_code.code = s.reporter_id
+LEFT JOIN ref_regions AS known_region ON known_region.region = s.region
+LEFT JOIN (SELECT DISTINCT month FROM ref_period_levels) AS known_month
+  ON known_month.month = s.period
+LEFT JOIN ref_categories AS known_category ON known_category.category = s.category
+LEFT JOIN ref_partners AS known_partner ON known_partner.partner = s.partner
+LEFT JOIN (SELECT DISTINCT mode FROM ref_mode_levels) AS known_mode ON known_mode.mode = s.mode
+LEFT JOIN ref_rates AS rate ON rate.period = s.period AND rate.currency = s.currency
+LEFT JOIN (SELECT c.row_no FROM staged AS c
+           JOIN (SELECT record_id, reported_at, MIN(row_no) AS first_row FROM staged
+                 GROUP BY record_id, reported_at HAVING COUNT(*) > 1) AS firsts
+             ON firsts.record_id = c.record_id AND firsts.reported_at = c.reported_at
+           WHERE c.row_no > firsts.first_row) AS later_copy ON later_copy.row_no = s.row_no"""
+
 RULES: tuple[tuple[str, str, str], ...] = (
-    ("record_id", "record_id IS NULL OR TRIM(record_id) = ''", N_("missing record_id")),
+    ("record_id", "s.record_id IS NULL OR TRIM(s.record_id) = ''", N_("missing record_id")),
     (
         "reporter_id",
-        f"reporter_id IS NULL OR NOT {sql_is_valid('reporter_id')}",
+        "s.reporter_id IS NULL OR bad_code.code IS NOT NULL",
         N_("not a valid unified social credit code (GB 32100-2015)"),
     ),
-    ("region", "region NOT IN (SELECT region FROM ref_regions)", N_("unknown region")),
-    ("period", "period NOT IN (SELECT month FROM ref_period_levels)", N_("period is not YYYY-MM")),
+    ("region", "known_region.region IS NULL", N_("unknown region")),
+    ("period", "known_month.month IS NULL", N_("period is not YYYY-MM")),
     (
         "flow",
-        "flow IS NULL OR flow NOT IN ('export', 'import')",
+        "s.flow IS NULL OR s.flow NOT IN ('export', 'import')",
         N_("flow is not export or import"),
     ),
-    (
-        "category",
-        "category NOT IN (SELECT category FROM ref_categories)",
-        N_("unknown EBOPS category"),
-    ),
-    ("partner", "partner NOT IN (SELECT partner FROM ref_partners)", N_("unknown partner")),
-    ("mode", "mode IS NULL OR mode NOT IN ('1', '2', '3', '4')", N_("mode is not 1-4")),
-    ("amount", "amount IS NULL OR amount < 0", N_("amount is missing or negative")),
-    ("reported_at", "reported_at IS NULL", N_("missing reported_at")),
-    (
-        "currency",
-        "NOT EXISTS (SELECT 1 FROM ref_rates f WHERE f.period = staged.period "
-        "AND f.currency = staged.currency)",
-        N_("no exchange rate for this currency and month"),
-    ),
+    ("category", "known_category.category IS NULL", N_("unknown EBOPS category")),
+    ("partner", "known_partner.partner IS NULL", N_("unknown partner")),
+    ("mode", "known_mode.mode IS NULL", N_("mode is not 1-4")),
+    ("amount", "s.amount IS NULL OR s.amount < 0", N_("amount is missing or negative")),
+    ("reported_at", "s.reported_at IS NULL", N_("missing reported_at")),
+    ("currency", "rate.currency IS NULL", N_("no exchange rate for this currency and month")),
     (
         "record_id",
-        "EXISTS (SELECT 1 FROM staged s2 WHERE s2.record_id = staged.record_id "
-        "AND s2.reported_at = staged.reported_at AND s2.row_no < staged.row_no)",
+        "later_copy.row_no IS NOT NULL",
         N_("duplicate: the same record_id and reported_at appear earlier in the file"),
     ),
+)
+VALIDATE = (
+    "SELECT * FROM (SELECT s.row_no, "
+    + ", ".join(f"({condition}) AS rule_{n}" for n, (_, condition, _) in enumerate(RULES))
+    + VALIDATION_JOINS
+    + ") AS checked WHERE "
+    + " OR ".join(f"rule_{n}" for n in range(len(RULES)))
 )
 
 
 def validate(engine: Engine) -> pd.DataFrame:
     """(row_no, column, reason) for every broken rule of the table `staged`."""
-    statement = " UNION ALL ".join(
-        f"SELECT row_no, '{column}' AS col, '{reason}' AS reason FROM staged WHERE {condition}"
-        for column, condition, reason in RULES
-    )
-    issues = engine.query(f"SELECT * FROM ({statement}) AS issues ORDER BY row_no, col")
-    return issues.rename(columns={"col": "column"})
+    flagged = engine.query(VALIDATE)
+    issues = [
+        (int(row_no), column, reason)
+        for n, (column, _, reason) in enumerate(RULES)
+        for row_no in flagged.loc[flagged[f"rule_{n}"].astype(bool), "row_no"]
+    ]
+    frame = pd.DataFrame(issues, columns=["row_no", "column", "reason"])
+    return frame.sort_values(["row_no", "column"], kind="stable").reset_index(drop=True)
 
 
 # -- aggregation --------------------------------------------------------------------------
-AGGREGATE = """
-WITH latest AS (
+# (dimension, table mapping each code to itself and to every level above it, its column)
+ROLL_UPS = (
+    ("mode", "ref_mode_levels", "mode"),
+    ("partner", "ref_partner_levels", "partner"),
+    ("flow", "ref_flow_levels", "flow"),
+    ("category", "ref_category_levels", "category"),
+    ("region", "ref_region_levels", "region"),
+    ("period", "ref_period_levels", "month"),
+)
+
+
+def _aggregate_statement() -> str:
+    key = ", ".join(KEY)
+
+    def mapped(dimension: str, named: bool = False) -> str:
+        alias = f" AS {dimension}" if named else ""
+        return ", ".join(f"m.level{alias}" if k == dimension else f"c.{k}" for k in KEY)
+
+    def keep_first(source: str) -> str:
+        """The first reporters (by id), at most the threshold, of each cell of `source`."""
+        return (
+            f"SELECT {key}, reporter_id FROM (SELECT {key}, reporter_id, ROW_NUMBER() OVER "
+            f"(PARTITION BY {key} ORDER BY reporter_id) AS rank_ FROM ({source}) AS pairs) "
+            "AS ranked WHERE rank_ <= (SELECT n FROM ref_threshold)"
+        )
+
+    steps = [
+        """latest AS (
     SELECT * FROM (
         SELECT v.*, ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY reported_at DESC) AS rank_
         FROM valid_records AS v
-    ) AS ranked WHERE rank_ = 1
-), converted AS (
-    SELECT l.*, l.amount * f.cny_per_unit AS amount_cny,
-           l.amount * f.cny_per_unit / u.cny_per_usd AS amount_usd
+    ) AS ranked WHERE rank_ = 1)""",
+        """converted AS (
+    SELECT l.reporter_id, l.region, l.period, l.flow, l.category, l.partner, l.mode,
+           l.amount * f.cny_per_unit AS value_cny,
+           l.amount * f.cny_per_unit / u.cny_per_usd AS value_usd
     FROM latest AS l
     JOIN ref_rates AS f ON f.period = l.period AND f.currency = l.currency
-    JOIN ref_usd AS u ON u.period = l.period
-), flows AS (
-    SELECT flow AS flow_in, flow AS flow_out FROM (SELECT DISTINCT flow FROM converted) AS d
-    UNION ALL SELECT 'export', 'total' UNION ALL SELECT 'import', 'total'
-)
-SELECT rl.level AS region, pl.period AS period, fl.flow_out AS flow, cl.level AS category,
-       pa.partner_out AS partner, mo.mode_out AS mode,
-       SUM(c.amount_cny) AS value_cny, SUM(c.amount_usd) AS value_usd,
-       COUNT(DISTINCT c.reporter_id) AS reporters, COUNT(*) AS records
-FROM converted AS c
-JOIN ref_region_levels AS rl ON rl.region = c.region
-JOIN ref_period_levels AS pl ON pl.month = c.period
-JOIN flows AS fl ON fl.flow_in = c.flow
-JOIN ref_category_levels AS cl ON cl.category = c.category
-JOIN (SELECT DISTINCT partner AS partner_in, partner AS partner_out FROM converted
-      UNION ALL SELECT DISTINCT partner, 'W1' FROM converted) AS pa ON pa.partner_in = c.partner
-JOIN (SELECT DISTINCT mode AS mode_in, mode AS mode_out FROM converted
-      UNION ALL SELECT DISTINCT mode, 'ALL' FROM converted) AS mo ON mo.mode_in = c.mode
-GROUP BY rl.level, pl.period, fl.flow_out, cl.level, pa.partner_out, mo.mode_out
-ORDER BY region, period, flow, category, partner, mode
-"""
+    JOIN ref_usd AS u ON u.period = l.period)""",
+        f"""cells_0 AS (
+    SELECT {key}, SUM(value_cny) AS value_cny, SUM(value_usd) AS value_usd, COUNT(*) AS records
+    FROM converted GROUP BY {key})""",
+        f"reporters_0 AS ({keep_first(f'SELECT DISTINCT {key}, reporter_id FROM converted')})",
+    ]
+    for n, (dimension, table, column) in enumerate(ROLL_UPS, start=1):
+        join = f"JOIN {table} AS m ON m.{column} = c.{dimension}"
+        steps.append(
+            f"""cells_{n} AS (
+    SELECT {mapped(dimension, named=True)}, SUM(c.value_cny) AS value_cny,
+           SUM(c.value_usd) AS value_usd, SUM(c.records) AS records
+    FROM cells_{n - 1} AS c {join} GROUP BY {mapped(dimension)})"""
+        )
+        distinct = (
+            f"SELECT DISTINCT {mapped(dimension, named=True)}, c.reporter_id "
+            f"FROM reporters_{n - 1} AS c {join}"
+        )
+        steps.append(f"reporters_{n} AS ({keep_first(distinct)})")
+    last = len(ROLL_UPS)
+    return (
+        "WITH "
+        + ",\n".join(steps)
+        + f"""
+SELECT c.region, c.period, c.flow, c.category, c.partner, c.mode, c.value_cny, c.value_usd,
+       k.reporters, c.records
+FROM cells_{last} AS c
+JOIN (SELECT {key}, COUNT(*) AS reporters FROM reporters_{last} GROUP BY {key}) AS k
+  ON {" AND ".join(f"k.{column} = c.{column}" for column in KEY)}
+ORDER BY c.region, c.period, c.flow, c.category, c.partner, c.mode"""
+    )
 
 
-def aggregate(engine: Engine) -> pd.DataFrame:
-    """Cells of every level from the table `valid_records` (latest version of each record)."""
+AGGREGATE = _aggregate_statement()
+
+
+def aggregate(engine: Engine, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
+    """Cells of every level from the table `valid_records` (latest version of each record).
+
+    Amounts and record counts are summed at the finest key, then rolled up one dimension at
+    a time (a month into its quarter, year and every year-to-date period it belongs to, a
+    sub-category into its main category and all services, and so on). Reporters are not
+    additive, so each cell carries its first `min_reporters` distinct reporters (by id),
+    rolled up the same way: the first k of a union are the first k of the parts' first k.
+    `reporters` is therefore exact below the threshold and equals it at or above; that is
+    all confidentiality needs, and it keeps the work proportional to the number of cells
+    rather than to cells times reporters."""
+    engine.register("ref_threshold", pd.DataFrame({"n": [min_reporters]}))
     cells = engine.query(AGGREGATE)
     for column in ("reporters", "records"):
         cells[column] = cells[column].astype("int64")
@@ -287,45 +397,115 @@ def aggregate(engine: Engine) -> pd.DataFrame:
 # -- confidentiality ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Hierarchy:
-    """A dimension whose children sum to a parent: (child → parent) within a cell's key."""
+    """Codes of one dimension that add up: each (child, parent) edge says the child is one
+    of the parts that sum to the parent, the rest of the cell's key being equal. A child
+    has one parent in a hierarchy, and may have another in a second one (a month is part
+    of its quarter, and of a year-to-date)."""
 
     column: str
-    parent: dict[str, str]
+    edges: tuple[tuple[str, str], ...]
+
+
+class _Keys:
+    """Each cell's key as one integer (the codes of its columns in mixed radix), so that
+    a cell whose key differs in one column is found by arithmetic and a sorted search."""
+
+    def __init__(self, cells: pd.DataFrame) -> None:
+        self.codes: dict[str, pd.Index] = {}
+        self.weight: dict[str, int] = {}
+        self.key = np.zeros(len(cells), dtype=np.int64)
+        weight = 1
+        for column in KEY:
+            numbers, self.codes[column] = pd.factorize(cells[column])
+            self.key += numbers.astype(np.int64) * weight
+            self.weight[column] = weight
+            weight *= len(self.codes[column]) + 1
+        self.order = np.argsort(self.key)
+        self.sorted = self.key[self.order]
+
+    def rows_of(self, keys: np.ndarray) -> np.ndarray:
+        """The row holding each key, or -1."""
+        at = np.clip(np.searchsorted(self.sorted, keys), 0, len(self.sorted) - 1)
+        return np.where(self.sorted[at] == keys, self.order[at], -1)
+
+
+def _equations(keys: _Keys, hierarchy: Hierarchy) -> tuple[np.ndarray, np.ndarray]:
+    """Each parent cell and its parts as one equation (parent = sum of parts): (row of each
+    member cell, number of its equation)."""
+    column, weight = hierarchy.column, keys.weight[hierarchy.column]
+    number = {code: n for n, code in enumerate(keys.codes[column])}
+    step = np.zeros(len(number), dtype=np.int64)  # child's number → parent's minus child's
+    has_parent = np.zeros(len(number), dtype=bool)
+    for child, parent in hierarchy.edges:
+        if child in number and parent in number:
+            step[number[child]] = number[parent] - number[child]
+            has_parent[number[child]] = True
+    own = (keys.key // weight) % (len(number) + 1)
+    parts = np.flatnonzero(has_parent[own])
+    totals = keys.key[parts] + step[own[parts]] * weight
+    numbers, equation = np.unique(totals, return_inverse=True)
+    parents = keys.rows_of(numbers)
+    present = parents >= 0
+    rows = np.concatenate([parts, parents[present]])
+    return rows, np.concatenate([equation, np.flatnonzero(present)])
 
 
 def suppress(
     cells: pd.DataFrame, hierarchies: list[Hierarchy], min_reporters: int = DEFAULT_MIN_REPORTERS
 ) -> pd.DataFrame:
-    """Add `suppressed` (primary: fewer reporters than `min_reporters`; secondary: the
-    smallest other child of a parent with exactly one suppressed child, repeated until no
-    parent has one)."""
-    result = cells.copy()
-    result["suppressed"] = result["reporters"] < min_reporters
+    """Add `suppressed`. Primary: fewer reporters than `min_reporters`. Secondary: wherever
+    exactly one cell of an equation (a parent and its parts) is suppressed, the smallest
+    other cell of it is suppressed too, repeated until no equation in any hierarchy has a
+    lone suppressed cell, so that none is the sum or difference of published ones."""
+    result = cells.reset_index(drop=True)
+    suppressed = (result["reporters"] < min_reporters).to_numpy().copy()
+    values = result["value_cny"].to_numpy()
+    keys = _Keys(result)
+    equations = [_equations(keys, hierarchy) for hierarchy in hierarchies]
     changed = True
     while changed:
         changed = False
-        for hierarchy in hierarchies:
-            parents = result[hierarchy.column].map(hierarchy.parent)
-            children = result[parents.notna()].assign(_parent=parents[parents.notna()])
-            keys = [c for c in KEY if c != hierarchy.column] + ["_parent"]
-            groups = children.groupby(keys, dropna=False, sort=False)["suppressed"]
-            lone = (groups.transform("sum") == 1) & (groups.transform("size") > 1)
-            candidates = children[lone & ~children["suppressed"]]
-            if candidates.empty:
+        for rows, equation in equations:
+            members = np.bincount(equation)
+            hidden = np.bincount(equation, weights=suppressed[rows])
+            lone = (hidden == 1) & (members > 1)
+            candidate = lone[equation] & ~suppressed[rows]
+            if not candidate.any():
                 continue
-            smallest = candidates.groupby(keys, dropna=False, sort=False)["value_cny"].idxmin()
-            result.loc[smallest.to_numpy(), "suppressed"] = True
+            order = np.lexsort((values[rows[candidate]], equation[candidate]))
+            _, first = np.unique(equation[candidate][order], return_index=True)
+            suppressed[rows[candidate][order][first]] = True
             changed = True
-    return result
+    return result.assign(suppressed=suppressed)
 
 
-def hierarchies(classifications: Classifications) -> list[Hierarchy]:
-    categories = {
-        c.code: c.parent for c in classifications.categories if c.parent and not c.members
-    }
-    regions = {c.code: c.parent for c in classifications.regions if c.parent and c.parent != "W1"}
+def _period_edges(periods: pd.Series) -> list[Hierarchy]:
+    """Months in quarters in years; and each year-to-date as the one before plus a month."""
+    years = sorted({int(p[:4]) for p in periods.unique()})
+    parts, cumulative = [], []
+    for year in years:
+        months = [f"{year}-{m:02d}" for m in range(1, 13)]
+        for m, month in enumerate(months, start=1):
+            parts.append((month, f"{year}-Q{(m - 1) // 3 + 1}"))
+        parts += [(f"{year}-Q{q}", str(year)) for q in range(1, 5)]
+        to_date = [months[0], *(f"{year}-01/{year}-{k:02d}" for k in range(2, 12)), str(year)]
+        for k in range(1, 12):
+            cumulative += [(to_date[k - 1], to_date[k]), (months[k], to_date[k])]
+    return [Hierarchy("period", tuple(parts)), Hierarchy("period", tuple(cumulative))]
+
+
+def hierarchies(classifications: Classifications, cells: pd.DataFrame) -> list[Hierarchy]:
+    """Every way the cells add up: categories, regions, flows, partners, modes and periods."""
+    categories = [
+        (c.code, c.parent) for c in classifications.categories if c.parent and not c.members
+    ]
+    regions = [(c.code, c.parent) for c in classifications.regions if c.parent and c.parent != "W1"]
+    partners = [(p, "W1") for p in cells["partner"].unique() if p != "W1"]
     return [
-        Hierarchy("category", {k: v for k, v in categories.items() if v}),
-        Hierarchy("region", {k: v for k, v in regions.items() if v}),
-        Hierarchy("flow", {"export": "total", "import": "total"}),
+        Hierarchy("category", tuple(categories)),
+        Hierarchy("region", tuple(regions)),
+        Hierarchy("flow", (("export", "total"), ("import", "total"))),
+        Hierarchy("partner", tuple(partners)),
+        Hierarchy("mode", tuple((m, "ALL") for m in MODES)),
+        *_period_edges(cells["period"]),
     ]

@@ -1,22 +1,41 @@
-"""Load Parquet files of records into the DuckDB store: all rows validated by the shared
-rules where DuckDB reads them (out of core), good rows stored, bad rows quarantined with
-their row and reason; one transaction per file, so a failed load leaves the store as it
-was. Reloading a file adds nothing: a record already stored (same `record_id` and
-`reported_at`) is skipped."""
+"""Where records are kept, on each engine: load Parquet files (every row validated by the
+shared rules, good rows stored, bad rows quarantined with their row and reason), aggregate
+what is stored, list the quarantine.
+
+- `DuckDBRecords`: the tables of the embedded store (one transaction per file).
+- `PostgresRecords`: a shared server; tables made by Alembic migrations; one transaction per
+  file, and a record already stored by another loader is skipped by the primary key, so
+  concurrent loaders neither lose nor duplicate.
+- `SparkRecords`: a directory of Parquet datasets (`records/`, `records_quarantine/`), one
+  partition per load, written aside and renamed into place when complete.
+
+The statements are the same on every engine (written in DuckDB's dialect, transpiled);
+values such as the file name and the load id reach them as a registered one-row table, never
+as text. Reloading a file adds nothing: a record already stored (same `record_id` and
+`reported_at`) is skipped.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from servtrade.i18n import N_, _
 from servtrade.records import (
     DEFAULT_MIN_REPORTERS,
     RECORD_COLUMNS,
     DuckDBEngine,
+    Engine,
+    PostgresEngine,
+    SparkEngine,
     aggregate,
     hierarchies,
     reference_tables,
@@ -24,6 +43,35 @@ from servtrade.records import (
     validate,
 )
 from servtrade.store import Store
+from servtrade.store.sql import transpile
+
+ENGINES = ("duckdb", "postgres", "spark")
+STORED = (*RECORD_COLUMNS, "load_id")
+QUARANTINE_COLUMNS = ("load_id", "file", "row_no", "column", "reason")
+TypeCheck = Callable[[pa.DataType], bool]
+TEXT: tuple[tuple[TypeCheck, ...], str] = (
+    (pa.types.is_string, pa.types.is_large_string),
+    N_("text"),
+)
+COLUMN_TYPES: dict[str, tuple[tuple[TypeCheck, ...], str]] = {
+    "amount": ((pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal), N_("a number")),
+    "reported_at": ((pa.types.is_timestamp, pa.types.is_date), N_("a timestamp")),
+}
+
+GOOD_ROWS = f"""
+SELECT {", ".join(f"s.{c}" for c in RECORD_COLUMNS)}, i.load_id
+FROM staged AS s CROSS JOIN load_info AS i
+WHERE NOT EXISTS (SELECT 1 FROM bad_rows AS b WHERE b.row_no = s.row_no)
+  AND NOT EXISTS (SELECT 1 FROM records AS r
+                  WHERE r.record_id = s.record_id AND r.reported_at = s.reported_at)"""
+QUARANTINE_ROWS = """
+SELECT i.load_id, i.file, b.row_no, b."column", b.reason
+FROM bad_rows AS b CROSS JOIN load_info AS i"""
+ALREADY_STORED = """
+SELECT COUNT(*) AS n FROM staged AS s JOIN records AS r
+  ON r.record_id = s.record_id AND r.reported_at = s.reported_at"""
+QUARANTINE = """
+SELECT file, row_no, "column", reason FROM records_quarantine ORDER BY file, row_no"""
 
 
 @dataclass
@@ -39,63 +87,247 @@ class RecordsLoad:
         return 0 if self.issues.empty else int(self.issues["row_no"].nunique())
 
 
-def _engine(store: Store) -> DuckDBEngine:
-    engine = DuckDBEngine(store._con)
+class RecordsStore(Protocol):
+    def load(self, path: Path) -> RecordsLoad: ...
+
+    def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame: ...
+
+    def quarantine(self, column: str | None = None) -> pd.DataFrame: ...
+
+    def close(self) -> None: ...
+
+
+def check_records_file(path: Path) -> None:
+    """A readable Parquet file with every record column, or a ValueError saying why not."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid) as error:
+        raise ValueError(
+            _("{file}: not a readable records file: {error}", file=path.name, error=error)
+        ) from error
+    missing = [c for c in RECORD_COLUMNS if c not in schema.names]
+    if missing:
+        raise ValueError(
+            _("{file}: missing columns {columns}", file=path.name, columns=", ".join(missing))
+        )
+    for column in RECORD_COLUMNS:
+        kind = schema.field(column).type
+        checks, expected = COLUMN_TYPES.get(column, TEXT)
+        if not any(check(kind) for check in (*checks, pa.types.is_null)):
+            raise ValueError(
+                _(
+                    "{file}: column {column} holds {kind}, not {expected}",
+                    file=path.name,
+                    column=column,
+                    kind=kind,
+                    expected=_(expected),
+                )
+            )
+
+
+def _register_references(engine: Engine, store: Store) -> None:
     for name, frame in reference_tables(store.classifications(), store.rate_table()).items():
         engine.register(name, frame)
-    return engine
 
 
-def load_records(store: Store, path: Path) -> RecordsLoad:
+def _validated(engine: Engine, path: Path, load_id: str) -> RecordsLoad:
+    """Validate the staged rows; register the bad rows and this load's id and file."""
     report = RecordsLoad(str(path))
-    engine = _engine(store)
-    columns = ", ".join(RECORD_COLUMNS)
-    try:
-        store._con.execute(
+    report.rows_read = int(engine.query("SELECT COUNT(*) AS n FROM staged")["n"].iloc[0])
+    report.issues = validate(engine)
+    bad = report.issues.astype({"row_no": "int64", "column": "object", "reason": "object"})
+    engine.register("bad_rows", bad)
+    engine.register("load_info", pd.DataFrame({"load_id": [load_id], "file": [str(path)]}))
+    report.rows_already_stored = int(engine.query(ALREADY_STORED)["n"].iloc[0])
+    return report
+
+
+def _suppressed(engine: Engine, store: Store, min_reporters: int) -> pd.DataFrame:
+    cells = aggregate(engine, min_reporters)
+    return suppress(cells, hierarchies(store.classifications(), cells), min_reporters)
+
+
+def _filtered(frame: pd.DataFrame, column: str | None) -> pd.DataFrame:
+    if column is None:
+        return frame
+    return frame[frame["column"] == column].reset_index(drop=True)
+
+
+class DuckDBRecords:
+    """The records tables of the embedded DuckDB store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = DuckDBEngine(store.connection())
+        _register_references(self.engine, store)
+
+    def load(self, path: Path) -> RecordsLoad:
+        check_records_file(path)
+        columns = ", ".join(RECORD_COLUMNS)
+        self.engine.con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {columns}, "
             "CAST(file_row_number AS BIGINT) + 1 AS row_no "
             "FROM read_parquet(?, file_row_number = true)",
             [str(path)],
         )
-    except duckdb.Error as error:
-        raise ValueError(f"{path.name}: not a readable records file: {error}") from error
-    report.rows_read = int(store._con.execute("SELECT COUNT(*) FROM staged").fetchone()[0])  # type: ignore[index]
-    report.issues = validate(engine)
-    load_id = uuid.uuid4().hex
-    with store.transaction():
-        store._con.register("bad_rows", report.issues)
-        report.rows_already_stored = int(
-            store._con.execute(
-                "SELECT COUNT(*) FROM staged s JOIN records r "
-                "ON r.record_id = s.record_id AND r.reported_at = s.reported_at"
-            ).fetchone()[0]  # type: ignore[index]
+        report = _validated(self.engine, path, uuid.uuid4().hex)
+        with self.store.transaction():
+            report.rows_loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
+            self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+        return report
+
+    def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
+        """Every cell of the stored records (latest version of each), with `suppressed`."""
+        self.engine.con.execute(
+            "CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records"
         )
-        inserted = store._con.execute(
-            f"INSERT INTO records SELECT {columns}, ? FROM staged s "
-            "WHERE s.row_no NOT IN (SELECT row_no FROM bad_rows) "
-            "AND NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = s.record_id "
-            "AND r.reported_at = s.reported_at)",
-            [load_id],
-        ).fetchone()
-        store._con.execute(
-            'INSERT INTO records_quarantine SELECT ?, ?, row_no, "column", reason FROM bad_rows',
-            [load_id, str(path)],
+        return _suppressed(self.engine, self.store, min_reporters)
+
+    def quarantine(self, column: str | None = None) -> pd.DataFrame:
+        return _filtered(self.engine.query(QUARANTINE), column)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def migrate(url: str) -> None:
+    """Bring the server's records tables to the latest schema (Alembic)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+class PostgresRecords:
+    """Records on a PostgreSQL server; the classifications and rates come from `store`."""
+
+    def __init__(self, url: str, store: Store) -> None:
+        migrate(url)
+        self.store = store
+        self.engine = PostgresEngine(url)
+        _register_references(self.engine, store)
+
+    def load(self, path: Path) -> RecordsLoad:
+        check_records_file(path)
+        parquet = pq.ParquetFile(path)
+        first = True
+        row_no = 1
+        for batch in parquet.iter_batches(columns=list(RECORD_COLUMNS), batch_size=100_000):
+            frame = batch.to_pandas()
+            frame["row_no"] = range(row_no, row_no + len(frame))
+            row_no += len(frame)
+            if first:
+                self.engine.register("staged", frame)
+                first = False
+            else:
+                self.engine.copy_rows("staged", frame)
+        if first:
+            empty = pd.DataFrame(columns=[*RECORD_COLUMNS, "row_no"])
+            self.engine.register("staged", empty.astype({"row_no": "int64"}))
+        self.engine.execute("CREATE INDEX ON staged (record_id, reported_at)")
+        self.engine.execute("ANALYZE staged")
+        report = _validated(self.engine, path, uuid.uuid4().hex)
+        with self.engine.con.transaction():
+            report.rows_loaded = self.engine.execute(
+                f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING"
+            )
+            self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+        report.rows_already_stored = report.rows_read - report.rows_rejected - report.rows_loaded
+        return report
+
+    def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
+        self.engine.execute("CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records")
+        return _suppressed(self.engine, self.store, min_reporters)
+
+    def quarantine(self, column: str | None = None) -> pd.DataFrame:
+        return _filtered(self.engine.query(QUARANTINE), column)
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
+
+
+class SparkRecords:
+    """Records as Parquet datasets in `directory`, processed by Spark at `master`. With a
+    cluster, the directory must be a file system mounted at the same path on the driver and
+    every worker (a partition is committed by renaming it on the driver). A load killed
+    before its rename leaves a `_pending-*` folder, which readers ignore."""
+
+    def __init__(self, directory: Path, store: Store, master: str = "local[*]") -> None:
+        self.directory = directory
+        self.store = store
+        self.engine = SparkEngine(master)
+        _register_references(self.engine, store)
+
+    def _dataset(self, name: str, columns: tuple[str, ...]) -> None:
+        """Register the dataset `name` (all loads so far) as a view."""
+        spark = self.engine.spark
+        folder = self.directory / name
+        if folder.exists() and any(p.name.startswith("load_id=") for p in folder.iterdir()):
+            frame = spark.read.parquet(str(folder))
+        else:
+            frame = spark.createDataFrame([], ", ".join(f"`{c}` STRING" for c in columns))
+        frame.createOrReplaceTempView(name)
+
+    def _write(self, name: str, statement: str, load_id: str) -> int:
+        """Write a query's rows as this load's partition of `name`: aside, then renamed."""
+        rows = self.engine.spark.sql(statement).drop("load_id").cache()
+        count = rows.count()
+        if count:
+            folder = self.directory / name
+            pending = folder / f"_pending-{load_id}"
+            rows.write.mode("overwrite").parquet(str(pending))
+            os.replace(pending, folder / f"load_id={load_id}")
+        rows.unpersist()
+        return count
+
+    def load(self, path: Path) -> RecordsLoad:
+        check_records_file(path)
+        staged = self.engine.spark.read.parquet(str(path)).selectExpr(
+            *RECORD_COLUMNS, "CAST(_metadata.row_index AS BIGINT) + 1 AS row_no"
         )
-        store._con.unregister("bad_rows")
-    report.rows_loaded = int(inserted[0]) if inserted else 0
-    return report
+        staged.createOrReplaceTempView("staged")
+        self._dataset("records", STORED)
+        load_id = uuid.uuid4().hex
+        report = _validated(self.engine, path, load_id)
+        report.rows_loaded = self._write("records", transpile(GOOD_ROWS, "spark"), load_id)
+        self._write("records_quarantine", transpile(QUARANTINE_ROWS, "spark"), load_id)
+        return report
+
+    def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
+        self._dataset("records", STORED)
+        self.engine.spark.table("records").createOrReplaceTempView("valid_records")
+        return _suppressed(self.engine, self.store, min_reporters)
+
+    def quarantine(self, column: str | None = None) -> pd.DataFrame:
+        self._dataset("records_quarantine", QUARANTINE_COLUMNS)
+        return _filtered(self.engine.query(QUARANTINE), column)
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
 
 
-def aggregate_records(store: Store, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
-    """Every cell of the stored records (latest version of each), with `suppressed`."""
-    engine = _engine(store)
-    store._con.execute("CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records")
-    cells = aggregate(engine)
-    return suppress(cells, hierarchies(store.classifications()), min_reporters)
-
-
-def quarantine(store: Store, column: str | None = None) -> pd.DataFrame:
-    frame = store._con.execute(
-        'SELECT file, row_no, "column", reason FROM records_quarantine ORDER BY file, row_no'
-    ).df()
-    return frame if column is None else frame[frame["column"] == column]
+def open_records(engine: str, db: str | None, store: Store, master: str) -> RecordsStore:
+    """The records store of `engine` at `db` (a DuckDB file, a postgresql:// URL, or a
+    directory for Spark); `store` supplies the classifications and exchange rates."""
+    if engine == "duckdb":
+        return DuckDBRecords(store)
+    if db is None:
+        raise ValueError(_("--db is required with --engine {engine}", engine=engine))
+    if engine == "postgres":
+        if not db.startswith(("postgresql://", "postgres://")):
+            raise ValueError(_("--db must be a postgresql:// URL with --engine postgres"))
+        return PostgresRecords(db, store)
+    if engine == "spark":
+        return SparkRecords(Path(db), store, master)
+    raise ValueError(_("--engine must be one of {choices}", choices=", ".join(ENGINES)))

@@ -93,6 +93,11 @@ class Store:
         other._con = self._con.cursor()
         return other
 
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection, for engines that run their own SQL on this file
+        (enterprise records)."""
+        return self._con
+
     def close(self) -> None:
         self._con.close()
 

@@ -131,8 +131,7 @@ SCHEMA = (
         amount DOUBLE NOT NULL,
         contract_id VARCHAR,
         reported_at TIMESTAMP NOT NULL,
-        load_id VARCHAR NOT NULL,
-        PRIMARY KEY (record_id, reported_at))""",
+        load_id VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS records_quarantine (
         load_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL,
