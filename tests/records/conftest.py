@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 import pytest
 
@@ -33,3 +34,12 @@ def postgres_url() -> Iterator[str]:
     yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
     with psycopg.connect(POSTGRES, autocommit=True) as connection:
         connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def national_total(cells: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The nation's cell of all services, all partners and all modes, for `period`."""
+    key = {"region": "CN", "flow": "total", "category": "S", "partner": "W1", "mode": "ALL"}
+    selected = cells["period"] == period
+    for column, code in key.items():
+        selected &= cells[column] == code
+    return cells[selected]

@@ -21,6 +21,7 @@ from servtrade.records import KEY
 from servtrade.records.load import DuckDBRecords, PostgresRecords, RecordsStore, SparkRecords
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.store import Store
+from tests.records.conftest import national_total
 
 CLI = [sys.executable, "-c", "from servtrade.cli import main; main()"]
 
@@ -184,14 +185,7 @@ def test_cli_loads_aggregates_and_lists_errors_on_postgres(
     _cli("records", "aggregate", "--out", str(out), *server)
     cells = pd.read_csv(out, dtype={"mode": str})
     assert "reporters" not in cells.columns  # confidential: never in public output
-    national = cells[
-        (cells["region"] == "CN")
-        & (cells["period"] == "2024")
-        & (cells["flow"] == "total")
-        & (cells["category"] == "S")
-        & (cells["partner"] == "W1")
-        & (cells["mode"] == "ALL")
-    ]
+    national = national_total(cells, "2024")
     frame = pd.read_parquet(path)
     latest = frame[frame["region"] != "Atlantis"].drop_duplicates("record_id", keep="last")
     with Store(bundled_db, read_only=True) as store:
@@ -214,3 +208,15 @@ def test_cli_loads_on_spark(tmp_path: Path, mix: SyntheticMix, bundled_db: Path)
     stored = pd.read_parquet(warehouse / "records")
     good = pd.read_parquet(path).drop(index=[0, 100])  # row 1: unknown region; 101: repeat
     assert sorted(stored["record_id"]) == sorted(good["record_id"])
+
+
+def test_an_unreachable_server_is_a_clear_error(bundled_db: Path) -> None:
+    nowhere = "postgresql://nobody@127.0.0.1:9/none"
+    done = subprocess.run(
+        [*CLI, "--lang", "en", "records", "errors", "--store", str(bundled_db), "--db", nowhere],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "cannot reach the PostgreSQL server" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -40,7 +40,7 @@ from servtrade.records.load import DuckDBRecords
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.records.uscc import ALPHABET, check_character, is_valid, sql_is_valid
 from servtrade.store import Store
-from tests.records.conftest import POSTGRES
+from tests.records.conftest import POSTGRES, national_total
 
 CONSTRUCTED = "CONSTRUCTED test record"
 
@@ -162,14 +162,7 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
         2,
     )
     cells = records.aggregate(min_reporters=1)
-    total = cells[
-        (cells["region"] == "CN")
-        & (cells["period"] == "2024")
-        & (cells["flow"] == "total")
-        & (cells["category"] == "S")
-        & (cells["partner"] == "W1")
-        & (cells["mode"] == "ALL")
-    ]
+    total = national_total(cells, "2024")
     assert total["value_cny"].tolist() == [120.0 + 50.0]  # the correction, not the original
 
 

@@ -327,7 +327,16 @@ def open_records(engine: str, db: str | None, store: Store, master: str) -> Reco
     if engine == "postgres":
         if not db.startswith(("postgresql://", "postgres://")):
             raise ValueError(_("--db must be a postgresql:// URL with --engine postgres"))
-        return PostgresRecords(db, store)
+        from psycopg import OperationalError
+        from sqlalchemy.exc import OperationalError as ConnectionFailed
+
+        try:
+            return PostgresRecords(db, store)
+        except (OperationalError, ConnectionFailed) as error:
+            reason = getattr(error, "orig", error)
+            raise ValueError(
+                _("cannot reach the PostgreSQL server: {error}", error=reason)
+            ) from error
     if engine == "spark":
         return SparkRecords(Path(db), store, master)
     raise ValueError(_("--engine must be one of {choices}", choices=", ".join(ENGINES)))
