@@ -9,11 +9,15 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
 from servtrade.access import add_user
 from servtrade.api import Settings, create_app
+from servtrade.records.uscc import check_character
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER
 
@@ -228,6 +232,72 @@ tasks:
 """
 
 
+def _records_file(region: str, **changed: object) -> bytes:
+    """A Parquet file of two constructed records (not statistics) of `region`; `changed`
+    alters the second."""
+    code = "91520100MA6DK0001"
+    record = {
+        "record_id": "constructed-1",
+        "reporter_id": code + check_character(code),
+        "reporter_name": CONSTRUCTED,
+        "region": region,
+        "period": "2024-03",
+        "flow": "export",
+        "category": "SI",
+        "partner": "US",
+        "mode": "1",
+        "currency": "CNY",
+        "amount": 1000.0,
+        "contract_id": None,
+        "reported_at": pd.Timestamp("2024-04-30"),
+    }
+    frame = pd.DataFrame([record, record | {"record_id": "constructed-2"} | changed])
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+    return buffer.getvalue()
+
+
+def _stored_records(client: TestClient) -> int:
+    store: Store = client.app.state.service.store  # type: ignore[attr-defined]
+    found = store.connection().execute("SELECT COUNT(*) FROM records").fetchone()
+    return int(found[0]) if found else 0
+
+
+def test_records_upload_lists_rejected_rows_checks_scope_and_is_audited(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    guizhou = _auth(tokens["guizhou"])
+    bad = {"file": ("r.parquet", _records_file("CN-GZ", partner="XX"), "application/octet-stream")}
+    checked = client.post(
+        "/api/records/uploads", params={"dry_run": True}, files=bad, headers=guizhou
+    )
+    assert checked.status_code == 200
+    assert checked.json()["rows_rejected"] == 1
+    assert checked.json()["errors"] == [
+        {"row": 2, "column": "partner", "reason": "unknown partner"}
+    ]
+    assert _stored_records(client) == 0
+    loaded = client.post(
+        "/api/records/uploads", files=bad, headers=guizhou | {"Accept-Language": "zh-CN"}
+    ).json()
+    assert (loaded["status"], loaded["rows_loaded"], loaded["regions"]) == ("loaded", 1, ["CN-GZ"])
+    assert loaded["errors"][0]["reason"] == "未知的贸易伙伴"
+    assert _stored_records(client) == 1
+    other = {"file": ("r.parquet", _records_file("CN-GD"), "application/octet-stream")}
+    refused = client.post("/api/records/uploads", files=other, headers=guizhou)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "outside_scope")
+    junk = {"file": ("r.parquet", b"not parquet", "application/octet-stream")}
+    invalid = client.post("/api/records/uploads", files=junk, headers=guizhou)
+    assert (invalid.status_code, invalid.json()["error"]["code"]) == (422, "invalid_records_file")
+    assert _stored_records(client) == 1
+    audit = client.get("/api/audit", headers=_auth(tokens["admin"])).json()
+    assert [(a["user_name"], a["action"], a["region"]) for a in audit][-1] == (
+        "gz-editor",
+        "records_upload",
+        "CN-GZ",
+    )
+
+
 def _write(client: TestClient, action: str, token: str, region: str) -> int:
     headers = _auth(token)
     plan_id = f"test-{region.lower()}"
@@ -236,6 +306,9 @@ def _write(client: TestClient, action: str, token: str, region: str) -> int:
         response = client.post(
             "/api/uploads", files={"file": ("f.csv", rows.encode(), "text/csv")}, headers=headers
         )
+    elif action == "records":
+        upload = {"file": ("r.parquet", _records_file(region), "application/octet-stream")}
+        response = client.post("/api/records/uploads", files=upload, headers=headers)
     elif action == "plan":
         response = client.put(
             f"/api/plans/{plan_id}",
@@ -250,7 +323,7 @@ def _write(client: TestClient, action: str, token: str, region: str) -> int:
     return status
 
 
-WRITES = ("upload", "plan", "task")
+WRITES = ("upload", "records", "plan", "task")
 ALLOWED = {
     # (role, region of the data): may write?
     ("admin", "CN-GZ"): True,

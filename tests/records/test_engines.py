@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from servtrade.indicators import IndicatorRequest, compute_indicators
+from servtrade.ingest import ingest_file
 from servtrade.periods import parse_period
 from servtrade.records import KEY
 from servtrade.records.load import DuckDBRecords, PostgresRecords, RecordsStore, SparkRecords
@@ -185,7 +187,6 @@ def test_cli_loads_aggregates_and_lists_errors_on_postgres(
     _cli("records", "aggregate", "--out", str(out), *server)
     cells = pd.read_csv(out, dtype={"mode": str})
     assert "reporters" not in cells.columns  # confidential: never in public output
-    national = national_total(cells, "2024")
     frame = pd.read_parquet(path)
     latest = frame[frame["region"] != "Atlantis"].drop_duplicates("record_id", keep="last")
     with Store(bundled_db, read_only=True) as store:
@@ -196,7 +197,16 @@ def test_cli_loads_aggregates_and_lists_errors_on_postgres(
             latest["amount"], latest["currency"], latest["period"], strict=True
         )
     )
-    assert national["value_cny"].tolist() == [pytest.approx(expected, rel=1e-12)]
+    national = national_total(cells, "2024")
+    assert national.loc[national["unit"] == "CNY", "value"].tolist() == [
+        pytest.approx(expected, rel=1e-12)
+    ]
+    # The file is a statistics release: loaded, the indicators read it like any other.
+    with Store(tmp_path / "statistics.duckdb") as statistics:
+        assert ingest_file(statistics, out).status == "loaded"
+        values = compute_indicators(statistics, IndicatorRequest(region="CN", unit="CNY"))
+    (year,) = [v.value for v in values if v.period == "2024"]
+    assert year == pytest.approx(expected, rel=1e-9)
 
 
 def test_cli_loads_on_spark(tmp_path: Path, mix: SyntheticMix, bundled_db: Path) -> None:

@@ -28,7 +28,7 @@ from servtrade.api import (
 )
 from servtrade.api.errors import ApiError
 from servtrade.forecast import ForecastError, indicator_forecast
-from servtrade.i18n import N_, language
+from servtrade.i18n import N_, _, language
 from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
 from servtrade.indicators.summary import headline_summary
 from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_file
@@ -38,6 +38,7 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.progress import track_plan
 from servtrade.plans.schema import Plan
+from servtrade.records.load import DuckDBRecords, regions_in
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
 from servtrade.report.cells import csv_safe
 from servtrade.store import ObservationQuery, Store
@@ -456,6 +457,54 @@ def _ingest_upload(
                 json.dumps({"load_id": report.load_id, "rows_loaded": report.rows_loaded}),
             )
         return _report_json(report)
+
+
+@router.post(
+    "/records/uploads",
+    summary="Upload enterprise records (Parquet; validated, bad rows quarantined; dry_run checks)",
+)
+async def upload_records(
+    file: UploadFile,
+    user: WriterDep,
+    svc: Annotated[Service, Depends(service)],
+    dry_run: bool = False,
+) -> Json:
+    with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
+        path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
+        with svc.lock:
+            try:
+                regions = regions_in(path, svc.store)
+                for region in regions:  # the whole file is refused if one lies outside
+                    check_region(user, region, svc.store)
+                report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
+            except ValueError as error:
+                raise ApiError(
+                    422,
+                    "invalid_records_file",
+                    N_("not a records file: {reason}"),
+                    reason=str(error),
+                ) from error
+            if not dry_run:
+                svc.store.record_audit(
+                    user.name,
+                    "records_upload",
+                    file.filename or path.name,
+                    ",".join(regions),
+                    None,
+                    json.dumps({"rows_loaded": report.rows_loaded}),
+                )
+    return {
+        "status": "checked" if dry_run else "loaded",
+        "regions": regions,
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_already_stored": report.rows_already_stored,
+        "rows_rejected": report.rows_rejected,
+        "errors": [
+            {"row": int(row), "column": str(column), "reason": _(str(reason))}
+            for row, column, reason in report.issues.itertuples(index=False)
+        ],
+    }
 
 
 @router.put("/plans/{plan_id}", summary="Create or replace a plan (YAML document)")

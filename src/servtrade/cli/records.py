@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from servtrade.cli.common import err, open_store, out, usage
 from servtrade.data import bundled_file
 from servtrade.i18n import _
 from servtrade.ingest import ingest_file
-from servtrade.records import DEFAULT_MIN_REPORTERS
+from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
 from servtrade.records.load import RecordsStore, open_records
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.store import Store, default_db_path
@@ -113,17 +114,23 @@ def load(
 
 @records_app.command("aggregate")
 def aggregate(
-    out_file: Annotated[Path, typer.Option("--out", help="CSV of the public cells.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="CSV of the public cells, ready for `servtrade ingest`.")
+    ],
     min_reporters: Annotated[int, typer.Option(min=1)] = DEFAULT_MIN_REPORTERS,
+    source: Annotated[
+        str, typer.Option(help="Source written in every row.")
+    ] = "aggregated enterprise records",
     engine: EngineOption = None,
     db: RecordsDbOption = None,
     store: StoreOption = None,
     master: MasterOption = "local[*]",
 ) -> None:
-    """Aggregate the stored records to every level; suppressed cells are left out."""
+    """Aggregate the stored records to every level; suppressed cells are left out. The file
+    is in the canonical statistics layout, in yuan and in US dollars."""
     with _records(engine, db, store, master) as records:
         cells = records.aggregate(min_reporters)
-    public = cells[~cells["suppressed"]].drop(columns=["suppressed", "reporters", "records"])
+    public = canonical_observations(cells, date.today(), source)
     public.to_csv(out_file, index=False)
     out.print(
         _(
@@ -132,7 +139,7 @@ def aggregate(
             cells=len(cells),
             suppressed=int(cells["suppressed"].sum()),
             n=min_reporters,
-            public=len(public),
+            public=int((~cells["suppressed"]).sum()),
             path=out_file,
         )
     )

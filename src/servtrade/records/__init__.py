@@ -13,6 +13,7 @@ subtraction from its total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -392,6 +393,19 @@ def aggregate(engine: Engine, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.
     for column in ("value_cny", "value_usd"):
         cells[column] = cells[column].astype("float64")
     return cells
+
+
+def canonical_observations(cells: pd.DataFrame, vintage: date, source: str) -> pd.DataFrame:
+    """The unsuppressed cells as rows of the canonical statistics layout (one in yuan, one in
+    US dollars), which `servtrade ingest` loads so the indicators read them as any release;
+    reporter and record counts stay out."""
+    public = cells[~cells["suppressed"]]
+    rows = [
+        public[list(KEY)].assign(value=public[column], unit=unit)
+        for column, unit in (("value_cny", "CNY"), ("value_usd", "USD"))
+    ]
+    frame = pd.concat(rows, ignore_index=True).assign(source=source, vintage=vintage.isoformat())
+    return frame[[*KEY, "value", "unit", "source", "vintage"]]
 
 
 # -- confidentiality ----------------------------------------------------------------------

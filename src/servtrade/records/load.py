@@ -125,6 +125,14 @@ def check_records_file(path: Path) -> None:
             )
 
 
+def regions_in(path: Path, store: Store) -> list[str]:
+    """The known regions a records file reports for (unknown ones are quarantined)."""
+    check_records_file(path)
+    found = pq.read_table(path, columns=["region"]).column("region").unique().to_pylist()
+    known = store.classifications().regions.codes
+    return sorted(str(region) for region in found if region in known)
+
+
 def _register_references(engine: Engine, store: Store) -> None:
     for name, frame in reference_tables(store.classifications(), store.rate_table()).items():
         engine.register(name, frame)
@@ -161,7 +169,8 @@ class DuckDBRecords:
         self.engine = DuckDBEngine(store.connection())
         _register_references(self.engine, store)
 
-    def load(self, path: Path) -> RecordsLoad:
+    def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
+        """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
         check_records_file(path)
         columns = ", ".join(RECORD_COLUMNS)
         self.engine.con.execute(
@@ -171,6 +180,8 @@ class DuckDBRecords:
             [str(path)],
         )
         report = _validated(self.engine, path, uuid.uuid4().hex)
+        if dry_run:
+            return report
         with self.store.transaction():
             report.rows_loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
