@@ -81,8 +81,9 @@ def test_postgres_and_spark_store_and_aggregate_like_duckdb(
 
 
 def test_alembic_made_the_postgres_tables(postgres_url: str, bundled_db: Path) -> None:
+    short = postgres_url.replace("postgresql://", "postgres://", 1)  # the other spelling
     with Store(bundled_db, read_only=True) as store:
-        PostgresRecords(postgres_url, store).engine.close()
+        PostgresRecords(short, store).engine.close()
     with psycopg.connect(postgres_url) as connection:
         version = connection.execute("SELECT version_num FROM alembic_version").fetchall()
         key = connection.execute(

@@ -16,7 +16,7 @@ from servtrade.data import bundled_file
 from servtrade.i18n import _
 from servtrade.ingest import ingest_file
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
-from servtrade.records.load import RecordsStore, open_records
+from servtrade.records.load import POSTGRES_URLS, RecordsStore, open_records
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.store import Store, default_db_path
 
@@ -60,7 +60,7 @@ MasterOption = Annotated[
 def _records(
     engine: str | None, db: str | None, store: Path | None, master: str
 ) -> Iterator[RecordsStore]:
-    chosen = engine or ("postgres" if db and db.startswith("postgresql://") else "duckdb")
+    chosen = engine or ("postgres" if db and db.startswith(POSTGRES_URLS) else "duckdb")
     if chosen == "duckdb":
         reference = open_store(Path(db) if db else store)
     else:  # only read, so that any number of loaders can share it

@@ -46,6 +46,7 @@ from servtrade.store import Store
 from servtrade.store.sql import transpile
 
 ENGINES = ("duckdb", "postgres", "spark")
+POSTGRES_URLS = ("postgresql://", "postgres://")
 STORED = (*RECORD_COLUMNS, "load_id")
 QUARANTINE_COLUMNS = ("load_id", "file", "row_no", "column", "reason")
 TypeCheck = Callable[[pa.DataType], bool]
@@ -209,7 +210,7 @@ def migrate(url: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
@@ -336,7 +337,7 @@ def open_records(engine: str, db: str | None, store: Store, master: str) -> Reco
     if db is None:
         raise ValueError(_("--db is required with --engine {engine}", engine=engine))
     if engine == "postgres":
-        if not db.startswith(("postgresql://", "postgres://")):
+        if not db.startswith(POSTGRES_URLS):
             raise ValueError(_("--db must be a postgresql:// URL with --engine postgres"))
         from psycopg import OperationalError
         from sqlalchemy.exc import OperationalError as ConnectionFailed
