@@ -23,7 +23,7 @@ from servtrade.access import region_ancestry
 from servtrade.classification import Classifications
 from servtrade.fx import MissingRateError, RateTable
 from servtrade.i18n import N_
-from servtrade.periods import parse_period
+from servtrade.periods import Period, parse_period
 from servtrade.records.uscc import sql_is_valid
 from servtrade.store.sql import transpile
 
@@ -171,6 +171,27 @@ class SparkEngine:
 
 
 # -- reference tables ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Calendar:
+    """The labels of one year's months and year-to-date periods (`to_date[k - 1]` is
+    January to month k: January itself, then `YYYY-01/YYYY-kk`, then the year), as
+    `Period` writes them."""
+
+    year: int
+
+    @property
+    def months(self) -> list[str]:
+        return [str(Period(self.year, m, m)) for m in range(1, 13)]
+
+    @property
+    def to_date(self) -> list[str]:
+        return [str(Period(self.year, 1, k)) for k in range(1, 13)]
+
+    def quarter_of(self, month: int) -> str:
+        last = 3 * ((month - 1) // 3 + 1)
+        return str(Period(self.year, last - 2, last, quarterly=True))
+
+
 def reference_tables(classifications: Classifications, rates: RateTable) -> dict[str, pd.DataFrame]:
     """The small tables the rules and the aggregation join to, from the classifications."""
     regions = [
@@ -191,17 +212,15 @@ def reference_tables(classifications: Classifications, rates: RateTable) -> dict
         while level is not None:
             category_levels.append((code, level))
             level = classifications.categories.codes[level].parent
-    months = [f"{y}-{m:02d}" for y in YEARS for m in range(1, 13)]
+    months = []
     period_levels = []
-    for month in months:
-        period = parse_period(month)
-        year, m = period.year, period.first_month
-        period_levels += [
-            (month, month),
-            (month, f"{year}-Q{(m - 1) // 3 + 1}"),
-            (month, str(year)),
-        ]
-        period_levels += [(month, f"{year}-01/{year}-{k:02d}") for k in range(max(m, 2), 12)]
+    for year in YEARS:
+        calendar = Calendar(year)
+        to_date = calendar.to_date
+        for m, month in enumerate(calendar.months, start=1):
+            months.append(month)
+            period_levels += [(month, month), (month, calendar.quarter_of(m)), (month, str(year))]
+            period_levels += [(month, to_date[k - 1]) for k in range(max(m, 2), 12)]
     usd = {}
     for month in months:
         try:
@@ -499,13 +518,12 @@ def _period_edges(periods: pd.Series) -> list[Hierarchy]:
     years = sorted({int(p[:4]) for p in periods.unique()})
     parts, cumulative = [], []
     for year in years:
-        months = [f"{year}-{m:02d}" for m in range(1, 13)]
-        for m, month in enumerate(months, start=1):
-            parts.append((month, f"{year}-Q{(m - 1) // 3 + 1}"))
-        parts += [(f"{year}-Q{q}", str(year)) for q in range(1, 5)]
-        to_date = [months[0], *(f"{year}-01/{year}-{k:02d}" for k in range(2, 12)), str(year)]
+        calendar = Calendar(year)
+        parts += [(month, calendar.quarter_of(m)) for m, month in enumerate(calendar.months, 1)]
+        parts += [(calendar.quarter_of(3 * q), str(year)) for q in range(1, 5)]
+        to_date = calendar.to_date
         for k in range(1, 12):
-            cumulative += [(to_date[k - 1], to_date[k]), (months[k], to_date[k])]
+            cumulative += [(to_date[k - 1], to_date[k]), (calendar.months[k], to_date[k])]
     return [Hierarchy("period", tuple(parts)), Hierarchy("period", tuple(cumulative))]
 
 

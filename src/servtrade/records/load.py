@@ -147,7 +147,14 @@ def _validated(engine: Engine, path: Path, load_id: str) -> RecordsLoad:
     bad = report.issues.astype({"row_no": "int64", "column": "object", "reason": "object"})
     engine.register("bad_rows", bad)
     engine.register("load_info", pd.DataFrame({"load_id": [load_id], "file": [str(path)]}))
-    report.rows_already_stored = int(engine.query(ALREADY_STORED)["n"].iloc[0])
+    return report
+
+
+def _stored(report: RecordsLoad, rows_loaded: int) -> RecordsLoad:
+    """Counts after the insert: every good row not inserted was already stored (read at
+    the insert, so a concurrent loader's rows count as already stored)."""
+    report.rows_loaded = rows_loaded
+    report.rows_already_stored = report.rows_read - report.rows_rejected - rows_loaded
     return report
 
 
@@ -182,11 +189,12 @@ class DuckDBRecords:
         )
         report = _validated(self.engine, path, uuid.uuid4().hex)
         if dry_run:
+            report.rows_already_stored = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
             return report
         with self.store.transaction():
-            report.rows_loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
+            loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
-        return report
+        return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         """Every cell of the stored records (latest version of each), with `suppressed`."""
@@ -249,12 +257,9 @@ class PostgresRecords:
         self.engine.execute("ANALYZE staged")
         report = _validated(self.engine, path, uuid.uuid4().hex)
         with self.engine.con.transaction():
-            report.rows_loaded = self.engine.execute(
-                f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING"
-            )
+            loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
-        report.rows_already_stored = report.rows_read - report.rows_rejected - report.rows_loaded
-        return report
+        return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         self.engine.execute("CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records")
@@ -311,9 +316,9 @@ class SparkRecords:
         self._dataset("records", STORED)
         load_id = uuid.uuid4().hex
         report = _validated(self.engine, path, load_id)
-        report.rows_loaded = self._write("records", transpile(GOOD_ROWS, "spark"), load_id)
+        loaded = self._write("records", transpile(GOOD_ROWS, "spark"), load_id)
         self._write("records_quarantine", transpile(QUARANTINE_ROWS, "spark"), load_id)
-        return report
+        return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         self._dataset("records", STORED)

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from servtrade.classification import default_classifications
 from servtrade.indicators import IndicatorRequest, compute_indicators
+from servtrade.records import MODES
 from servtrade.records.uscc import check_character
 from servtrade.store import ObservationQuery, Store
 
@@ -119,7 +120,7 @@ def write_synthetic_records(
             "region": _pick(rng, mix.regions, reporters),
             "category": _pick(rng, mix.categories, reporters),
             "partner_count": rng.integers(1, 4, reporters),
-            "mode": rng.choice(np.array(["1", "2", "3", "4"]), reporters, p=[0.5, 0.2, 0.2, 0.1]),
+            "mode": rng.choice(np.array(MODES), reporters, p=[0.5, 0.2, 0.2, 0.1]),
             "exporter": rng.random(reporters) < 0.5,
             "currency": rng.choice(np.array(["CNY", "USD"]), reporters),
         }
