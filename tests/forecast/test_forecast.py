@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from servtrade.cli import app
 from servtrade.forecast import ForecastError, annual_series, forecast_series, target_probability
-from servtrade.forecast.models import backtest, choose, fit_forecast
+from servtrade.forecast.models import ArimaWithDrift, backtest, choose, fit_forecast, fit_panel
 from servtrade.ingest import ingest_file
 from servtrade.plans import find_plan
 from servtrade.plans.documents import parse_plan
@@ -48,6 +48,31 @@ def test_backtest_scores_naive_against_drift_on_a_trend() -> None:
     assert scores["Drift"].mase is not None and scores["Naive"].mase is not None
     assert scores["Drift"].mase < 0.01 < scores["Naive"].mase  # exact trend: drift is perfect
     assert choose(list(scores.values())) == "Drift"
+
+
+def test_arima_candidate_forecasts_as_statsforecast_arima_does() -> None:
+    """The looser search tolerance changes nothing a user sees: the same forecast and
+    intervals as statsforecast's own ARIMA(1,1,0) with drift, to 0.1% of the level."""
+    from statsforecast.models import ARIMA
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        logs = np.log(100) + np.cumsum(rng.normal(0.06, 0.04, 14))
+        ours = ArimaWithDrift().forecast(y=logs, h=3, level=[80, 95])
+        reference = ARIMA(order=(1, 1, 0), include_drift=True).forecast(y=logs, h=3, level=[80, 95])
+        for key in ("mean", "lo-80", "hi-80", "lo-95", "hi-95"):
+            np.testing.assert_allclose(ours[key], reference[key], atol=1e-3)
+
+
+def test_panel_in_worker_processes_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    panel = [100 * np.exp(np.cumsum(rng.normal(0.05, 0.05, n))) for n in (6, 12, 15)]
+    together = fit_panel(panel, 2, workers=2)
+    for values, fitted in zip(panel, together, strict=True):
+        alone = fit_forecast(values, list(range(len(values))), 2)
+        assert fitted.model == alone.model
+        np.testing.assert_allclose(fitted.mean, alone.mean)
+        np.testing.assert_allclose(fitted.hi95, alone.hi95)
 
 
 def test_short_series_fall_back_and_say_so() -> None:

@@ -2,7 +2,7 @@
 
 Levels are modelled on the log scale so that intervals stay positive. Intervals are
 widened by the Student-t factor t(n−2)/z, since the variance comes from few points.
-Candidate models depend on the length of the series (ETS with additive trend needs 9
+Candidate models depend on the length of the series (ETS with additive, undamped trend needs 9
 points, ARIMA(1,1,0) with drift 8, the Theta method 4, drift 2, naive 1); they are
 statsforecast's, called directly on the array. Each is scored on the same rolling origins
 by MASE, and the lowest mean MASE wins (ties go to the simpler model). The in-sample fit
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,17 +23,45 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm as normal
 from scipy.stats import t as student_t
-from statsforecast.models import ARIMA, AutoETS, Naive, RandomWalkWithDrift, Theta
+from statsforecast.arima import Arima, forecast_arima
+from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, Theta
 
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
+# Gradient tolerance of the ARIMA likelihood search. statsforecast's default (1e-8) is
+# finer than finite-difference gradients resolve, so the search spends its last steps on
+# noise; 1e-4 gives the same forecasts (MASE equal to five digits on the benchmark panel)
+# with a third fewer evaluations.
+ARIMA_TOLERANCE = 1e-4
+
+
+class ArimaWithDrift:
+    """ARIMA(1,1,0) with drift, estimated by CSS-ML as statsforecast's `ARIMA` does, with
+    the gradient tolerance `ARIMA_TOLERANCE`."""
+
+    def forecast(self, y: np.ndarray, h: int, level: list[int]) -> dict[str, np.ndarray]:
+        with np.errstate(invalid="ignore"):
+            fitted = Arima(
+                x=y,
+                order=(1, 1, 0),
+                seasonal={"order": (0, 0, 0), "period": 1},
+                include_drift=True,
+                method="CSS-ML",
+                tol=ARIMA_TOLERANCE,
+            )
+        result = forecast_arima(fitted, h, level=level)
+        bounds = {f"lo-{p}": np.asarray(result["lower"][f"{p}%"]) for p in level}
+        bounds |= {f"hi-{p}": np.asarray(result["upper"][f"{p}%"]) for p in level}
+        return {"mean": np.asarray(result["mean"]), **bounds}
+
+
 # Simplest first: ties in the backtest go to the earlier model.
 MODELS: dict[str, tuple[int, Callable[[], Any]]] = {
     "Naive": (1, Naive),
     "Drift": (2, RandomWalkWithDrift),
     "Theta": (4, lambda: Theta(season_length=1)),
-    "ETS": (9, lambda: AutoETS(season_length=1, model="AAN")),
-    "ARIMA": (8, lambda: ARIMA(order=(1, 1, 0), include_drift=True)),
+    "ETS": (9, lambda: AutoETS(season_length=1, model="AAN", damped=False)),
+    "ARIMA": (8, ArimaWithDrift),
 }
 MAX_WINDOWS = 5
 _KEYS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
@@ -202,9 +231,13 @@ def fit_forecast(
     )
 
 
-def fit_panel(panel: list[np.ndarray], horizon: int, workers: int = 1) -> list[FittedForecast]:
-    """`fit_forecast` for many series, spread over `workers` processes."""
+def fit_panel(
+    panel: list[np.ndarray], horizon: int, workers: int | None = None
+) -> list[FittedForecast]:
+    """`fit_forecast` for many series, spread over `workers` processes (default: one per
+    core)."""
     years = [list(range(len(values))) for values in panel]
+    workers = workers or os.cpu_count() or 1
     if workers <= 1:
         return [fit_forecast(v, y, horizon) for v, y in zip(panel, years, strict=True)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
