@@ -8,7 +8,8 @@ peak memory is its own:
   file, one transaction) then `aggregate` (every cell of every level, reporters counted up
   to the threshold), then suppression, timed apart;
 - baseline (a): hand-written DuckDB SQL computing the same cells from the same Parquet file
-  (DuckDB's own idioms: QUALIFY, GROUP BY ALL, lists of reporters), no validation, no store;
+  (DuckDB's own idioms: GROUP BY ALL, lists of reporters; the latest version of each record
+  by an anti-join, which is faster here than QUALIFY ROW_NUMBER()), no validation, no store;
 - baseline (b): the same cells computed with plain pandas.
 
 Both baselines use the same reference tables (levels, exchange rates) as servtrade, and
@@ -81,18 +82,19 @@ def run_duckdb_sql(path: Path, folder: Path) -> dict[str, float]:
         """
         CREATE TABLE cells AS
         WITH latest AS (
-            SELECT * FROM read_parquet(?)
-            QUALIFY ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY reported_at DESC) = 1
+            SELECT * FROM read_parquet($path) AS v
+            WHERE NOT EXISTS (SELECT 1 FROM read_parquet($path) AS w
+                              WHERE w.record_id = v.record_id AND w.reported_at > v.reported_at)
         )
         SELECT region, period, flow, category, partner, mode,
                SUM(amount * r.cny_per_unit) AS value_cny,
                SUM(amount * r.cny_per_unit / u.cny_per_usd) AS value_usd,
                COUNT(*) AS records,
-               list_sort(list_distinct(list(reporter_id)))[1:?] AS first
+               list_sort(list_distinct(list(reporter_id)))[1:$threshold] AS first
         FROM latest JOIN ref_rates AS r USING (period, currency) JOIN ref_usd AS u USING (period)
         GROUP BY ALL
         """,
-        [str(path), THRESHOLD],
+        {"path": str(path), "threshold": THRESHOLD},
     )
     for dimension, table, column in ROLL_UPS:
         con.execute(

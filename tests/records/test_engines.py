@@ -157,6 +157,41 @@ def test_bad_files_are_refused_and_change_nothing(
         assert store.connection().execute("SELECT COUNT(*) FROM records").fetchone() == (0,)
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_file_rewritten_during_its_load_is_refused_and_changes_nothing(
+    tmp_path: Path, mix: SyntheticMix, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """The file is read twice (to validate, to store); another writer replacing it between
+    the two reads (simulated by touching it right after validation) fails the load."""
+    import servtrade.records.load as load
+
+    path = write_synthetic_records(tmp_path, 40, seed=2, mix=mix)
+    validated = load._validated
+
+    def validated_then_rewritten(*arguments: object) -> load.RecordsLoad:
+        report = validated(*arguments)  # type: ignore[arg-type]
+        status = path.stat()
+        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+        return report
+
+    monkeypatch.setattr(load, "_validated", validated_then_rewritten)
+    with Store(tmp_path / "store.duckdb") as store:
+        records: RecordsStore = (
+            DuckDBRecords(store)
+            if engine == "duckdb"
+            else SparkRecords(tmp_path / "warehouse", store, "local[2]")
+        )
+        try:
+            with pytest.raises(ValueError, match="changed while it was loaded"):
+                records.load(path)
+            monkeypatch.undo()
+            assert records.aggregate().empty
+            assert records.quarantine().empty
+        finally:
+            if engine == "spark":
+                records.close()
+
+
 def test_an_empty_file_loads_nothing(tmp_path: Path, mix: SyntheticMix) -> None:
     good = pd.read_parquet(write_synthetic_records(tmp_path, 10, seed=2, mix=mix))
     path = tmp_path / "empty.parquet"

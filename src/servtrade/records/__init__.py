@@ -348,11 +348,13 @@ def _aggregate_statement() -> str:
         )
 
     steps = [
+        # A record's latest version is the one no other version of it was reported after
+        # ((record_id, reported_at) is unique in storage); an anti-join, which every engine
+        # runs as a hash join, where a window would sort all records by record_id.
         """latest AS (
-    SELECT * FROM (
-        SELECT v.*, ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY reported_at DESC) AS rank_
-        FROM valid_records AS v
-    ) AS ranked WHERE rank_ = 1)""",
+    SELECT v.* FROM valid_records AS v
+    WHERE NOT EXISTS (SELECT 1 FROM valid_records AS w
+                      WHERE w.record_id = v.record_id AND w.reported_at > v.reported_at))""",
         """converted AS (
     SELECT l.reporter_id, l.region, l.period, l.flow, l.category, l.partner, l.mode,
            l.amount * f.cny_per_unit AS value_cny,

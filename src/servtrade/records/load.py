@@ -134,6 +134,18 @@ def regions_in(path: Path, store: Store) -> list[str]:
     return sorted(str(region) for region in found if region in known)
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+def _unchanged(path: Path, before: tuple[int, int]) -> None:
+    """Engines read a file once to validate it and again to store it: a file replaced in
+    between fails the load before it commits."""
+    if _identity(path) != before:
+        raise ValueError(_("{file}: changed while it was loaded", file=path.name))
+
+
 def _register_references(engine: Engine, store: Store) -> None:
     for name, frame in reference_tables(store.classifications(), store.rate_table()).items():
         engine.register(name, frame)
@@ -180,13 +192,13 @@ class DuckDBRecords:
     def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
         """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
         check_records_file(path)
-        columns = ", ".join(RECORD_COLUMNS)
-        self.engine.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {columns}, "
-            "CAST(file_row_number AS BIGINT) + 1 AS row_no "
-            "FROM read_parquet(?, file_row_number = true)",
-            [str(path)],
+        before = _identity(path)
+        # The file itself is the staging table: validation and the insert each read it
+        # (reading Parquet twice is cheaper than copying it into a table once).
+        rows = self.engine.con.read_parquet(str(path), file_row_number=True).project(
+            f"{', '.join(RECORD_COLUMNS)}, CAST(file_row_number AS BIGINT) + 1 AS row_no"
         )
+        self.engine.con.register("staged", rows)
         report = _validated(self.engine, path, uuid.uuid4().hex)
         if dry_run:
             report.rows_already_stored = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
@@ -194,6 +206,7 @@ class DuckDBRecords:
         with self.store.transaction():
             loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+            _unchanged(path, before)
         return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
@@ -295,10 +308,14 @@ class SparkRecords:
             frame = spark.createDataFrame([], ", ".join(f"`{c}` STRING" for c in columns))
         frame.createOrReplaceTempView(name)
 
-    def _write(self, name: str, statement: str, load_id: str) -> int:
-        """Write a query's rows as this load's partition of `name`: aside, then renamed."""
+    def _write(
+        self, name: str, statement: str, load_id: str, ready: Callable[[], None] = lambda: None
+    ) -> int:
+        """Write a query's rows as this load's partition of `name`: aside, then renamed
+        (after `ready` has not objected)."""
         rows = self.engine.spark.sql(statement).drop("load_id").cache()
         count = rows.count()
+        ready()
         if count:
             folder = self.directory / name
             pending = folder / f"_pending-{load_id}"
@@ -309,6 +326,7 @@ class SparkRecords:
 
     def load(self, path: Path) -> RecordsLoad:
         check_records_file(path)
+        before = _identity(path)
         staged = self.engine.spark.read.parquet(str(path)).selectExpr(
             *RECORD_COLUMNS, "CAST(_metadata.row_index AS BIGINT) + 1 AS row_no"
         )
@@ -316,7 +334,9 @@ class SparkRecords:
         self._dataset("records", STORED)
         load_id = uuid.uuid4().hex
         report = _validated(self.engine, path, load_id)
-        loaded = self._write("records", transpile(GOOD_ROWS, "spark"), load_id)
+        loaded = self._write(
+            "records", transpile(GOOD_ROWS, "spark"), load_id, lambda: _unchanged(path, before)
+        )
         self._write("records_quarantine", transpile(QUARANTINE_ROWS, "spark"), load_id)
         return _stored(report, loaded)
 

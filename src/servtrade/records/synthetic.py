@@ -90,7 +90,7 @@ def _partner_mix(store: Store) -> dict[str, float]:
     frame = store.observations(ObservationQuery(flows=["total"], categories=["S"], modes=["ALL"]))
     frame = frame[frame["measure"] == "CNY"]
     broken_down = frame[frame["partner"] != "W1"]
-    latest = broken_down.sort_values("period").iloc[-1]
+    latest = broken_down.sort_values(["period", "region"]).iloc[-1]
     cell = frame[(frame["region"] == latest["region"]) & (frame["period"] == latest["period"])]
     whole = float(cell.loc[cell["partner"] == "W1", "amount"].iloc[0])
     parts = cell[cell["partner"] != "W1"]
@@ -102,7 +102,9 @@ def _partner_mix(store: Store) -> dict[str, float]:
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
-    codes = list(weights)
+    """`n` codes drawn by weight; in code order, so that the same seed gives the same
+    records whatever order the store returned the figures in."""
+    codes = sorted(weights)
     return rng.choice(np.array(codes), n, p=[weights[c] for c in codes])
 
 
