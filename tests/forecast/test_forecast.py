@@ -75,6 +75,29 @@ def test_panel_in_worker_processes_equals_one_by_one() -> None:
         np.testing.assert_allclose(fitted.hi95, alone.hi95)
 
 
+def test_a_series_is_fitted_once_for_a_plan_page(bundled: Store) -> None:
+    """Probabilities (track) and fan charts (trajectories) of two share targets (2029, 2035)
+    forecast the same two series (the grouping and the rest of services): two fits in all."""
+    from servtrade.forecast.models import _model_fit, forget_fits
+    from servtrade.plans.progress import track_plan
+    from servtrade.plans.trajectory import target_trajectories
+
+    plan = find_plan(bundled, "china-digital-trade-opinions-2024")
+    forget_fits()
+    track_plan(bundled, plan)
+    target_trajectories(bundled, plan, None)
+    assert _model_fit.cache_info().misses == 2
+
+
+def test_a_shorter_horizon_is_the_start_of_a_longer_one() -> None:
+    values = 100 * np.exp(np.cumsum(np.random.default_rng(4).normal(0.05, 0.05, 12)))
+    short = fit_forecast(values, list(range(2014, 2026)), 3)
+    long = fit_forecast(values, list(range(2014, 2026)), 25)  # beyond the kept horizon
+    assert short.years == long.years[:3] and short.model == long.model
+    for name in ("mean", "sd", "lo80", "hi80", "lo95", "hi95"):
+        np.testing.assert_allclose(getattr(short, name), getattr(long, name)[:3])
+
+
 def test_short_series_fall_back_and_say_so() -> None:
     fitted = fit_forecast(np.array([80.0, 88.0, 96.0]), [2022, 2023, 2024], 3)
     assert fitted.model in ("Naive", "Drift")

@@ -11,6 +11,7 @@ never decides.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -184,28 +185,63 @@ def _widen(
     return mean - (mean - low) * factor, mean + (high - mean) * factor
 
 
+@dataclass(frozen=True)
+class _ModelFit:
+    """The expensive part of a forecast, kept by its inputs: backtest scores, the chosen
+    model and its raw forecast (modelling scale, `KEPT_HORIZON` years or more)."""
+
+    scores: list[BacktestScore]
+    model: str
+    log_scale: bool
+    raw: dict[str, np.ndarray]
+    notes: list[str]
+
+
+# Fits are kept for this many years ahead, so that requests for shorter horizons (a plan's
+# targets in different years, its probabilities and its fan charts) share one fit: a
+# model's first h steps do not depend on how many steps it is asked for.
+KEPT_HORIZON = 20
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_fit(
+    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None
+) -> _ModelFit:
+    values = np.array(observed, dtype=float)
+    notes = []
+    log_scale = bool(np.all(values > 0))
+    if not log_scale:
+        notes.append("zero or negative values: modelled on the level scale, not the log scale")
+    candidates = None if models is None else list(models)
+    scores = backtest(values, log_scale, candidates) if len(values) >= 2 else []
+    model = choose(scores)
+    if len(values) < 5:
+        notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
+    raw = _run(model, np.log(values) if log_scale else values, horizon)
+    return _ModelFit(scores, model, log_scale, raw, notes)
+
+
 def fit_forecast(
     values: np.ndarray, years: list[int], horizon: int, models: list[str] | None = None
 ) -> FittedForecast:
     """Backtest, choose, refit on all points and forecast `horizon` years ahead."""
     if len(values) < 1:
         raise ForecastError("no points to forecast from")
-    notes = []
-    log_scale = bool(np.all(values > 0))
-    if not log_scale:
-        notes.append("zero or negative values: modelled on the level scale, not the log scale")
-    scores = backtest(values, log_scale, models) if len(values) >= 2 else []
-    model = choose(scores)
-    if len(values) < 5:
-        notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
-    fitted = np.log(values) if log_scale else values
-    result = _run(model, fitted, horizon)
-    mean = _column(result)
-    points = len(values)
-    lo80, hi80 = _widen(mean, _column(result, "-lo-80"), _column(result, "-hi-80"), 80, points)
-    lo95, hi95 = _widen(mean, _column(result, "-lo-95"), _column(result, "-hi-95"), 95, points)
+    fit = _model_fit(
+        tuple(float(v) for v in values),
+        max(horizon, KEPT_HORIZON),
+        None if models is None else tuple(models),
+    )
+    notes = list(fit.notes)
+
+    def ahead(suffix: str = "") -> np.ndarray:
+        return _column(fit.raw, suffix)[:horizon].copy()
+
+    mean, points = ahead(), len(values)
+    lo80, hi80 = _widen(mean, ahead("-lo-80"), ahead("-hi-80"), 80, points)
+    lo95, hi95 = _widen(mean, ahead("-lo-95"), ahead("-hi-95"), 95, points)
     sd = (hi95 - lo95) / (2 * Z95)
-    chosen = next((s for s in scores if s.model == model), None)
+    chosen = next((s for s in fit.scores if s.model == fit.model), None)
     if chosen is not None and chosen.rmse and np.all(sd > 0):
         empirical = chosen.rmse * np.sqrt(np.arange(1, horizon + 1))
         stretch = np.maximum(1.0, empirical / sd)
@@ -218,17 +254,22 @@ def fit_forecast(
         raise ForecastError("too few points for an interval: at least 2 are needed")
     return FittedForecast(
         years=[years[-1] + h for h in range(1, horizon + 1)],
-        model=model,
+        model=fit.model,
         mean=mean,
         sd=sd,
         lo80=lo80,
         hi80=hi80,
         lo95=lo95,
         hi95=hi95,
-        log_scale=log_scale,
-        scores=scores,
+        log_scale=fit.log_scale,
+        scores=fit.scores,
         notes=notes,
     )
+
+
+def forget_fits() -> None:
+    """Drop the fits kept by `fit_forecast` (to time fitting itself)."""
+    _model_fit.cache_clear()
 
 
 def fit_panel(
