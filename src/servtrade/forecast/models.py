@@ -224,7 +224,9 @@ def _model_fit(
 def fit_forecast(
     values: np.ndarray, years: list[int], horizon: int, models: list[str] | None = None
 ) -> FittedForecast:
-    """Backtest, choose, refit on all points and forecast `horizon` years ahead."""
+    """Backtest, choose, refit on all points and forecast `horizon` years ahead. The
+    backtest and the fit are kept by the series' values, since one view often forecasts the
+    same series more than once."""
     if len(values) < 1:
         raise ForecastError("no points to forecast from")
     fit = _model_fit(

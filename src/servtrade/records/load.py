@@ -199,15 +199,19 @@ class DuckDBRecords:
             f"{', '.join(RECORD_COLUMNS)}, CAST(file_row_number AS BIGINT) + 1 AS row_no"
         )
         self.engine.con.register("staged", rows)
-        report = _validated(self.engine, path, uuid.uuid4().hex)
-        if dry_run:
-            report.rows_already_stored = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
-            return report
-        with self.store.transaction():
-            loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
-            self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
-            _unchanged(path, before)
-        return _stored(report, loaded)
+        try:
+            report = _validated(self.engine, path, uuid.uuid4().hex)
+            if dry_run:
+                stored = self.engine.query(ALREADY_STORED)["n"].iloc[0]
+                report.rows_already_stored = int(stored)
+                return report
+            with self.store.transaction():
+                loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
+                self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+                _unchanged(path, before)
+            return _stored(report, loaded)
+        finally:
+            self.engine.con.unregister("staged")
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         """Every cell of the stored records (latest version of each), with `suppressed`."""
