@@ -25,7 +25,14 @@ import numpy as np
 
 from servtrade.data import bundled_file
 from servtrade.forecast import ForecastError, forecast_series
-from servtrade.forecast.models import MAX_WINDOWS, MODELS, fit_forecast, fit_panel, forget_fits
+from servtrade.forecast.models import (
+    MAX_WINDOWS,
+    MODELS,
+    candidate_models,
+    fit_forecast,
+    fit_panel,
+    forget_fits,
+)
 from servtrade.ingest import ingest_file
 from servtrade.store import Store
 
@@ -72,9 +79,8 @@ def statsmodels_pipeline(levels: np.ndarray) -> tuple[str, float]:
     windows = max(1, min(MAX_WINDOWS, n - 4))
     first = n - windows
     best: tuple[float, int, str] | None = None
-    for order, (model, (need, _)) in enumerate(MODELS.items()):
-        if need > first:
-            continue
+    for model in candidate_models(first):
+        order = list(MODELS).index(model)
         scaled = []
         for origin in range(first, n):
             point = float(np.exp(_statsmodels_one_step(model, logs[:origin])))
@@ -119,7 +125,7 @@ def real_series_report() -> list[str]:
                 lines.append(f"| {label} | — | — | — | {error} |")
                 continue
             scores = {s.model: s.mase for s in result.scores}
-            years = f"{result.history.years[0]}-{result.history.years[-1]}"
+            years = f"{result.history.labels[0]}-{result.history.labels[-1]}"
 
             def show(value: float | None) -> str:
                 return "—" if value is None else f"{value:.3f}"

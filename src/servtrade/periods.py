@@ -73,6 +73,18 @@ class Period:
         """The same span `years` later (negative: earlier)."""
         return Period(self.year + years, self.first_month, self.last_month, self.quarterly)
 
+    def advanced(self, steps: int) -> Period:
+        """The year, quarter or month `steps` of its kind later (negative: earlier)."""
+        kind = self.kind
+        if kind == "annual":
+            return self.shifted(steps)
+        if kind not in ("quarter", "month"):
+            raise PeriodError(f"{self} is not a year, quarter or month")
+        width = self.months
+        index = self.year * 12 + self.first_month - 1 + steps * width
+        year, first = divmod(index, 12)
+        return Period(year, first + 1, first + width, self.quarterly)
+
     def same_span(self, other: Period) -> bool:
         return (self.first_month, self.last_month) == (other.first_month, other.last_month)
 

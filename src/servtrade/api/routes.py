@@ -9,7 +9,7 @@ import json
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -313,8 +313,9 @@ def forecast(
     flow: str = "total",
     category: str = "S",
     unit: str | None = None,
-    horizon: Annotated[int, Query(ge=1, le=30)] = 5,
+    horizon: Annotated[int, Query(ge=1, le=60)] = 5,
     as_of: date | None = None,
+    frequency: Literal["annual", "quarterly", "monthly"] = "annual",
 ) -> Json:
     try:
         points, notes, unit_code = indicator_forecast(
@@ -326,6 +327,7 @@ def forecast(
             unit=unit,
             horizon=horizon,
             as_of=as_of,
+            frequency=frequency,
         )
     except ForecastError as error:
         raise ApiError(

@@ -26,6 +26,9 @@ from servtrade.store import Store
 BreakOption = Annotated[
     list[int], typer.Option("--break", help="A year to bridge as a structural break (repeat).")
 ]
+FrequencyOption = Annotated[
+    str, typer.Option(help="annual, quarterly or monthly (quarters and months are seasonal).")
+]
 
 
 def register_forecast_commands(app: typer.Typer) -> None:
@@ -61,13 +64,16 @@ def forecast(
     flow: Annotated[str, typer.Option()] = "total",
     category: Annotated[str, typer.Option()] = "S",
     unit: Annotated[str | None, typer.Option(help="Currency unit, e.g. CNY_100M.")] = None,
-    horizon: Annotated[int, typer.Option(min=1, max=30)] = 5,
+    horizon: Annotated[
+        int, typer.Option(min=1, max=60, help="Years, quarters or months ahead.")
+    ] = 5,
     as_of: Annotated[str | None, typer.Option()] = None,
     breaks: BreakOption = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    frequency: FrequencyOption = "annual",
     db: DbOption = None,
     format_: FormatOption = "table",
 ) -> None:
-    """Forecast an annual series with 80% and 95% intervals (model chosen by backtest)."""
+    """Forecast a series with 80% and 95% intervals (model chosen by backtest)."""
     check_format(format_)
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
@@ -82,6 +88,7 @@ def forecast(
                 horizon=horizon,
                 as_of=date_option(as_of),
                 breaks=tuple(breaks),
+                frequency=frequency,
             )
         except ForecastError as error:
             err.print(f"[red]{error}[/red]")
@@ -113,6 +120,7 @@ def backtest_command(
     unit: Annotated[str | None, typer.Option()] = None,
     as_of: Annotated[str | None, typer.Option()] = None,
     breaks: BreakOption = [],  # noqa: B006
+    frequency: FrequencyOption = "annual",
     db: DbOption = None,
     format_: FormatOption = "table",
 ) -> None:
@@ -130,6 +138,7 @@ def backtest_command(
                 horizon=1,
                 as_of=date_option(as_of),
                 breaks=tuple(breaks),
+                frequency=frequency,
             )
         except ForecastError as error:
             err.print(f"[red]{error}[/red]")
@@ -145,8 +154,8 @@ def backtest_command(
         title=_(
             "Backtest: {region}, {first}-{last}",
             region=code,
-            first=result.history.years[0],
-            last=result.history.years[-1],
+            first=result.history.labels[0],
+            last=result.history.labels[-1],
         )
     )
     for column in (

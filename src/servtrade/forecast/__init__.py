@@ -7,6 +7,11 @@ times its published growth), and the output says so. Only the most recent run of
 consecutive years is modelled. Years named as breaks (e.g. 2020) are bridged by log-linear
 interpolation for fitting and reported; large jumps are flagged, never silently changed.
 Shares are forecast from their numerator and the rest, so they stay within 0-100.
+
+Quarterly and monthly series are forecast the same way with seasonal candidates. Their
+values are the published quarters or months, and where those are missing, differences of
+year-to-date releases of the same year (January-June minus January-March is the second
+quarter), which is how most Chinese figures are published.
 """
 
 from __future__ import annotations
@@ -32,23 +37,29 @@ from servtrade.indicators import (
     compute_indicators,
     preferred_by_period,
 )
-from servtrade.periods import parse_period
+from servtrade.periods import Period, parse_period
 from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.store import Store
 
 __all__ = [
+    "FREQUENCIES",
     "ForecastError",
     "ForecastPoint",
+    "PeriodSeries",
     "SeriesForecast",
     "TargetProbability",
     "annual_series",
     "fan_chart_data",
     "forecast_series",
+    "period_series",
     "target_probability",
 ]
 
 PATHS = 20_000
 SEED = 20261129
+# Periods a year, by frequency; quarters and months are the kinds of `Period` they use.
+FREQUENCIES = {"annual": 1, "quarterly": 4, "monthly": 12}
+_KINDS = {"quarterly": "quarter", "monthly": "month"}
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,28 @@ class AnnualSeries:
     unit: str
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def labels(self) -> list[str]:
+        return [str(year) for year in self.years]
+
+
+@dataclass
+class PeriodSeries:
+    """Consecutive quarters or months."""
+
+    periods: list[str]
+    values: list[float]
+    unit: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.periods
+
 
 @dataclass
 class SeriesForecast:
-    history: AnnualSeries
+    history: AnnualSeries | PeriodSeries
     points: list[ForecastPoint]
     model: str
     scores: list[BacktestScore]
@@ -149,6 +178,94 @@ def annual_series(
     values = _bridge(run, values, breaks, notes)
     _flag_jumps(run, values, breaks, notes)
     return AnnualSeries(run, values, chosen_unit, notes)
+
+
+def period_series(
+    store: Store,
+    region: str,
+    frequency: str,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+) -> PeriodSeries:
+    """The latest run of consecutive quarters or months: published ones, else differences
+    of year-to-date releases; a year named as a break is bridged period by period."""
+    if frequency not in _KINDS:
+        raise ForecastError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    levels = _level_values(store, region, flow, category, unit, as_of)
+    if unit is None and levels:
+        # The unit most figures are published in; every figure is then converted to it.
+        units = sorted(v[2] for v in levels.values())
+        unit = max(units, key=units.count)
+        levels = _level_values(store, region, flow, category, unit, as_of)
+    values, notes = _period_values(levels, frequency)
+    if not values:
+        raise ForecastError(f"no {frequency} figures for {region} {flow} {category}")
+    run = [max(values)]
+    while run[0].advanced(-1) in values:
+        run.insert(0, run[0].advanced(-1))
+    if len(run) < len(values):
+        notes.append(f"periods before {run[0]} are not consecutive and are not modelled")
+    series = [values[p] for p in run]
+    for n, period in enumerate(run):
+        if period.year in breaks:
+            series[n] = _bridged_period(period, values, notes)
+    return PeriodSeries([str(p) for p in run], series, str(unit), notes)
+
+
+def _period_values(
+    levels: dict[str, tuple[float, float | None, str]], frequency: str
+) -> tuple[dict[Period, float], list[str]]:
+    """Published quarters or months, completed by differences of year-to-date releases."""
+    kind, width = _KINDS[frequency], 12 // FREQUENCIES[frequency]
+    values: dict[Period, float] = {}
+    to_date: dict[tuple[int, int], float] = {}  # (year, last month) → January to that month
+    for label, (value, _growth, _unit) in levels.items():
+        period = parse_period(label)
+        if period.kind == kind:
+            values[period] = value
+        if period.first_month == 1:
+            to_date[(period.year, period.last_month)] = value
+    derived, disagreeing = [], []
+    for year, last in sorted(to_date):
+        if last % width:
+            continue
+        period = Period(year, last - width + 1, last, kind == "quarter")
+        if period in values:
+            continue
+        before = 0.0 if period.first_month == 1 else to_date.get((year, period.first_month - 1))
+        if before is None:
+            continue
+        if to_date[(year, last)] > before:
+            values[period] = to_date[(year, last)] - before
+            derived.append(str(period))
+        else:
+            disagreeing.append(str(period))
+    notes = []
+    if derived:
+        shown = ", ".join(derived[:3]) + (", ..." if len(derived) > 3 else "")
+        notes.append(
+            f"{len(derived)} {frequency} values are differences of year-to-date releases ({shown})"
+        )
+    if disagreeing:
+        notes.append(f"not derived, year-to-date releases do not grow: {', '.join(disagreeing)}")
+    return values, notes
+
+
+def _bridged_period(period: Period, values: dict[Period, float], notes: list[str]) -> float:
+    """A period of a break year: the geometric mean of the same period a year either side."""
+    earlier, later = values.get(period.shifted(-1)), values.get(period.shifted(1))
+    if earlier is not None and later is not None and earlier > 0 and later > 0:
+        notes.append(
+            f"{period} treated as a break: bridged between {period.year - 1} and "
+            f"{period.year + 1} (log-linear)"
+        )
+        return math.sqrt(earlier * later)
+    notes.append(f"{period} named as a break but has no neighbours a year either side; kept")
+    return values[period]
 
 
 def _nowcast(
@@ -221,14 +338,14 @@ def _flag_jumps(
 
 
 def _points(
-    years: list[int], paths: np.ndarray, model: str, mean: np.ndarray | None = None
+    periods: list[str], paths: np.ndarray, model: str, mean: np.ndarray | None = None
 ) -> list[ForecastPoint]:
     """Points with the mean (given, or of the paths) and the paths' 80% and 95% ranges."""
     centre = paths.mean(axis=0) if mean is None else mean
     quantiles = np.quantile(paths, [0.1, 0.9, 0.025, 0.975], axis=0)
     return [
         ForecastPoint(
-            str(year),
+            period,
             float(centre[h]),
             float(quantiles[0, h]),
             float(quantiles[1, h]),
@@ -236,7 +353,7 @@ def _points(
             float(quantiles[3, h]),
             model,
         )
-        for h, year in enumerate(years)
+        for h, period in enumerate(periods)
     ]
 
 
@@ -251,15 +368,40 @@ def forecast_series(
     as_of: date | None = None,
     breaks: tuple[int, ...] = (),
     seed: int = SEED,
+    frequency: str = "annual",
 ) -> SeriesForecast:
-    history = annual_series(
-        store, region, flow=flow, category=category, unit=unit, as_of=as_of, breaks=breaks
-    )
-    fitted = fit_forecast(np.array(history.values, dtype=float), history.years, horizon)
+    """`horizon` years, quarters or months (by `frequency`) past the last observed."""
+    history: AnnualSeries | PeriodSeries
+    if frequency == "annual":
+        history = annual_series(
+            store, region, flow=flow, category=category, unit=unit, as_of=as_of, breaks=breaks
+        )
+        fitted = fit_forecast(np.array(history.values, dtype=float), history.years, horizon)
+        ahead = [str(year) for year in fitted.years]
+    else:
+        history = period_series(
+            store,
+            region,
+            frequency,
+            flow=flow,
+            category=category,
+            unit=unit,
+            as_of=as_of,
+            breaks=breaks,
+        )
+        positions = list(range(len(history.values)))
+        fitted = fit_forecast(
+            np.array(history.values, dtype=float),
+            positions,
+            horizon,
+            season=FREQUENCIES[frequency],
+        )
+        last = parse_period(history.periods[-1])
+        ahead = [str(last.advanced(h)) for h in range(1, horizon + 1)]
     paths = simulate(fitted, PATHS, np.random.default_rng(seed))
     return SeriesForecast(
         history,
-        _points(fitted.years, paths, fitted.model, expected_level(fitted)),
+        _points(ahead, paths, fitted.model, expected_level(fitted)),
         fitted.model,
         fitted.scores,
         history.notes + fitted.notes,
@@ -460,7 +602,7 @@ def share_points(
     years, paths, model, notes = share_forecast(
         store, region, grouping, flow=flow, unit=unit, horizon=horizon, as_of=as_of, breaks=breaks
     )
-    return _points(years, paths, model), notes
+    return _points([str(year) for year in years], paths, model), notes
 
 
 def indicator_forecast(
@@ -474,9 +616,14 @@ def indicator_forecast(
     horizon: int = 5,
     as_of: date | None = None,
     breaks: tuple[int, ...] = (),
+    frequency: str = "annual",
 ) -> tuple[list[ForecastPoint], list[str], str]:
     """Forecast points, notes and unit for `value` or a grouping share
     (`digitally_deliverable_share`, `knowledge_intensive_share`)."""
+    if frequency not in FREQUENCIES:
+        raise ForecastError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    if indicator in GROUPING_SHARES and frequency != "annual":
+        raise ForecastError("shares are forecast from annual figures only")
     if indicator in GROUPING_SHARES:
         points, notes = share_points(
             store,
@@ -500,6 +647,7 @@ def indicator_forecast(
         horizon=horizon,
         as_of=as_of,
         breaks=breaks,
+        frequency=frequency,
     )
     return result.points, result.notes, result.history.unit
 
@@ -510,8 +658,8 @@ def fan_chart_data(forecast: SeriesForecast) -> dict[str, Any]:
         "unit": forecast.history.unit,
         "model": forecast.model,
         "history": [
-            {"period": str(y), "value": v}
-            for y, v in zip(forecast.history.years, forecast.history.values, strict=True)
+            {"period": label, "value": v}
+            for label, v in zip(forecast.history.labels, forecast.history.values, strict=True)
         ],
         "forecast": [p.as_dict() for p in forecast.points],
         "notes": forecast.notes,

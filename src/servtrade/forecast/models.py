@@ -2,11 +2,12 @@
 
 Levels are modelled on the log scale so that intervals stay positive. Intervals are
 widened by the Student-t factor t(n−2)/z, since the variance comes from few points.
-Candidate models depend on the length of the series (ETS with additive, undamped trend needs 9
-points, ARIMA(1,1,0) with drift 8, the Theta method 4, drift 2, naive 1); they are
-statsforecast's, called directly on the array. Each is scored on the same rolling origins
-by MASE, and the lowest mean MASE wins (ties go to the simpler model). The in-sample fit
-never decides.
+Candidate models depend on the length of the series (for annual series: ETS with additive,
+undamped trend needs 9 points, ARIMA(1,1,0) with drift 8, the Theta method 4, drift 2,
+naive 1) and on its periods a year (quarterly and monthly series add the seasonal naive, and
+Theta and ETS model the season); they are statsforecast's, called directly on the array.
+Each is scored on the same rolling origins by MASE, and the lowest mean MASE wins (ties go
+to the simpler model). The in-sample fit never decides.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from scipy.stats import norm as normal
 from scipy.stats import t as student_t
 from statsforecast.arima import Arima, forecast_arima
-from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, Theta
+from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNaive, Theta
 
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
@@ -56,14 +57,32 @@ class ArimaWithDrift:
         return {"mean": np.asarray(result["mean"]), **bounds}
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate model for series with `m` periods a year (1 annual, 4 quarterly, 12
+    monthly): the points it needs to be fitted, and the model."""
+
+    need: Callable[[int], int]
+    make: Callable[[int], Any]
+
+
+NEVER = 10**9
 # Simplest first: ties in the backtest go to the earlier model.
-MODELS: dict[str, tuple[int, Callable[[], Any]]] = {
-    "Naive": (1, Naive),
-    "Drift": (2, RandomWalkWithDrift),
-    "Theta": (4, lambda: Theta(season_length=1)),
-    "ETS": (9, lambda: AutoETS(season_length=1, model="AAN", damped=False)),
-    "ARIMA": (8, ArimaWithDrift),
+MODELS: dict[str, Candidate] = {
+    "Naive": Candidate(lambda m: 1, lambda m: Naive()),
+    "SeasonalNaive": Candidate(
+        lambda m: m + 1 if m > 1 else NEVER, lambda m: SeasonalNaive(season_length=m)
+    ),
+    "Drift": Candidate(lambda m: 2, lambda m: RandomWalkWithDrift()),
+    "Theta": Candidate(lambda m: max(4, 2 * m), lambda m: Theta(season_length=m)),
+    "ETS": Candidate(
+        lambda m: 9 + 2 * (m - 1),
+        lambda m: AutoETS(season_length=m, model="AAN" if m == 1 else "AAA", damped=False),
+    ),
+    "ARIMA": Candidate(lambda m: 8, lambda m: ArimaWithDrift()),
 }
+# With more than one period a year, these candidates model the season.
+SEASONAL = {"SeasonalNaive", "Theta", "ETS"}
 MAX_WINDOWS = 5
 _KEYS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 
@@ -100,14 +119,30 @@ class FittedForecast:
     notes: list[str] = field(default_factory=list)
 
 
-def _run(model: str, values: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+def candidate_models(points: int, season: int = 1) -> list[str]:
+    """The models that `points` values of a series with `season` periods a year can fit."""
+    return [name for name, candidate in MODELS.items() if candidate.need(season) <= points]
+
+
+def _run(model: str, values: np.ndarray, horizon: int, season: int) -> dict[str, np.ndarray]:
     """The model's forecast: keys mean, lo-80, hi-80, lo-95, hi-95 (statsforecast's own)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result: dict[str, np.ndarray] = MODELS[model][1]().forecast(
-            y=np.asarray(values, dtype=float), h=horizon, level=LEVELS
+        result: dict[str, np.ndarray] = (
+            MODELS[model]
+            .make(season)
+            .forecast(y=np.asarray(values, dtype=float), h=horizon, level=LEVELS)
         )
     return result
+
+
+def _mase_scale(history: np.ndarray, season: int) -> float:
+    """Mean absolute change over one season (over one period while a season is not yet
+    observed twice): the in-sample error of the seasonal naive forecast."""
+    lag = season if len(history) > season else 1
+    if len(history) <= lag:
+        return 0.0
+    return float(np.mean(np.abs(history[lag:] - history[:-lag])))
 
 
 def _column(result: dict[str, np.ndarray], suffix: str = "") -> np.ndarray:
@@ -115,7 +150,7 @@ def _column(result: dict[str, np.ndarray], suffix: str = "") -> np.ndarray:
 
 
 def backtest(
-    values: np.ndarray, log_scale: bool, models: list[str] | None = None
+    values: np.ndarray, log_scale: bool, models: list[str] | None = None, season: int = 1
 ) -> list[BacktestScore]:
     """One-step-ahead rolling-origin scores on the original scale."""
     n = len(values)
@@ -123,7 +158,7 @@ def backtest(
     first_train = n - windows
     if first_train < 1:
         return []
-    candidates = models or [m for m, (need, _) in MODELS.items() if need <= first_train]
+    candidates = models or candidate_models(first_train, season)
     fitted = np.log(values) if log_scale else values
     scores = []
     for model in candidates:
@@ -131,7 +166,7 @@ def backtest(
         for origin in range(first_train, n):
             train = fitted[:origin]
             try:
-                result = _run(model, train, 1)
+                result = _run(model, train, 1, season)
             except Exception as failure:  # a model that cannot fit this window is out
                 logging.getLogger(__name__).debug("%s failed: %s", model, failure)
                 break
@@ -140,8 +175,7 @@ def backtest(
             point = level["mean"]
             model_errors.append(float(fitted[origin]) - modelled["mean"])
             actual = float(values[origin])
-            history = values[:origin]
-            scale = float(np.mean(np.abs(np.diff(history)))) if len(history) > 1 else 0.0
+            scale = _mase_scale(values[:origin], season)
             error = abs(actual - point)
             errors.append(error)
             if scale > 0:
@@ -205,7 +239,7 @@ KEPT_HORIZON = 20
 
 @functools.lru_cache(maxsize=1024)
 def _model_fit(
-    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None
+    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None, season: int
 ) -> _ModelFit:
     values = np.array(observed, dtype=float)
     notes = []
@@ -213,18 +247,25 @@ def _model_fit(
     if not log_scale:
         notes.append("zero or negative values: modelled on the level scale, not the log scale")
     candidates = None if models is None else list(models)
-    scores = backtest(values, log_scale, candidates) if len(values) >= 2 else []
+    scores = backtest(values, log_scale, candidates, season) if len(values) >= 2 else []
     model = choose(scores)
     if len(values) < 5:
         notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
-    raw = _run(model, np.log(values) if log_scale else values, horizon)
+    if season > 1 and not {s.model for s in scores} & SEASONAL:
+        notes.append(f"only {len(values)} points: too few for a seasonal model")
+    raw = _run(model, np.log(values) if log_scale else values, horizon, season)
     return _ModelFit(scores, model, log_scale, raw, notes)
 
 
 def fit_forecast(
-    values: np.ndarray, years: list[int], horizon: int, models: list[str] | None = None
+    values: np.ndarray,
+    years: list[int],
+    horizon: int,
+    models: list[str] | None = None,
+    season: int = 1,
 ) -> FittedForecast:
-    """Backtest, choose, refit on all points and forecast `horizon` years ahead. The
+    """Backtest, choose, refit on all points and forecast `horizon` periods ahead (years,
+    or with `season` 4 or 12, quarters or months; `years` then numbers the periods). The
     backtest and the fit are kept by the series' values, since one view often forecasts the
     same series more than once."""
     if len(values) < 1:
@@ -233,6 +274,7 @@ def fit_forecast(
         tuple(float(v) for v in values),
         max(horizon, KEPT_HORIZON),
         None if models is None else tuple(models),
+        season,
     )
     notes = list(fit.notes)
 
