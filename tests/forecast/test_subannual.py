@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 
 from servtrade.api import Settings, create_app
 from servtrade.cli import app
-from servtrade.forecast import ForecastError, forecast_series, indicator_forecast, period_series
+from servtrade.forecast import (
+    ForecastError,
+    forecast_series,
+    indicator_forecast,
+    period_series,
+    year_to_date_series,
+)
 from servtrade.ingest import ingest_file
 from servtrade.periods import PeriodError, parse_period
 from servtrade.store import Store
@@ -158,3 +164,19 @@ def test_cli_and_api_forecast_quarters(store: Store, tmp_path: Path) -> None:
         weekly = client.get("/api/forecast", params={"region": "CN-GZ", "frequency": "weekly"})
         assert weekly.status_code == 422
     api.state.service.close()
+
+
+def test_a_cumulative_series_is_the_same_span_each_year(store: Store, tmp_path: Path) -> None:
+    rows: dict[tuple[str, str, str], float] = {
+        ("2019-01/2019-06", "total", "S"): 50,
+        ("2021-01/2021-06", "total", "S"): 60,  # 2020 missing: a gap
+        ("2022-01/2022-06", "total", "S"): 66,
+        ("2023-01/2023-06", "total", "S"): 70,
+        ("2023-01/2023-07", "total", "S"): 82,  # another span: not part of it
+    }
+    ingest_file(store, write_csv(tmp_path / "h1.csv", *constructed_rows("CN-GZ", rows)))
+    series = year_to_date_series(store, "CN-GZ", 6)
+    assert (series.years, series.values) == ([2021, 2022, 2023], [60, 66, 70])
+    assert series.notes == ["years before 2021 are not consecutive and are not modelled"]
+    with pytest.raises(ForecastError, match="no January-09 figures"):
+        year_to_date_series(store, "CN-GZ", 9)

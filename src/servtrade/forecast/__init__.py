@@ -53,6 +53,7 @@ __all__ = [
     "forecast_series",
     "period_series",
     "target_probability",
+    "year_to_date_series",
 ]
 
 PATHS = 20_000
@@ -178,6 +179,37 @@ def annual_series(
     values = _bridge(run, values, breaks, notes)
     _flag_jumps(run, values, breaks, notes)
     return AnnualSeries(run, values, chosen_unit, notes)
+
+
+def year_to_date_series(
+    store: Store,
+    region: str,
+    last_month: int,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    as_of: date | None = None,
+) -> AnnualSeries:
+    """January to `last_month` of each year (e.g. every January-June release), the latest
+    run of consecutive years: a cumulative series as MOFCOM publishes them."""
+    levels = _level_values(store, region, flow, category, unit, as_of)
+    spans = {
+        parse_period(p).year: v
+        for p, v in levels.items()
+        if parse_period(p).first_month == 1 and parse_period(p).last_month == last_month
+    }
+    if not spans:
+        raise ForecastError(f"no January-{last_month:02d} figures for {region} {flow} {category}")
+    chosen_unit = unit or sorted({v[2] for v in spans.values()})[0]
+    years = sorted(y for y, v in spans.items() if v[2] == chosen_unit)
+    run = [years[-1]]
+    while run[0] - 1 in years:
+        run.insert(0, run[0] - 1)
+    notes = []
+    if len(run) < len(years):
+        notes.append(f"years before {run[0]} are not consecutive and are not modelled")
+    return AnnualSeries(run, [spans[y][0] for y in run], chosen_unit, notes)
 
 
 def period_series(
