@@ -17,9 +17,10 @@ quarter), which is how most Chinese figures are published.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -168,17 +169,27 @@ def annual_series(
     if nowcast is not None:
         annual[last + 1] = (nowcast[0], None, chosen_unit)
         notes.append(nowcast[1])
-    years = sorted(annual)
-    run = [years[-1]]
-    for year in reversed(years[:-1]):
-        if year != run[0] - 1:
-            notes.append(f"years before {run[0]} are not consecutive and are not modelled")
-            break
-        run.insert(0, year)
+    run = _latest_run(set(annual), lambda year: year - 1, "years", notes)
     values = [annual[y][0] for y in run]
     values = _bridge(run, values, breaks, notes)
     _flag_jumps(run, values, breaks, notes)
     return AnnualSeries(run, values, chosen_unit, notes)
+
+
+Key = TypeVar("Key", int, Period)
+
+
+def _latest_run(
+    found: set[Key], before: Callable[[Key], Key], what: str, notes: list[str]
+) -> list[Key]:
+    """The latest run of consecutive years or periods; what lies before a gap is noted and
+    left out."""
+    run = [max(found)]
+    while before(run[0]) in found:
+        run.insert(0, before(run[0]))
+    if len(run) < len(found):
+        notes.append(f"{what} before {run[0]} are not consecutive and are not modelled")
+    return run
 
 
 def year_to_date_series(
@@ -194,21 +205,18 @@ def year_to_date_series(
     """January to `last_month` of each year (e.g. every January-June release), the latest
     run of consecutive years: a cumulative series as MOFCOM publishes them."""
     levels = _level_values(store, region, flow, category, unit, as_of)
+    periods = {parse_period(label): value for label, value in levels.items()}
     spans = {
-        parse_period(p).year: v
-        for p, v in levels.items()
-        if parse_period(p).first_month == 1 and parse_period(p).last_month == last_month
+        period.year: value
+        for period, value in periods.items()
+        if (period.first_month, period.last_month) == (1, last_month)
     }
     if not spans:
         raise ForecastError(f"no January-{last_month:02d} figures for {region} {flow} {category}")
     chosen_unit = unit or sorted({v[2] for v in spans.values()})[0]
-    years = sorted(y for y, v in spans.items() if v[2] == chosen_unit)
-    run = [years[-1]]
-    while run[0] - 1 in years:
-        run.insert(0, run[0] - 1)
-    notes = []
-    if len(run) < len(years):
-        notes.append(f"years before {run[0]} are not consecutive and are not modelled")
+    notes: list[str] = []
+    years = {year for year, value in spans.items() if value[2] == chosen_unit}
+    run = _latest_run(years, lambda year: year - 1, "years", notes)
     return AnnualSeries(run, [spans[y][0] for y in run], chosen_unit, notes)
 
 
@@ -236,11 +244,7 @@ def period_series(
     values, notes = _period_values(levels, frequency)
     if not values:
         raise ForecastError(f"no {frequency} figures for {region} {flow} {category}")
-    run = [max(values)]
-    while run[0].advanced(-1) in values:
-        run.insert(0, run[0].advanced(-1))
-    if len(run) < len(values):
-        notes.append(f"periods before {run[0]} are not consecutive and are not modelled")
+    run = _latest_run(set(values), lambda period: period.advanced(-1), "periods", notes)
     series = [values[p] for p in run]
     for n, period in enumerate(run):
         if period.year in breaks:
