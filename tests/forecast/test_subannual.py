@@ -21,6 +21,7 @@ from servtrade.forecast import (
     period_series,
     year_to_date_series,
 )
+from servtrade.forecast.models import fit_forecast
 from servtrade.ingest import ingest_file
 from servtrade.periods import PeriodError, parse_period
 from servtrade.store import Store
@@ -77,6 +78,25 @@ def test_a_seasonal_monthly_series_is_forecast_with_its_season(
     mase = {s.model: s.mase for s in result.scores}
     chosen, naive = mase[result.model], mase["Naive"]
     assert chosen is not None and naive is not None and chosen < naive / 5
+
+
+def test_quarterly_interval_coverage_is_close_to_nominal() -> None:
+    """Seasonal log random walks (drift 1.2% a quarter, volatility 3%, quarters at 0.9, 1.0,
+    1.0 and 1.1 of the trend), 40 quarters: how often the next quarter falls inside."""
+    rng = np.random.default_rng(11)
+    season = np.log([0.9, 1.0, 1.0, 1.1])
+    inside80 = inside95 = 0
+    trials = 200
+    for _ in range(trials):
+        logs = np.log(100) + np.cumsum(rng.normal(0.012, 0.03, 41)) + season[np.arange(41) % 4]
+        levels = np.exp(logs)
+        fitted = fit_forecast(levels[:-1], list(range(40)), 1, season=4)
+        low80, high80 = np.exp([fitted.lo80[0], fitted.hi80[0]])
+        low95, high95 = np.exp([fitted.lo95[0], fitted.hi95[0]])
+        inside80 += low80 <= levels[-1] <= high80
+        inside95 += low95 <= levels[-1] <= high95
+    assert 0.70 <= inside80 / trials <= 0.90
+    assert 0.88 <= inside95 / trials <= 1.0
 
 
 def test_quarters_come_from_year_to_date_releases(store: Store, tmp_path: Path) -> None:
