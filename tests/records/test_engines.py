@@ -201,6 +201,49 @@ def test_an_empty_file_loads_nothing(tmp_path: Path, mix: SyntheticMix) -> None:
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (0, 0, 0)
 
 
+def test_a_memory_limit_bounds_duckdb_and_says_when_it_is_too_small(
+    tmp_path: Path, mix: SyntheticMix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300,000 synthetic records (845,408 cells) load and aggregate within 400 MB as without
+    a limit; under 60 MB the aggregation, and under 30 MB the validation, stop with an
+    error naming SERVTRADE_MEMORY_LIMIT, and the store keeps what it held."""
+    path = write_synthetic_records(tmp_path, 300_000, seed=4, mix=mix)
+    with Store(tmp_path / "free.duckdb") as store:
+        records = DuckDBRecords(store)
+        records.load(path)
+        free = records.aggregate()
+    monkeypatch.setenv("SERVTRADE_MEMORY_LIMIT", "400MB")
+    with Store(tmp_path / "bounded.duckdb") as store:
+        assert store.connection().execute("SELECT current_setting('memory_limit')").fetchone() == (
+            "381.4 MiB",
+        )
+        records = DuckDBRecords(store)
+        records.load(path)
+        pd.testing.assert_frame_equal(records.aggregate(), free)
+    monkeypatch.setenv("SERVTRADE_MEMORY_LIMIT", "60MB")
+    with (
+        Store(tmp_path / "bounded.duckdb") as store,
+        pytest.raises(ValueError, match="set SERVTRADE_MEMORY_LIMIT higher"),
+    ):
+        DuckDBRecords(store).aggregate()
+    monkeypatch.setenv("SERVTRADE_MEMORY_LIMIT", "30MB")
+    with Store(tmp_path / "small.duckdb") as store:
+        with pytest.raises(ValueError, match="set SERVTRADE_MEMORY_LIMIT higher"):
+            DuckDBRecords(store).load(path)
+        assert store.connection().execute("SELECT COUNT(*) FROM records").fetchone() == (0,)
+    monkeypatch.setenv("SERVTRADE_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="SERVTRADE_MEMORY_LIMIT='lots'"):
+        Store(tmp_path / "never.duckdb")
+    refused = subprocess.run(
+        [*CLI, "records", "errors", "--db", str(tmp_path / "never.duckdb")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SERVTRADE_MEMORY_LIMIT": "lots"},
+    )
+    assert refused.returncode == 2
+    assert "SERVTRADE_MEMORY_LIMIT=lots is not a memory size such as 2GB" in refused.stderr
+
+
 def _cli(*arguments: str) -> str:
     """Run servtrade; its output, unwrapped (a wide terminal)."""
     environment = os.environ | {"COLUMNS": "1000"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ from servtrade.indicators import (
 )
 from servtrade.indicators.summary import HeadlineRow, headline_cell, headline_summary
 from servtrade.ingest import ExitStatus, IngestOptions, IngestReport, ReadOptions, ingest_file
-from servtrade.store import Store
+from servtrade.store import ENV_MEMORY_LIMIT, Store, duckdb_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Services-trade statistics.")
 regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
@@ -87,6 +88,11 @@ SHOWN_WORDS = (
 @app.callback()
 def main_options(lang: LangOption = None) -> None:
     set_language(lang)
+    try:
+        duckdb_config()
+    except ValueError as error:
+        setting = f"{ENV_MEMORY_LIMIT}={os.environ.get(ENV_MEMORY_LIMIT)}"
+        raise usage(_("{setting} is not a memory size such as 2GB", setting=setting)) from error
     # sdmx1 logs every quirk of a message it reads; what matters reaches the user as a report.
     logging.getLogger("sdmx").setLevel(logging.ERROR)
 

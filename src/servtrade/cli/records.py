@@ -129,7 +129,11 @@ def aggregate(
     """Aggregate the stored records to every level; suppressed cells are left out. The file
     is in the canonical statistics layout, in yuan and in US dollars."""
     with _records(engine, db, store, master) as records:
-        cells = records.aggregate(min_reporters)
+        try:
+            cells = records.aggregate(min_reporters)
+        except ValueError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
     public = canonical_observations(cells, date.today(), source)
     public.to_csv(out_file, index=False)
     out.print(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,10 @@ import pandas as pd
 from servtrade.access import region_ancestry
 from servtrade.classification import Classifications
 from servtrade.fx import MissingRateError, RateTable
-from servtrade.i18n import N_
+from servtrade.i18n import N_, _
 from servtrade.periods import Period, parse_period
 from servtrade.records.uscc import sql_is_valid
+from servtrade.store import ENV_MEMORY_LIMIT
 from servtrade.store.sql import transpile
 
 RECORD_COLUMNS = (
@@ -81,11 +82,27 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
         self.con.unregister(f"{name}_frame")
 
+    def _run(self, statement: str) -> Any:
+        import duckdb
+
+        try:
+            return self.con.execute(transpile(statement, self.dialect))
+        except duckdb.OutOfMemoryException as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(
+                _(
+                    "{reason}: set {variable} higher, or unset it",
+                    reason=reason,
+                    variable=ENV_MEMORY_LIMIT,
+                )
+            ) from error
+
     def query(self, statement: str) -> pd.DataFrame:
-        return self.con.execute(transpile(statement, self.dialect)).df()
+        frame: pd.DataFrame = self._run(statement).df()
+        return frame
 
     def execute(self, statement: str) -> int:
-        result = self.con.execute(transpile(statement, self.dialect)).fetchone()
+        result = self._run(statement).fetchone()
         return int(result[0]) if result else 0
 
 

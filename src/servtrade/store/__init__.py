@@ -26,6 +26,22 @@ from servtrade.periods import Period
 from servtrade.store import sql
 
 ENV_DB = "SERVTRADE_DB"
+# DuckDB's memory limit for every store this process opens (e.g. "2GB"); beyond it, DuckDB
+# spills to a temporary directory beside the store file. Default: DuckDB's own (80% of RAM).
+ENV_MEMORY_LIMIT = "SERVTRADE_MEMORY_LIMIT"
+
+
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings from the environment: `SERVTRADE_MEMORY_LIMIT`, or a ValueError
+    naming it when DuckDB does not read it as a size."""
+    limit = os.environ.get(ENV_MEMORY_LIMIT)
+    if not limit:
+        return {}
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": limit}).close()
+    except duckdb.Error as error:
+        raise ValueError(f"{ENV_MEMORY_LIMIT}={limit!r}: {error}") from error
+    return {"memory_limit": limit}
 
 
 def default_db_path() -> Path:
@@ -77,7 +93,7 @@ class Store:
         fresh = not self.path.exists()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        self._con = duckdb.connect(str(self.path), read_only=read_only, config=duckdb_config())
         if not read_only:
             with self.transaction():
                 for statement in sql.SCHEMA:
