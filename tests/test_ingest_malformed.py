@@ -182,6 +182,13 @@ FAULTS: list[tuple[str, Callable[[Path], Path], str, int | None, str | None]] = 
         2,
         "mode",
     ),
+    (
+        "bare carriage return",
+        _bytes("cr.csv", b"\r0"),
+        "malformed CSV: new-line character seen in unquoted field",
+        1,
+        None,
+    ),
     ("legacy xls", _bytes("old.xls", b"\xd0\xcf\x11\xe0 not really"), "legacy .xls", None, None),
     (
         "corrupt xlsx",

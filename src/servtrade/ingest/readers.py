@@ -187,7 +187,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
     data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])))
+    try:
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])))
+    except csv.Error as error:  # e.g. a bare carriage return inside the header
+        raise FileRejectedError(
+            RowIssue.of(name, 1, None, N_("malformed CSV: {error}"), error=str(error))
+        ) from error
     width = len(header)
     frame = _parse_csv(data, header, name)
     if frame.shape[1] != width:
@@ -234,13 +239,16 @@ def _csv_lines(text: str, rows: int) -> list[int]:
         return lines[1:]
     lines = []
     reader = csv.reader(io.StringIO(text))
-    next(reader)
-    line = reader.line_num
-    for record in reader:
-        if record:
-            lines.append(line + 1)
+    try:
+        next(reader)
         line = reader.line_num
-    if len(lines) != rows:  # pandas and csv disagree only on pathological quoting
+        for record in reader:
+            if record:
+                lines.append(line + 1)
+            line = reader.line_num
+    except csv.Error:  # bare carriage returns, which Arrow read as line ends
+        return list(range(2, rows + 2))
+    if len(lines) != rows:  # Arrow and csv disagree only on pathological quoting
         return list(range(2, rows + 2))
     return lines
 
