@@ -80,6 +80,7 @@ def _shot(page: Page, name: str) -> None:
 PAGES = [
     ("overview", "/"),
     ("region", "/region/CN"),
+    ("region-quarterly", "/region/CN?frequency=quarterly"),
     ("plans", "/plans"),
     ("plan", f"/plan/{GUIZHOU_PLAN}"),
     ("plan-national", "/plan/china-digital-trade-opinions-2024"),
@@ -118,6 +119,40 @@ def test_language_switch(site: tuple[str, str], browser: Browser) -> None:
     page.goto(base + "/")  # the choice is remembered
     assert "概览" in page.locator("nav").inner_text()
     _shot(page, "overview-zh-1280")
+    page.close()
+
+
+def test_region_outlook_by_year_and_by_quarter(site: tuple[str, str], browser: Browser) -> None:
+    """The national outlook: five years past the 2025 nowcast; by quarter, eight quarters past
+    2025-Q3 (the quarters derived from the year-to-date releases); its CSV is the table."""
+    base, _token = site
+    page = _page(browser)
+    page.goto(base + "/region/CN")
+    outlook = page.locator("#chart-outlook")
+    assert outlook.locator(".canvas svg").count() == 1
+    assert "forecast for 2030" in outlook.locator("figcaption").inner_text()
+    page.click("a[href='?frequency=quarterly']")
+    page.wait_for_load_state("networkidle")
+    outlook = page.locator("#chart-outlook")
+    assert "forecast for 2027-Q3" in outlook.locator("figcaption").inner_text()
+    periods = [row.locator("td").first.text_content() for row in outlook.locator("tbody tr").all()]
+    assert periods[-9:] == [
+        "2025-Q3",
+        "2025-Q4",
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+        "2026-Q4",
+        "2027-Q1",
+        "2027-Q2",
+        "2027-Q3",
+    ]
+    csv_url = outlook.locator("a.csv").get_attribute("href")
+    assert csv_url is not None and "frequency=quarterly" in csv_url
+    text = page.request.get(base + csv_url).text()
+    assert text.splitlines()[0] == "period,observed,mean,lo80,hi80"
+    assert text.splitlines()[-1].startswith("2027-Q3,,")
+    _shot(page, "region-quarterly-outlook-1280")
     page.close()
 
 

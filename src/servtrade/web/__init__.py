@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -34,9 +34,11 @@ from servtrade.report.html import LABELS as REPORT_LABELS
 from servtrade.report.narrative import amount_text
 from servtrade.store import ObservationQuery, Store
 from servtrade.web.charts import (
+    OUTLOOK_HORIZONS,
     ChartData,
     compare_chart,
     fan_chart,
+    outlook_chart,
     partners_chart,
     shares_chart,
     structure_chart,
@@ -44,6 +46,7 @@ from servtrade.web.charts import (
 )
 
 STATIC = Path(__file__).parent / "static"
+Frequency = Literal["annual", "quarterly", "monthly"]
 pages = APIRouter(include_in_schema=False)
 StoreDep = Annotated[Store, Depends(store_session)]
 STATUS_CLASSES = {
@@ -86,6 +89,10 @@ LABELS = REPORT_LABELS | {
     "diff": N_("Compared with the national list"),
     "diff_counts": N_("recorded measures only in the national list / only in this list / in both"),
     "platforms": N_("Pilot platforms"),
+    "frequency": N_("Outlook by"),
+    "annual": N_("year"),
+    "quarterly": N_("quarter"),
+    "monthly": N_("month"),
 }
 
 
@@ -176,11 +183,14 @@ def overview(request: Request, store: StoreDep) -> HTMLResponse:
 
 
 @pages.get("/region/{code}", response_class=HTMLResponse)
-def region_page(request: Request, code: str, store: StoreDep) -> HTMLResponse:
+def region_page(
+    request: Request, code: str, store: StoreDep, frequency: Frequency = "annual"
+) -> HTMLResponse:
     region = region_code(store, code)
-    query = f"region={region}"
+    query = f"region={region}&frequency={frequency}"
     charts = [
         trend_chart(store, region),
+        outlook_chart(store, region, frequency),
         structure_chart(store, region),
         shares_chart(store, region),
         partners_chart(store, region),
@@ -193,6 +203,8 @@ def region_page(request: Request, code: str, store: StoreDep) -> HTMLResponse:
         headline=_headline(store, region),
         charts=[_chart_view(c, query) for c in charts if c.rows],
         plans=[p for p in plan_catalog(store).values() if p.region == region],
+        frequency=frequency,
+        frequencies=list(OUTLOOK_HORIZONS),
     )
 
 
@@ -386,6 +398,7 @@ def chart_csv(
     indicator: str = "value",
     period: str = "2024",
     kind: str = "province",
+    frequency: Frequency = "annual",
 ) -> Response:
     builders = {
         "trend": trend_chart,
@@ -395,6 +408,8 @@ def chart_csv(
     }
     if name in builders and region is not None:
         chart = builders[name](store, region_code(store, region))
+    elif name == "outlook" and region is not None:
+        chart = outlook_chart(store, region_code(store, region), frequency)
     elif name == "compare":
         chart = _compare(store, indicator, period, kind)
     elif name.startswith("fan-") and plan is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from servtrade.forecast import ForecastError, forecast_series
 from servtrade.i18n import _, format_number, language
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
 from servtrade.periods import parse_period
@@ -161,29 +162,10 @@ def partners_chart(store: Store, region: str) -> ChartData:
     )
 
 
-def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
-    """Observed path, forecast mean with its 80% band, and the target."""
-    target = trajectory.target
-    years = sorted(
-        {y for y, _v in trajectory.observed}
-        | {f[0] for f in trajectory.forecast}
-        | {target.target_year or 0} - {0}
-    )
-    observed = dict(trajectory.observed)
-    forecast = {f[0]: f for f in trajectory.forecast}
-    rows = [
-        [
-            year,
-            observed.get(year),
-            forecast[year][1] if year in forecast else None,
-            forecast[year][2] if year in forecast else None,
-            forecast[year][3] if year in forecast else None,
-            target.value if year == target.target_year else None,
-        ]
-        for year in years
-    ]
-    option = _base(title, years, target.unit)
-    option["series"] = [
+def _fan_series(rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """Observed line, 80% band and dashed forecast mean from rows of (period, observed,
+    mean, lo80, hi80, ...): the band is a transparent base with its height stacked on it."""
+    return [
         {"name": _("observed"), "type": "line", "data": [r[1] for r in rows]},
         {
             "name": "lo80",
@@ -209,6 +191,76 @@ def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
             "lineStyle": {"type": "dashed"},
             "data": [r[2] for r in rows],
         },
+    ]
+
+
+# How far the region page looks ahead, by frequency.
+OUTLOOK_HORIZONS = {"annual": 5, "quarterly": 8, "monthly": 12}
+
+
+def outlook_chart(store: Store, region: str, frequency: str = "annual") -> ChartData:
+    """Total services trade and its forecast with the 80% band (model chosen by backtest);
+    no rows where the region's series cannot be forecast."""
+    title = _("Outlook: total services trade")
+    columns = ["period", "observed", "mean", "lo80", "hi80"]
+    try:
+        forecast = forecast_series(
+            store, region, frequency=frequency, horizon=OUTLOOK_HORIZONS[frequency]
+        )
+    except (ForecastError, KeyError):
+        return ChartData("outlook", title, "", columns, [])
+    history = forecast.history
+    rows: list[list[Any]] = [
+        [period, value, None, None, None]
+        for period, value in zip(history.labels, history.values, strict=True)
+    ]
+    rows[-1][2:] = [rows[-1][1]] * 3  # the forecast line and band start at the last figure
+    rows += [[p.period, None, p.mean, p.lo80, p.hi80] for p in forecast.points]
+    unit = unit_name(store, history.unit)
+    option = _base(title, [r[0] for r in rows], unit)
+    option["series"] = _fan_series(rows)
+    option["legend"]["data"] = [_("observed"), "80%", _("forecast")]
+    last = forecast.points[-1]
+    description = _(
+        "{title}: {value} {unit} in {period}; forecast for {last} ({model}): {mean}, 80% "
+        "interval {low} – {high}.",
+        title=title,
+        value=format_number(history.values[-1], 1),
+        unit=unit,
+        period=history.labels[-1],
+        last=last.period,
+        model=forecast.model,
+        mean=format_number(last.mean, 1),
+        low=format_number(last.lo80, 1),
+        high=format_number(last.hi80, 1),
+    )
+    return ChartData("outlook", title, description, columns, rows, option)
+
+
+def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
+    """Observed path, forecast mean with its 80% band, and the target."""
+    target = trajectory.target
+    years = sorted(
+        {y for y, _v in trajectory.observed}
+        | {f[0] for f in trajectory.forecast}
+        | {target.target_year or 0} - {0}
+    )
+    observed = dict(trajectory.observed)
+    forecast = {f[0]: f for f in trajectory.forecast}
+    rows = [
+        [
+            year,
+            observed.get(year),
+            forecast[year][1] if year in forecast else None,
+            forecast[year][2] if year in forecast else None,
+            forecast[year][3] if year in forecast else None,
+            target.value if year == target.target_year else None,
+        ]
+        for year in years
+    ]
+    option = _base(title, years, target.unit)
+    option["series"] = [
+        *_fan_series(rows),
         {
             "name": _("target"),
             "type": "scatter",
