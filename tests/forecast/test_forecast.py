@@ -17,6 +17,7 @@ from servtrade.plans import find_plan
 from servtrade.plans.documents import parse_plan
 from servtrade.store import Store
 from tests.conftest import constructed_rows, write_csv
+from tests.forecast.coverage import next_value_coverage
 
 runner = CliRunner()
 
@@ -27,18 +28,15 @@ def test_interval_coverage_is_close_to_nominal() -> None:
     (On 10-point series coverage falls short, about 71% and 85%: see the README.)
     """
     rng = np.random.default_rng(7)
-    inside80 = inside95 = 0
-    trials = 80
-    for _ in range(trials):
-        steps = rng.normal(0.05, 0.05, 21)
-        levels = 100 * np.exp(np.cumsum(steps))
-        fitted = fit_forecast(levels[:-1], list(range(2000, 2020)), 1, ["Naive", "Drift", "Theta"])
-        low80, high80 = np.exp([fitted.lo80[0], fitted.hi80[0]])
-        low95, high95 = np.exp([fitted.lo95[0], fitted.hi95[0]])
-        inside80 += low80 <= levels[-1] <= high80
-        inside95 += low95 <= levels[-1] <= high95
-    assert 0.70 <= inside80 / trials <= 0.90
-    assert 0.88 <= inside95 / trials <= 1.0
+    paths = [100 * np.exp(np.cumsum(rng.normal(0.05, 0.05, 21))) for _ in range(80)]
+    covered80, covered95 = next_value_coverage(
+        paths,
+        lambda history: fit_forecast(
+            history, list(range(2000, 2020)), 1, ["Naive", "Drift", "Theta"]
+        ),
+    )
+    assert 0.70 <= covered80 <= 0.90
+    assert 0.88 <= covered95 <= 1.0
 
 
 def test_backtest_scores_naive_against_drift_on_a_trend() -> None:

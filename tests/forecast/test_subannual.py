@@ -26,6 +26,7 @@ from servtrade.ingest import ingest_file
 from servtrade.periods import PeriodError, parse_period
 from servtrade.store import Store
 from tests.conftest import constructed_rows, write_csv
+from tests.forecast.coverage import next_value_coverage
 
 runner = CliRunner()
 # December high, February low: the factors of a strongly seasonal monthly series.
@@ -84,19 +85,13 @@ def test_quarterly_interval_coverage_is_close_to_nominal() -> None:
     """Seasonal log random walks (drift 1.2% a quarter, volatility 3%, quarters at 0.9, 1.0,
     1.0 and 1.1 of the trend), 40 quarters: how often the next quarter falls inside."""
     rng = np.random.default_rng(11)
-    season = np.log([0.9, 1.0, 1.0, 1.1])
-    inside80 = inside95 = 0
-    trials = 200
-    for _ in range(trials):
-        logs = np.log(100) + np.cumsum(rng.normal(0.012, 0.03, 41)) + season[np.arange(41) % 4]
-        levels = np.exp(logs)
-        fitted = fit_forecast(levels[:-1], list(range(40)), 1, season=4)
-        low80, high80 = np.exp([fitted.lo80[0], fitted.hi80[0]])
-        low95, high95 = np.exp([fitted.lo95[0], fitted.hi95[0]])
-        inside80 += low80 <= levels[-1] <= high80
-        inside95 += low95 <= levels[-1] <= high95
-    assert 0.70 <= inside80 / trials <= 0.90
-    assert 0.88 <= inside95 / trials <= 1.0
+    season = np.log([0.9, 1.0, 1.0, 1.1])[np.arange(41) % 4]
+    paths = [100 * np.exp(np.cumsum(rng.normal(0.012, 0.03, 41)) + season) for _ in range(200)]
+    covered80, covered95 = next_value_coverage(
+        paths, lambda history: fit_forecast(history, list(range(40)), 1, season=4)
+    )
+    assert 0.70 <= covered80 <= 0.90
+    assert 0.88 <= covered95 <= 1.0
 
 
 def test_quarters_come_from_year_to_date_releases(store: Store, tmp_path: Path) -> None:
