@@ -33,8 +33,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from servtrade.data import bundled_file
-from servtrade.ingest import ingest_file
 from servtrade.records import DEFAULT_MIN_REPORTERS, KEY, ROLL_UPS, reference_tables
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.store import Store
@@ -212,10 +210,7 @@ def _same_cells(folder: Path, name: str) -> bool:
 
 
 def _synthetic(folder: Path, n: int, seed: int) -> Path:
-    with Store(":memory:") as figures:
-        ingest_file(figures, bundled_file())
-        mix = SyntheticMix.from_store(figures)
-    return write_synthetic_records(folder / f"n{n}", n, seed, mix)
+    return write_synthetic_records(folder / f"n{n}", n, seed, SyntheticMix.from_bundled())
 
 
 def main() -> None:

@@ -12,9 +12,7 @@ import typer
 from rich.table import Table
 
 from servtrade.cli.common import err, open_store, out, usage
-from servtrade.data import bundled_file
 from servtrade.i18n import _
-from servtrade.ingest import ingest_file
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
 from servtrade.records.load import POSTGRES_URLS, RecordsStore, open_records
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
@@ -176,8 +174,5 @@ def synth_records(
 ) -> None:
     """Write SYNTHETIC records (Parquet); category, region and partner mixes from the
     bundled real figures."""
-    with Store(":memory:") as figures:
-        ingest_file(figures, bundled_file())
-        mix = SyntheticMix.from_store(figures)
-    path = write_synthetic_records(out_dir, n, seed, mix)
+    path = write_synthetic_records(out_dir, n, seed, SyntheticMix.from_bundled())
     out.print(_("wrote {n} SYNTHETIC records to {path}", n=n, path=path))

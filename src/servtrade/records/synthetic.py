@@ -28,8 +28,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from servtrade.classification import default_classifications
+from servtrade.data import bundled_file
 from servtrade.indicators import IndicatorRequest, compute_indicators
-from servtrade.records import MODES
+from servtrade.ingest import ingest_file
+from servtrade.records import MODES, Calendar
 from servtrade.records.uscc import check_character
 from servtrade.store import ObservationQuery, Store
 
@@ -50,6 +52,13 @@ class SyntheticMix:
     @classmethod
     def from_store(cls, store: Store) -> SyntheticMix:
         return cls(_category_mix(store), _regional_mix(store), _partner_mix(store))
+
+    @classmethod
+    def from_bundled(cls) -> SyntheticMix:
+        """The mixes of the real figures bundled with servtrade (loaded into memory)."""
+        with Store(":memory:") as figures:
+            ingest_file(figures, bundled_file())
+            return cls.from_store(figures)
 
 
 def _normalised(weights: dict[str, float]) -> dict[str, float]:
@@ -128,7 +137,7 @@ def write_synthetic_records(
         }
     )
     partners = _pick(rng, mix.partners, reporters * 3).reshape(reporters, 3)
-    months = np.array([f"{year}-{m:02d}" for m in range(1, 13)])
+    months = np.array(Calendar(year).months)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"synthetic-records-seed{seed}.parquet"
     writer: pq.ParquetWriter | None = None
