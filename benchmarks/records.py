@@ -48,14 +48,14 @@ def _references(folder: Path) -> dict[str, pd.DataFrame]:
 
 def run_servtrade(path: Path, folder: Path) -> dict[str, float]:
     from servtrade.records import aggregate, hierarchies, suppress
-    from servtrade.records.load import DuckDBRecords
+    from servtrade.records.load import VALID_RECORDS, DuckDBRecords
 
     with Store(folder / "servtrade.duckdb") as store:
         records = DuckDBRecords(store)
         start = time.perf_counter()
         report = records.load(path)
         loaded = time.perf_counter()
-        store.connection().execute("CREATE TEMP VIEW valid_records AS SELECT * FROM records")
+        records.engine.execute(VALID_RECORDS)
         cells = aggregate(records.engine, THRESHOLD)
         aggregated = time.perf_counter()
         suppress(cells, hierarchies(store.classifications(), cells), THRESHOLD)

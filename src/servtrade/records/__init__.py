@@ -46,6 +46,7 @@ RECORD_COLUMNS = (
 KEY = ("region", "period", "flow", "category", "partner", "mode")
 DEFAULT_MIN_REPORTERS = 3
 MODES = ("1", "2", "3", "4")
+FLOWS = ("export", "import")  # as reported; "total" is their sum
 YEARS = range(1990, 2101)
 
 
@@ -257,7 +258,7 @@ def reference_tables(classifications: Classifications, rates: RateTable) -> dict
             [(p, p) for p in partners] + [(p, "W1") for p in partners], columns=["partner", "level"]
         ),
         "ref_flow_levels": pd.DataFrame(
-            [(f, level) for f in ("export", "import") for level in (f, "total")],
+            [(f, level) for f in FLOWS for level in (f, "total")],
             columns=["flow", "level"],
         ),
         "ref_mode_levels": pd.DataFrame(
@@ -301,7 +302,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("period", "known_month.month IS NULL", N_("period is not YYYY-MM")),
     (
         "flow",
-        "s.flow IS NULL OR s.flow NOT IN ('export', 'import')",
+        "s.flow IS NULL OR s.flow NOT IN (" + ", ".join(f"'{f}'" for f in FLOWS) + ")",
         N_("flow is not export or import"),
     ),
     ("category", "known_category.category IS NULL", N_("unknown EBOPS category")),
@@ -556,7 +557,7 @@ def hierarchies(classifications: Classifications, cells: pd.DataFrame) -> list[H
     return [
         Hierarchy("category", tuple(categories)),
         Hierarchy("region", tuple(regions)),
-        Hierarchy("flow", (("export", "total"), ("import", "total"))),
+        Hierarchy("flow", tuple((f, "total") for f in FLOWS)),
         Hierarchy("partner", tuple(partners)),
         Hierarchy("mode", tuple((m, "ALL") for m in MODES)),
         *_period_edges(cells["period"]),

@@ -71,6 +71,8 @@ FROM bad_rows AS b CROSS JOIN load_info AS i"""
 ALREADY_STORED = """
 SELECT COUNT(*) AS n FROM staged AS s JOIN records AS r
   ON r.record_id = s.record_id AND r.reported_at = s.reported_at"""
+# What the aggregation reads (every stored version; it picks the latest of each record).
+VALID_RECORDS = "CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records"
 QUARANTINE = """
 SELECT file, row_no, "column", reason FROM records_quarantine ORDER BY file, row_no"""
 
@@ -215,9 +217,7 @@ class DuckDBRecords:
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         """Every cell of the stored records (latest version of each), with `suppressed`."""
-        self.engine.con.execute(
-            "CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records"
-        )
+        self.engine.execute(VALID_RECORDS)
         return _suppressed(self.engine, self.store, min_reporters)
 
     def quarantine(self, column: str | None = None) -> pd.DataFrame:
@@ -279,7 +279,7 @@ class PostgresRecords:
         return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
-        self.engine.execute("CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records")
+        self.engine.execute(VALID_RECORDS)
         return _suppressed(self.engine, self.store, min_reporters)
 
     def quarantine(self, column: str | None = None) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from servtrade.classification import default_classifications
 from servtrade.data import bundled_file
 from servtrade.indicators import IndicatorRequest, compute_indicators
 from servtrade.ingest import ingest_file
-from servtrade.records import MODES, Calendar
+from servtrade.records import FLOWS, MODES, Calendar
 from servtrade.records.uscc import check_character
 from servtrade.store import ObservationQuery, Store
 
@@ -71,7 +71,7 @@ def _category_mix(store: Store) -> dict[str, float]:
     most main categories (the latest of those)."""
     main = default_classifications().main_categories()
     query = ObservationQuery(
-        regions=["CN"], flows=["export", "import"], categories=list(main), partners=["W1"]
+        regions=["CN"], flows=list(FLOWS), categories=list(main), partners=["W1"]
     )
     frame = store.observations(query)
     frame = frame[(frame["measure"] == "CNY") & (frame["mode"] == "ALL")]
