@@ -9,7 +9,7 @@ import json
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -27,7 +27,7 @@ from servtrade.api import (
     writer,
 )
 from servtrade.api.errors import ApiError
-from servtrade.forecast import ForecastError, indicator_forecast
+from servtrade.forecast import ForecastError, Frequency, indicator_forecast
 from servtrade.i18n import N_, _, language
 from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
 from servtrade.indicators.summary import headline_summary
@@ -315,7 +315,7 @@ def forecast(
     unit: str | None = None,
     horizon: Annotated[int, Query(ge=1, le=60)] = 5,
     as_of: date | None = None,
-    frequency: Literal["annual", "quarterly", "monthly"] = "annual",
+    frequency: Frequency = "annual",
 ) -> Json:
     try:
         points, notes, unit_code = indicator_forecast(

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -46,6 +46,7 @@ __all__ = [
     "FREQUENCIES",
     "ForecastError",
     "ForecastPoint",
+    "Frequency",
     "PeriodSeries",
     "SeriesForecast",
     "TargetProbability",
@@ -59,6 +60,8 @@ __all__ = [
 
 PATHS = 20_000
 SEED = 20261129
+# The frequencies a series is forecast at, as the API and the dashboard accept them.
+Frequency = Literal["annual", "quarterly", "monthly"]
 # Periods a year, by frequency; quarters and months are the kinds of `Period` they use.
 FREQUENCIES = {"annual": 1, "quarterly": 4, "monthly": 12}
 _KINDS = {"quarterly": "quarter", "monthly": "month"}

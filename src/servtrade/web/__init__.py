@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
 from servtrade.api.routes import csv_response, region_code
+from servtrade.forecast import Frequency
 from servtrade.i18n import N_, _, format_number, language, translate_all
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
@@ -46,7 +47,6 @@ from servtrade.web.charts import (
 )
 
 STATIC = Path(__file__).parent / "static"
-Frequency = Literal["annual", "quarterly", "monthly"]
 pages = APIRouter(include_in_schema=False)
 StoreDep = Annotated[Store, Depends(store_session)]
 STATUS_CLASSES = {
