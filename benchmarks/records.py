@@ -4,9 +4,9 @@ Writes N SYNTHETIC records (`servtrade synth records`, seeded; mixes from the bu
 figures; labelled synthetic in every row) and runs, each in its own process so that its
 peak memory is its own:
 
-- servtrade: `DuckDBRecords.load` (every rule checked, good rows stored in a new DuckDB
-  file, one transaction) then `aggregate` (every cell of every level, reporters counted up
-  to the threshold), then suppression, timed apart;
+- servtrade: `DuckDBRecords.load` (every rule checked; the file kept in a new store's
+  records directory and listed by one transaction) then `aggregate` (every cell of every
+  level, reporters counted up to the threshold), then suppression, timed apart;
 - baseline (a): hand-written DuckDB SQL computing the same cells from the same Parquet file
   (DuckDB's own idioms: GROUP BY ALL, lists of reporters; the latest version of each record
   by an anti-join, which is faster here than QUALIFY ROW_NUMBER()), no validation, no store;

@@ -6,10 +6,12 @@ SYNTHETIC test data, labelled so in `reporter_name`."""
 from __future__ import annotations
 
 import itertools
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +166,35 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
     cells = records.aggregate(min_reporters=1)
     total = national_total(cells, "2024")
     assert total["value_cny"].tolist() == [120.0 + 50.0]  # the correction, not the original
+    # Kept: the good rows of the first file, written anew; the clean correction as it came.
+    files = store._con.sql("SELECT file, stored, rows FROM records_files").fetchall()
+    assert [(file, rows) for file, _, rows in files] == [(str(first), 2), (str(correction), 1)]
+    assert store.records_directory is not None
+    kept = [store.records_directory / stored for _, stored, _ in files]
+    assert sorted(p.name for p in store.records_directory.iterdir()) == sorted(k.name for k in kept)
+    assert pd.read_parquet(kept[0])["record_id"].tolist() == ["r1", "r2"]
+    assert kept[1].read_bytes() == correction.read_bytes()
+
+
+def test_records_of_a_store_from_version_0_10_move_to_files(store: Store, tmp_path: Path) -> None:
+    """servtrade 0.10 kept records in a table; opening such a store moves each load's rows
+    to a file of the records directory and drops the table, losing nothing."""
+    frame = _records([{"record_id": "r1", "amount": 100.0}, {"record_id": "r2", "amount": 7.5}])
+    store._con.register("old_rows", frame)
+    store._con.execute(
+        "CREATE TABLE records AS SELECT *, CASE WHEN record_id = 'r1' THEN 'a' ELSE 'b' END "
+        "AS load_id FROM old_rows"
+    )
+    store._con.unregister("old_rows")
+    records = DuckDBRecords(store)
+    listed = store._con.sql("SELECT load_id, stored, rows FROM records_files ORDER BY 1")
+    assert listed.fetchall() == [("a", "a.parquet", 1), ("b", "b.parquet", 1)]
+    moved = store._con.sql("SELECT record_id, amount FROM records ORDER BY 1").fetchall()
+    assert moved == [("r1", 100.0), ("r2", 7.5)]
+    tables = store._con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")
+    assert "records" not in {name for (name,) in tables.fetchall()}
+    total = national_total(records.aggregate(min_reporters=1), "2024")
+    assert total["value_cny"].tolist() == [107.5]
 
 
 def test_aggregates_by_hand(store: Store) -> None:
@@ -423,23 +454,30 @@ def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path, mix: Syntheti
     rows = 600_000
     path = write_synthetic_records(tmp_path, rows, seed=3, mix=mix)
     db = tmp_path / "killed.duckdb"
-    Store(db).close()
+    with Store(db) as store:
+        directory = store.records_directory
+    assert directory is not None
+    directory.mkdir()
     command = [sys.executable, "-c", "from servtrade.cli import main; main()"]
-    empty = db.stat().st_size
     process = subprocess.Popen([*command, "records", "load", str(path), "--db", str(db)])
     deadline = time.monotonic() + 120
-    # Kill as soon as the load starts writing the database file: mid-transaction.
-    while db.stat().st_size == empty and process.poll() is None:
+    # Kill as soon as the load starts writing its file: before its transaction commits.
+    while not any(directory.iterdir()) and process.poll() is None:
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        time.sleep(0.001)
     process.kill()
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the load ended before it was killed"
+    # As a load killed after moving its file into place, before listing it, leaves it:
+    shutil.copyfile(path, directory / f"{uuid.uuid4().hex}.parquet")
     count = (
         "SELECT COUNT(*), COUNT(DISTINCT record_id || CAST(reported_at AS VARCHAR)) FROM records"
     )
     with Store(db) as store:
-        stored, _distinct = store._con.execute(count).fetchone()  # type: ignore[misc]
+        records = DuckDBRecords(store)
+        stored, _distinct = store._con.execute(count).fetchall()[0]
         assert stored in (0, rows)
-        DuckDBRecords(store).load(path)
-        assert store._con.execute(count).fetchone() == (rows, rows)
+        records.load(path)
+        assert store._con.execute(count).fetchall() == [(rows, rows)]
+        listed = {name for (name,) in store._con.sql("SELECT stored FROM records_files").fetchall()}
+    assert {p.name for p in directory.iterdir()} == listed  # what the kill left is gone

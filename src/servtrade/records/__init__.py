@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -26,7 +27,7 @@ from servtrade.i18n import N_, _
 from servtrade.periods import Period, parse_period
 from servtrade.records.uscc import sql_is_valid
 from servtrade.store import ENV_MEMORY_LIMIT
-from servtrade.store.sql import transpile
+from servtrade.store.sql import POSTGRES_SESSION, transpile
 
 RECORD_COLUMNS = (
     "record_id",
@@ -122,6 +123,7 @@ class PostgresEngine:
         import psycopg
 
         self.con = psycopg.connect(url, autocommit=True)
+        self.con.execute(POSTGRES_SESSION)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         with self.con.cursor() as cursor:
@@ -350,20 +352,16 @@ ROLL_UPS = (
 )
 
 
-def _aggregate_statement() -> str:
+@cache
+def aggregate_statement(min_reporters: int) -> str:
+    """The aggregation, in DuckDB's dialect (transpiled for the others)."""
+    if min_reporters < 1:
+        raise ValueError(f"min_reporters must be at least 1, not {min_reporters}")
     key = ", ".join(KEY)
 
     def mapped(dimension: str, named: bool = False) -> str:
         alias = f" AS {dimension}" if named else ""
         return ", ".join(f"m.level{alias}" if k == dimension else f"c.{k}" for k in KEY)
-
-    def keep_first(source: str) -> str:
-        """The first reporters (by id), at most the threshold, of each cell of `source`."""
-        return (
-            f"SELECT {key}, reporter_id FROM (SELECT {key}, reporter_id, ROW_NUMBER() OVER "
-            f"(PARTITION BY {key} ORDER BY reporter_id) AS rank_ FROM ({source}) AS pairs) "
-            "AS ranked WHERE rank_ <= (SELECT n FROM ref_threshold)"
-        )
 
     steps = [
         # A record's latest version is the one no other version of it was reported after
@@ -381,38 +379,27 @@ def _aggregate_statement() -> str:
     JOIN ref_rates AS f ON f.period = l.period AND f.currency = l.currency
     JOIN ref_usd AS u ON u.period = l.period)""",
         f"""cells_0 AS (
-    SELECT {key}, SUM(value_cny) AS value_cny, SUM(value_usd) AS value_usd, COUNT(*) AS records
+    SELECT {key}, SUM(value_cny) AS value_cny, SUM(value_usd) AS value_usd, COUNT(*) AS records,
+           FIRST_DISTINCT(reporter_id, {min_reporters}) AS first_reporters
     FROM converted GROUP BY {key})""",
-        f"reporters_0 AS ({keep_first(f'SELECT DISTINCT {key}, reporter_id FROM converted')})",
     ]
     for n, (dimension, table, column) in enumerate(ROLL_UPS, start=1):
-        join = f"JOIN {table} AS m ON m.{column} = c.{dimension}"
         steps.append(
             f"""cells_{n} AS (
     SELECT {mapped(dimension, named=True)}, SUM(c.value_cny) AS value_cny,
-           SUM(c.value_usd) AS value_usd, SUM(c.records) AS records
-    FROM cells_{n - 1} AS c {join} GROUP BY {mapped(dimension)})"""
+           SUM(c.value_usd) AS value_usd, SUM(c.records) AS records,
+           MERGE_FIRST_DISTINCT(c.first_reporters, {min_reporters}) AS first_reporters
+    FROM cells_{n - 1} AS c JOIN {table} AS m ON m.{column} = c.{dimension}
+    GROUP BY {mapped(dimension)})"""
         )
-        distinct = (
-            f"SELECT DISTINCT {mapped(dimension, named=True)}, c.reporter_id "
-            f"FROM reporters_{n - 1} AS c {join}"
-        )
-        steps.append(f"reporters_{n} AS ({keep_first(distinct)})")
-    last = len(ROLL_UPS)
     return (
         "WITH "
         + ",\n".join(steps)
         + f"""
-SELECT c.region, c.period, c.flow, c.category, c.partner, c.mode, c.value_cny, c.value_usd,
-       k.reporters, c.records
-FROM cells_{last} AS c
-JOIN (SELECT {key}, COUNT(*) AS reporters FROM reporters_{last} GROUP BY {key}) AS k
-  ON {" AND ".join(f"k.{column} = c.{column}" for column in KEY)}
-ORDER BY c.region, c.period, c.flow, c.category, c.partner, c.mode"""
+SELECT {key}, value_cny, value_usd, ARRAY_LENGTH(first_reporters) AS reporters, records
+FROM cells_{len(ROLL_UPS)}
+ORDER BY {key}"""
     )
-
-
-AGGREGATE = _aggregate_statement()
 
 
 def aggregate(engine: Engine, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
@@ -426,8 +413,7 @@ def aggregate(engine: Engine, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.
     `reporters` is therefore exact below the threshold and equals it at or above; that is
     all confidentiality needs, and it keeps the work proportional to the number of cells
     rather than to cells times reporters."""
-    engine.register("ref_threshold", pd.DataFrame({"n": [min_reporters]}))
-    cells = engine.query(AGGREGATE)
+    cells = engine.query(aggregate_statement(min_reporters))
     for column in ("reporters", "records"):
         cells[column] = cells[column].astype("int64")
     for column in ("value_cny", "value_usd"):

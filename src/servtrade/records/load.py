@@ -2,7 +2,8 @@
 shared rules, good rows stored, bad rows quarantined with their row and reason), aggregate
 what is stored, list the quarantine.
 
-- `DuckDBRecords`: the tables of the embedded store (one transaction per file).
+- `DuckDBRecords`: beside the embedded store, one Parquet file per load in its records
+  directory, listed (and the bad rows quarantined) by one transaction of the store.
 - `PostgresRecords`: a shared server; tables made by Alembic migrations; one transaction per
   file, and a record already stored by another loader is skipped by the primary key, so
   concurrent loaders neither lose nor duplicate.
@@ -18,9 +19,14 @@ as text. Reloading a file adds nothing: a record already stored (same `record_id
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -75,6 +81,23 @@ SELECT COUNT(*) AS n FROM staged AS s JOIN records AS r
 VALID_RECORDS = "CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records"
 QUARANTINE = """
 SELECT file, row_no, "column", reason FROM records_quarantine ORDER BY file, row_no"""
+
+# How the records of every stored file are read, whatever types the file itself used.
+STORED_TYPES = {column: "VARCHAR" for column in RECORD_COLUMNS} | {
+    "amount": "DOUBLE",
+    "reported_at": "TIMESTAMP",
+}
+STORED_PROJECTION = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in STORED_TYPES.items())
+NO_RECORDS = (
+    "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in STORED_TYPES.items()) + " LIMIT 0"
+)
+STORED_FILES = "SELECT stored FROM records_files ORDER BY loaded_at, load_id"
+ADD_STORED_FILE = "INSERT INTO records_files VALUES (?, ?, ?, ?, ?)"
+RECORDS_TABLE = """
+SELECT COUNT(*) FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'records'"""
+LEGACY_LOAD = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE load_id = ?"
+LEGACY_FILE = "(records table of servtrade 0.10)"
 
 
 @dataclass
@@ -183,40 +206,161 @@ def _filtered(frame: pd.DataFrame, column: str | None) -> pd.DataFrame:
     return frame[frame["column"] == column].reset_index(drop=True)
 
 
+# Loads into one records directory take turns (per process; DuckDB lets one process at a
+# time write a database file), so that each sees the files of the loads before it.
+_WRITERS: dict[Path, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer(directory: Path) -> threading.Lock:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(directory.resolve(), threading.Lock())
+
+
+@contextmanager
+def _committed_file(target: Path) -> Iterator[Path]:
+    """A path to write `target` under; once written, it is flushed to disk and renamed
+    into place (then the directory entry flushed), so `target` is never partial."""
+    pending = target.with_name(f"_pending-{target.name}")
+    try:
+        yield pending
+        with pending.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(pending, target)
+    finally:
+        pending.unlink(missing_ok=True)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 class DuckDBRecords:
-    """The records tables of the embedded DuckDB store."""
+    """Records beside the embedded DuckDB store: each load's records are one Parquet file in
+    the store's records directory, listed in its table `records_files`, and read through
+    the view `records`. A clean file of new records (the usual delivery) is kept as it came,
+    copied byte for byte; otherwise its good, new rows are written to a new file. The file
+    is complete and on disk before the transaction that lists it (and quarantines the bad
+    rows) commits; a file that no transaction listed, left by a killed load, is removed by
+    the next load. An in-memory store keeps its records in a temporary directory."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = DuckDBEngine(store.connection())
+        directory = store.records_directory
+        self._scratch = None if directory else tempfile.TemporaryDirectory(prefix="records-")
+        self.directory = directory or Path(self._scratch.name)  # type: ignore[union-attr]
+        self.directory.mkdir(parents=True, exist_ok=True)
         _register_references(self.engine, store)
+        with _writer(self.directory):
+            self._move_records_table()
+        self._register_stored()
+
+    def _stored_files(self) -> list[str]:
+        return [name for (name,) in self.engine.con.execute(STORED_FILES).fetchall()]
+
+    def _register_stored(self) -> None:
+        """(Re)define the view `records` as the files listed now."""
+        con = self.engine.con
+        files = [str(self.directory / name) for name in self._stored_files()]
+        stored = (
+            con.read_parquet(files, union_by_name=True).project(STORED_PROJECTION)
+            if files
+            else con.sql(NO_RECORDS)
+        )
+        con.register("records", stored)
+
+    def _remove_orphans(self) -> None:
+        listed = set(self._stored_files())
+        for path in self.directory.glob("*.parquet"):
+            if path.name not in listed:
+                path.unlink()
+
+    def _move_records_table(self) -> None:
+        """Stores written by servtrade 0.10 and earlier hold records in a table `records`:
+        write each of its loads to a file of the directory, list them, drop the table."""
+        con = self.engine.con
+        if not con.execute(RECORDS_TABLE).fetchall()[0][0]:
+            return
+        self._remove_orphans()
+        moved: list[Path] = []
+        try:
+            with self.store.transaction():
+                loads = con.execute("SELECT DISTINCT load_id FROM records ORDER BY 1").fetchall()
+                for (load_id,) in loads:
+                    target = self.directory / f"{load_id}.parquet"
+                    selected = con.sql(LEGACY_LOAD, params=[load_id])
+                    assert selected is not None  # a SELECT always has a relation
+                    rows = selected.to_arrow_reader(1_000_000)
+                    moved.append(target)
+                    with (
+                        _committed_file(target) as pending,
+                        pq.ParquetWriter(pending, rows.schema) as writer,
+                    ):
+                        for batch in rows:
+                            writer.write_batch(batch)
+                    count = pq.ParquetFile(target).metadata.num_rows
+                    con.execute(
+                        ADD_STORED_FILE,
+                        [load_id, LEGACY_FILE, target.name, count, datetime.now()],
+                    )
+                con.execute("DROP TABLE records")
+        except BaseException:
+            for path in moved:
+                path.unlink(missing_ok=True)
+            raise
 
     def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
         """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
         check_records_file(path)
         before = _identity(path)
-        # The file itself is the staging table: validation and the insert each read it
-        # (reading Parquet twice is cheaper than copying it into a table once).
+        # The file itself is the staging table: validation and the store each read it.
         rows = self.engine.con.read_parquet(str(path), file_row_number=True).project(
             f"{', '.join(RECORD_COLUMNS)}, CAST(file_row_number AS BIGINT) + 1 AS row_no"
         )
         self.engine.con.register("staged", rows)
         try:
-            report = _validated(self.engine, path, uuid.uuid4().hex)
-            if dry_run:
-                stored = self.engine.query(ALREADY_STORED)["n"].iloc[0]
-                report.rows_already_stored = int(stored)
-                return report
-            with self.store.transaction():
-                loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS}")
-                self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
-                _unchanged(path, before)
+            load_id = uuid.uuid4().hex
+            report = _validated(self.engine, path, load_id)
+            with _writer(self.directory):
+                self._register_stored()
+                already = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
+                if dry_run:
+                    report.rows_already_stored = already
+                    return report
+                self._remove_orphans()
+                target = self.directory / f"{load_id}.parquet"
+                loaded = 0
+                try:
+                    if report.rows_read > report.rows_rejected + already:
+                        with _committed_file(target) as pending:
+                            if report.rows_rejected == 0 and already == 0:
+                                shutil.copyfile(path, pending)
+                            else:
+                                good = self.engine.con.sql(transpile(GOOD_ROWS, "duckdb"))
+                                good.project(", ".join(RECORD_COLUMNS)).write_parquet(str(pending))
+                            _unchanged(path, before)
+                        loaded = pq.ParquetFile(target).metadata.num_rows
+                    with self.store.transaction():
+                        if loaded:
+                            self.engine.con.execute(
+                                ADD_STORED_FILE,
+                                [load_id, str(path), target.name, loaded, datetime.now()],
+                            )
+                        self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+                except BaseException:
+                    target.unlink(missing_ok=True)
+                    raise
+                finally:
+                    self._register_stored()
             return _stored(report, loaded)
         finally:
             self.engine.con.unregister("staged")
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
         """Every cell of the stored records (latest version of each), with `suppressed`."""
+        self._register_stored()
         self.engine.execute(VALID_RECORDS)
         return _suppressed(self.engine, self.store, min_reporters)
 
@@ -225,6 +369,8 @@ class DuckDBRecords:
 
     def close(self) -> None:
         self.store.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 def migrate(url: str) -> None:

@@ -109,6 +109,14 @@ class Store:
         other._con = self._con.cursor()
         return other
 
+    @property
+    def records_directory(self) -> Path | None:
+        """Where enterprise records are kept, beside the database file (as DuckDB keeps
+        its `.wal`); None for an in-memory store. Copy or move the two together."""
+        if str(self.path) == ":memory:":
+            return None
+        return self.path.with_name(self.path.name + ".records")
+
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The open DuckDB connection, for engines that run their own SQL on this file
         (enterprise records)."""

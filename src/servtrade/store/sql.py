@@ -117,21 +117,14 @@ SCHEMA = (
         name_en VARCHAR NOT NULL,
         designated VARCHAR NOT NULL,
         source VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS records (
-        record_id VARCHAR NOT NULL,
-        reporter_id VARCHAR NOT NULL,
-        reporter_name VARCHAR,
-        region VARCHAR NOT NULL,
-        period VARCHAR NOT NULL,
-        flow VARCHAR NOT NULL,
-        category VARCHAR NOT NULL,
-        partner VARCHAR NOT NULL,
-        mode VARCHAR NOT NULL,
-        currency VARCHAR NOT NULL,
-        amount DOUBLE NOT NULL,
-        contract_id VARCHAR,
-        reported_at TIMESTAMP NOT NULL,
-        load_id VARCHAR NOT NULL)""",
+    # Enterprise records are kept as Parquet files in the store's records directory, one
+    # per load (see servtrade.records.load); this table lists them.
+    """CREATE TABLE IF NOT EXISTS records_files (
+        load_id VARCHAR PRIMARY KEY,
+        file VARCHAR NOT NULL,
+        stored VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS records_quarantine (
         load_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL,
@@ -252,8 +245,49 @@ def latest_observations(filters: dict[str, list[str]], period_from: bool, period
     return ranked.sql(dialect="duckdb")
 
 
+# Aggregates that SQL spells differently on every engine and SQLGlot does not translate: a
+# statement calls NAME(column, k), k a whole number; each dialect's spelling follows.
+DIALECT_FUNCTIONS: dict[str, dict[str, str]] = {
+    # The first k distinct values of the column in the group, ascending, as an array.
+    "FIRST_DISTINCT": {
+        "duckdb": "list_sort(list_distinct(list({0})))[1:{1}]",
+        "postgres": "(array_agg(DISTINCT {0} ORDER BY {0}))[1:{1}]",
+        "spark": "slice(array_sort(collect_set({0})), 1, {1})",
+    },
+    # The first k distinct values of the union of the group's arrays (made as above).
+    "MERGE_FIRST_DISTINCT": {
+        "duckdb": "list_sort(list_distinct(flatten(list({0}))))[1:{1}]",
+        "postgres": "ARRAY(SELECT DISTINCT v FROM unnest(pg_temp.array_concat_agg({0})) AS v "
+        "ORDER BY v LIMIT {1})",
+        "spark": "slice(array_sort(array_distinct(flatten(collect_list({0})))), 1, {1})",
+    },
+}
+# What a PostgreSQL session needs for the spellings above.
+POSTGRES_SESSION = (
+    "CREATE AGGREGATE pg_temp.array_concat_agg(anycompatiblearray) "
+    "(SFUNC = array_cat, STYPE = anycompatiblearray)"
+)
+
+
+def _spelled(dialect: str, node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Anonymous) and node.name.upper() in DIALECT_FUNCTIONS:
+        spelling = DIALECT_FUNCTIONS[node.name.upper()][dialect]
+        column, k = node.expressions
+        if not (isinstance(k, exp.Literal) and k.is_int):
+            raise ValueError(f"{node.name}: k must be a whole number, not {k.sql()}")
+        return sqlglot.parse_one(spelling.format(column.sql(dialect), int(k.this)), read=dialect)
+    return node
+
+
 @cache
 def transpile(statement: str, dialect: str) -> str:
-    if dialect == "duckdb":
-        return statement
-    return ";\n".join(sqlglot.transpile(statement, read="duckdb", write=dialect))
+    if not any(f"{name}(" in statement for name in DIALECT_FUNCTIONS):
+        if dialect == "duckdb":
+            return statement
+        return ";\n".join(sqlglot.transpile(statement, read="duckdb", write=dialect))
+    trees = sqlglot.parse(statement, read="duckdb")
+    return ";\n".join(
+        tree.transform(lambda node: _spelled(dialect, node)).sql(dialect)
+        for tree in trees
+        if tree is not None
+    )
