@@ -176,6 +176,20 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
     assert kept[1].read_bytes() == correction.read_bytes()
 
 
+def test_a_store_copied_without_its_records_directory_says_so(
+    tmp_path: Path, mix: SyntheticMix
+) -> None:
+    path = write_synthetic_records(tmp_path, 20, seed=2, mix=mix)
+    with Store(tmp_path / "first.duckdb") as store:
+        DuckDBRecords(store).load(path)
+    shutil.copyfile(tmp_path / "first.duckdb", tmp_path / "copy.duckdb")
+    with (
+        Store(tmp_path / "copy.duckdb") as store,
+        pytest.raises(ValueError, match="1 records files that the store lists are missing"),
+    ):
+        DuckDBRecords(store)
+
+
 def test_records_of_a_store_from_version_0_10_move_to_files(store: Store, tmp_path: Path) -> None:
     """servtrade 0.10 kept records in a table; opening such a store moves each load's rows
     to a file of the records directory and drops the table, losing nothing."""

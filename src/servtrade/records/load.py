@@ -263,9 +263,20 @@ class DuckDBRecords:
     def _register_stored(self) -> None:
         """(Re)define the view `records` as the files listed now."""
         con = self.engine.con
-        files = [str(self.directory / name) for name in self._stored_files()]
+        files = [self.directory / name for name in self._stored_files()]
+        missing = [path.name for path in files if not path.is_file()]
+        if missing:
+            raise ValueError(
+                _(
+                    "{directory}: {count} records files that the store lists are missing "
+                    "(a store file copied without its records directory?): {files}",
+                    directory=self.directory,
+                    count=len(missing),
+                    files=", ".join(missing[:3]),
+                )
+            )
         stored = (
-            con.read_parquet(files, union_by_name=True).project(STORED_PROJECTION)
+            con.read_parquet([str(f) for f in files], union_by_name=True).project(STORED_PROJECTION)
             if files
             else con.sql(NO_RECORDS)
         )
