@@ -248,6 +248,16 @@ def test_aggregates_by_hand(store: Store) -> None:
     )
     assert ("CN", "2024-01/2024-01", "total", "S", "W1", "ALL") not in cells.index
     assert cells.loc[("CN", "2024", "total", "S", "W1", "ALL"), "reporters"] == 1
+    # The steps' temporary tables and views are gone, as they are after a failed step.
+    temporary = "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL " + (
+        "SELECT view_name FROM duckdb_views() WHERE temporary"
+    )
+    left = {name for (name,) in engine.con.sql(temporary).fetchall()}
+    assert left & {"latest", "converted", *(f"cells_{n}" for n in range(8))} == set()
+    engine.execute("DROP TABLE ref_usd")  # the conversion step fails
+    with pytest.raises(duckdb.CatalogException, match="ref_usd"):
+        aggregate(engine)
+    assert {name for (name,) in engine.con.sql(temporary).fetchall()} == left - {"ref_usd"}
 
 
 @dataclass
