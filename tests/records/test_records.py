@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +175,26 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
     assert sorted(p.name for p in store.records_directory.iterdir()) == sorted(k.name for k in kept)
     assert pd.read_parquet(kept[0])["record_id"].tolist() == ["r1", "r2"]
     assert kept[1].read_bytes() == correction.read_bytes()
+
+
+def test_concurrent_loads_in_one_process_store_each_record_once(
+    tmp_path: Path, mix: SyntheticMix
+) -> None:
+    """Two threads (as two API requests) load overlapping files into one DuckDB store, each
+    through its own connection: every record is stored once and counted once as loaded."""
+    frame = pd.read_parquet(write_synthetic_records(tmp_path, 4_000, seed=5, mix=mix))
+    files = []
+    for n, part in enumerate((frame.iloc[:3_000], frame.iloc[1_000:])):
+        files.append(tmp_path / f"part-{n}.parquet")
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), files[-1])
+    with Store(tmp_path / "shared.duckdb") as store:
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(lambda f: DuckDBRecords(store.session()).load(f), files))
+        DuckDBRecords(store)
+        stored = store._con.sql("SELECT COUNT(*), COUNT(DISTINCT record_id) FROM records")
+        assert stored.fetchall() == [(4_000, 4_000)]
+    assert sum(report.rows_loaded for report in reports) == 4_000
+    assert sum(report.rows_already_stored for report in reports) == 2_000
 
 
 def test_a_store_copied_without_its_records_directory_says_so(
