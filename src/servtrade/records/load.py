@@ -248,9 +248,12 @@ class DuckDBRecords:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = DuckDBEngine(store.connection())
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         directory = store.records_directory
-        self._scratch = None if directory else tempfile.TemporaryDirectory(prefix="records-")
-        self.directory = directory or Path(self._scratch.name)  # type: ignore[union-attr]
+        if directory is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="records-")
+            directory = Path(self._scratch.name)
+        self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         _register_references(self.engine, store)
         with _writer(self.directory):
