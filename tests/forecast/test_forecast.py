@@ -49,17 +49,34 @@ def test_backtest_scores_naive_against_drift_on_a_trend() -> None:
 
 
 def test_arima_candidate_forecasts_as_statsforecast_arima_does() -> None:
-    """The looser search tolerance changes nothing a user sees: the same forecast and
-    intervals as statsforecast's own ARIMA(1,1,0) with drift, to 0.1% of the level."""
+    """Solving the CSS step in closed form changes nothing a user sees: the same forecast
+    and intervals as statsforecast's own ARIMA(1,1,0) with drift (CSS-ML, default
+    tolerance), on short and long series, negative and positive AR coefficients."""
     from statsforecast.models import ARIMA
 
     rng = np.random.default_rng(3)
-    for _ in range(5):
-        logs = np.log(100) + np.cumsum(rng.normal(0.06, 0.04, 14))
+    for length, ar in [(9, 0.0), (14, -0.5), (14, 0.4), (20, 0.7), (60, -0.3), (200, 0.5)]:
+        changes = np.zeros(length)
+        for t in range(1, length):
+            changes[t] = 0.06 + ar * (changes[t - 1] - 0.06) + rng.normal(0, 0.04)
+        logs = np.log(100) + np.cumsum(changes)
+        kept = logs.copy()
         ours = ArimaWithDrift().forecast(y=logs, h=3, level=[80, 95])
         reference = ARIMA(order=(1, 1, 0), include_drift=True).forecast(y=logs, h=3, level=[80, 95])
+        np.testing.assert_array_equal(logs, kept)  # the input is left as it was
         for key in ("mean", "lo-80", "hi-80", "lo-95", "hi-95"):
-            np.testing.assert_allclose(ours[key], reference[key], atol=1e-3)
+            np.testing.assert_allclose(ours[key], reference[key], rtol=0, atol=1e-4)
+
+
+def test_arima_candidate_refuses_an_explosive_estimate() -> None:
+    """Changes that grow by 30% a period have a CSS AR coefficient of about 1.3: the model
+    is refused with the reason R's `arima` gives, so the backtest leaves it out for that
+    window (statsforecast's search stops at its iteration limit there and forecasts with
+    whatever point it reached)."""
+    rng = np.random.default_rng(0)
+    logs = np.log(100) + np.cumsum(0.01 * 1.3 ** np.arange(12) + rng.normal(0, 0.005, 12))
+    with pytest.raises(ValueError, match="non-stationary AR part from CSS"):
+        ArimaWithDrift().forecast(y=logs, h=1, level=[80])
 
 
 def test_panel_in_worker_processes_equals_one_by_one() -> None:

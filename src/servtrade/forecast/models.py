@@ -30,27 +30,43 @@ from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNa
 
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
-# Gradient tolerance of the ARIMA likelihood search. statsforecast's default (1e-8) is
-# finer than finite-difference gradients resolve, so the search spends its last steps on
-# noise; 1e-4 gives the same forecasts (MASE equal to five digits on the benchmark panel)
-# in a quarter less time (5.9 → 4.5 ms a fit here).
-ARIMA_TOLERANCE = 1e-4
 
 
 class ArimaWithDrift:
-    """ARIMA(1,1,0) with drift, estimated by CSS-ML as statsforecast's `ARIMA` does, with
-    the gradient tolerance `ARIMA_TOLERANCE`."""
+    """ARIMA(1,1,0) with drift, as statsforecast's `ARIMA` fits it (CSS-ML), with the
+    conditional-sum-of-squares step solved in closed form.
+
+    For this model the CSS estimate is the least-squares regression of each change on the
+    one before it. statsforecast searches for it by BFGS on finite-difference gradients,
+    and its exact-likelihood step then ends where it starts (no iteration; SciPy reports
+    precision loss: so on every series of 10 to 300 points tried). Given those coefficients
+    fixed, statsforecast runs only its Kalman filter for the state, the variance and the
+    forecasts: the same forecasts and intervals (tested) in a fifth of the time.
+    """
+
+    ESTIMATED = 2  # the AR coefficient and the drift
 
     def forecast(self, y: np.ndarray, h: int, level: list[int]) -> dict[str, np.ndarray]:
+        changes = np.diff(y)
+        if len(changes) <= self.ESTIMATED + 1:
+            raise ValueError("too few points for ARIMA(1,1,0) with drift")
+        design = np.column_stack([np.ones(len(changes) - 1), changes[:-1]])
+        (intercept, ar), *_ = np.linalg.lstsq(design, changes[1:], rcond=None)
+        if not abs(ar) < 1:
+            raise ValueError("non-stationary AR part from CSS")  # as statsforecast says
         with np.errstate(invalid="ignore"):
             fitted = Arima(
-                x=y,
+                x=np.array(y, dtype=float),
                 order=(1, 1, 0),
                 seasonal={"order": (0, 0, 0), "period": 1},
                 include_drift=True,
                 method="CSS-ML",
-                tol=ARIMA_TOLERANCE,
+                fixed=np.array([ar, intercept / (1 - ar)]),
             )
+        # statsforecast divides the squared residuals by the points left after the
+        # parameters it estimated, and with both given it counts none.
+        kept = int(np.count_nonzero(~np.isnan(fitted["residuals"]))) - 1
+        fitted["sigma2"] *= kept / (kept - self.ESTIMATED)
         result = forecast_arima(fitted, h, level=level)
         bounds = {f"lo-{p}": np.asarray(result["lower"][f"{p}%"]) for p in level}
         bounds |= {f"hi-{p}": np.asarray(result["upper"][f"{p}%"]) for p in level}
