@@ -1,3 +1,3 @@
 """servtrade: plan, monitor and evaluate the development of trade in services."""
 
-__version__ = "0.11.0"
+__version__ = "0.12.0"
