@@ -79,6 +79,19 @@ def test_arima_candidate_refuses_an_explosive_estimate() -> None:
         ArimaWithDrift().forecast(y=logs, h=1, level=[80])
 
 
+def test_a_model_that_wins_the_backtest_but_cannot_fit_all_points_gives_way() -> None:
+    """A last change of +58% (after changes of 1-9%) makes ARIMA's estimate on all points
+    explosive, though ARIMA fitted, and won, every backtest window: the next best model
+    forecasts, and the notes say why."""
+    changes = [0.072, 0.015, 0.007, 0.069, 0.073, 0.021, 0.067, 0.041, 0.059, 0.012, 0.075]
+    levels = 100 * np.exp(np.cumsum([*changes, 0.086, 0.576]))
+    fitted = fit_forecast(levels, list(range(2013, 2026)), 2, models=["Drift", "ARIMA"])
+    assert choose(fitted.scores) == "ARIMA"
+    assert fitted.model == "Drift"
+    assert any("ARIMA could not be fitted on all 13 points" in note for note in fitted.notes)
+    assert np.all(np.isfinite(fitted.hi95))
+
+
 def test_panel_in_worker_processes_equals_one_by_one() -> None:
     rng = np.random.default_rng(5)
     panel = [100 * np.exp(np.cumsum(rng.normal(0.05, 0.05, n))) for n in (6, 12, 15)]

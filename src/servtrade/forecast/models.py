@@ -215,14 +215,21 @@ def backtest(
     return scores
 
 
+def ranking(scores: list[BacktestScore]) -> list[str]:
+    """Models by mean MASE, lowest first, ties to the simpler model; then those without a
+    score, in their order; naive last if not already there (it fits any series)."""
+    order = list(MODELS)
+    scored = sorted(
+        (s for s in scores if s.mase is not None),
+        key=lambda s: (round(s.mase or 0.0, 9), order.index(s.model)),
+    )
+    ranked = [s.model for s in scored] + [s.model for s in scores if s.mase is None]
+    return ranked + ([] if "Naive" in ranked else ["Naive"])
+
+
 def choose(scores: list[BacktestScore]) -> str:
     """Lowest mean MASE; ties and missing scores go to the simpler model."""
-    ranked = [s for s in scores if s.mase is not None]
-    if not ranked:
-        return scores[0].model if scores else "Naive"
-    order = list(MODELS)
-    best = min(ranked, key=lambda s: (round(s.mase or 0.0, 9), order.index(s.model)))
-    return best.model
+    return ranking(scores)[0]
 
 
 def _widen(
@@ -264,12 +271,21 @@ def _model_fit(
         notes.append("zero or negative values: modelled on the level scale, not the log scale")
     candidates = None if models is None else list(models)
     scores = backtest(values, log_scale, candidates, season) if len(values) >= 2 else []
-    model = choose(scores)
+    for model in ranking(scores):
+        try:
+            raw = _run(model, np.log(values) if log_scale else values, horizon, season)
+            break
+        except Exception as failure:  # it fitted every backtest window, not all points
+            notes.append(
+                f"{model} could not be fitted on all {len(values)} points ({failure}): "
+                "the next best model is used"
+            )
+    else:
+        raise ForecastError("no model could be fitted")
     if len(values) < 5:
         notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
     if season > 1 and not {s.model for s in scores} & SEASONAL:
         notes.append(f"only {len(values)} points: too few for a seasonal model")
-    raw = _run(model, np.log(values) if log_scale else values, horizon, season)
     return _ModelFit(scores, model, log_scale, raw, notes)
 
 
