@@ -50,12 +50,13 @@ def export(
             )
         )
     written = write_sdmx_csv(frame, out_file)
+    dataflow = f"{AGENCY}:{DATAFLOW}({VERSION})"
     out.print(
         _(
             "wrote {count} observations to {path} (dataflow {dataflow})",
             count=written,
             path=out_file,
-            dataflow=f"{AGENCY}:{DATAFLOW}({VERSION})",
+            dataflow=dataflow,
         ),
         highlight=False,
     )
