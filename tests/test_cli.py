@@ -174,6 +174,21 @@ def test_summary_in_chinese(bundled_db: Path) -> None:
     assert "75,238.0" in result.stdout
 
 
+def test_track_notes_in_chinese(bundled_db: Path) -> None:
+    """A plan's notes (the outcome of a past target year, a converted figure and why there is
+    no forecast) read in the language asked for, numbers and codes kept."""
+    plan = "mofcom-services-trade-revitalization-2015"
+    env = {"COLUMNS": "200"}
+    chinese = runner.invoke(app, ["--lang", "zh", "track", plan, "--db", str(bundled_db)], env=env)
+    english = runner.invoke(app, ["--lang", "en", "track", plan, "--db", str(bundled_db)], env=env)
+    assert chinese.exit_code == 0 and english.exit_code == 0, chinese.output + english.output
+    assert "目标年份 2020 年已有数据：6614.57（未达到）" in chinese.stdout
+    assert "2020 年：由 CNY 按 6.9003 元/美元换算" in chinese.stdout
+    assert "预测：目标年份已有实际数据" in chinese.stdout
+    assert "target year 2020 observed: 6614.57 (missed)" in english.stdout
+    assert "2020: converted from CNY at 6.9003 CNY/USD" in english.stdout
+
+
 def test_quickstart_runs_as_an_installed_command(tmp_path: Path) -> None:
     """The README's main job, as a user runs it: a fresh store from bundled data."""
     servtrade = Path(sys.executable).with_name("servtrade")

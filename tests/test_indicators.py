@@ -80,7 +80,7 @@ def test_share_from_complete_components_is_computed(bundled: Store) -> None:
     # June 2025 SAFE monthly BOP: all six knowledge-intensive headings, credit and debit.
     share = _get(bundled, "knowledge_intensive_share", "2025-06", region="CN")
     assert share.basis == "computed"
-    assert "SF+SG+SH+SI+SJ+SK" in share.note
+    assert "SF+SG+SH+SI+SJ+SK" in str(share.note)
 
 
 def test_balance_2017(bundled: Store) -> None:
@@ -155,7 +155,7 @@ def test_rca_is_a_location_quotient_against_the_nation(store: Store, tmp_path: P
     )
     rca = _get(store, "rca", "2024", region="CN-GZ", category="SI")
     assert rca.value == pytest.approx((30 / 60) / (5000 / 30000))  # = 3.0
-    assert rca.note == "reference CN"
+    assert str(rca.note) == "reference CN"
 
 
 def test_partner_hhi(store: Store, tmp_path: Path) -> None:

@@ -96,6 +96,13 @@ def test_progress_and_forecast(client: TestClient) -> None:
     forecast = client.get("/api/forecast", params={"region": "CN", "horizon": 3}).json()
     assert [p["period"] for p in forecast["points"]] == ["2026", "2027", "2028"]
     assert all(p["lo80"] <= p["mean"] <= p["hi80"] for p in forecast["points"])
+    # The same kept fit, its notes read in each request's language.
+    chinese = client.get(
+        "/api/forecast", params={"region": "CN", "horizon": 3}, headers={"Accept-Language": "zh-CN"}
+    ).json()
+    assert "2025 is a nowcast" in forecast["notes"][0]
+    assert chinese["notes"][0].startswith("2025 年为临近预测值")
+    assert chinese["points"] == forecast["points"]
 
 
 def test_compare_ranks_places(client: TestClient) -> None:

@@ -88,7 +88,7 @@ def test_a_model_that_wins_the_backtest_but_cannot_fit_all_points_gives_way() ->
     fitted = fit_forecast(levels, list(range(2013, 2026)), 2, models=["Drift", "ARIMA"])
     assert choose(fitted.scores) == "ARIMA"
     assert fitted.model == "Drift"
-    assert any("ARIMA could not be fitted on all 13 points" in note for note in fitted.notes)
+    assert any("ARIMA could not be fitted on all 13 points" in str(note) for note in fitted.notes)
     assert np.all(np.isfinite(fitted.hi95))
 
 
@@ -129,15 +129,33 @@ def test_a_shorter_horizon_is_the_start_of_a_longer_one() -> None:
 def test_short_series_fall_back_and_say_so() -> None:
     fitted = fit_forecast(np.array([80.0, 88.0, 96.0]), [2022, 2023, 2024], 3)
     assert fitted.model in ("Naive", "Drift")
-    assert any("only 3 points" in note for note in fitted.notes)
+    assert any("only 3 points" in str(note) for note in fitted.notes)
     with pytest.raises(ForecastError):
         fit_forecast(np.array([80.0]), [2024], 3)
+
+
+def test_notes_read_in_the_language_of_each_reader() -> None:
+    """A fit is kept and shared, so its notes are read, not written, in a language: the
+    same kept fit says it in Chinese, then in English (the CLI with --lang zh, the API per
+    request)."""
+    from servtrade.i18n import set_language
+
+    values, years = np.array([80.0, 88.0, 96.0]), [2022, 2023, 2024]
+    set_language("zh")
+    try:
+        chinese = [str(note) for note in fit_forecast(values, years, 3).notes]
+    finally:
+        set_language("en")
+    english = [str(note) for note in fit_forecast(values, years, 3).notes]
+    model = fit_forecast(values, years, 3).model
+    assert f"仅有 3 个数据点：采用最简单的有效模型（{model}）" in chinese
+    assert f"only 3 points: the simplest valid model ({model}) is used" in english
 
 
 def test_zeros_are_modelled_on_the_level_scale() -> None:
     fitted = fit_forecast(np.array([0.0, 2.0, 3.0, 5.0, 6.0, 8.0]), list(range(2019, 2025)), 2)
     assert not fitted.log_scale
-    assert any("level scale" in note for note in fitted.notes)
+    assert any("level scale" in str(note) for note in fitted.notes)
 
 
 def _trend_store(store: Store, tmp_path: Path) -> Store:
@@ -235,7 +253,7 @@ def test_nowcast_from_year_to_date(store: Store, tmp_path: Path) -> None:
     series = annual_series(store, "CN-GZ")
     assert series.years == [2023, 2024, 2025]
     assert series.values[-1] == pytest.approx(96 * 90 / 80)
-    assert any("2025 is a nowcast" in note for note in series.notes)
+    assert any("2025 is a nowcast" in str(note) for note in series.notes)
 
 
 def test_gaps_and_breaks_are_explicit(store: Store, tmp_path: Path) -> None:
@@ -260,11 +278,11 @@ def test_gaps_and_breaks_are_explicit(store: Store, tmp_path: Path) -> None:
     ingest_file(store, write_csv(tmp_path / "b.csv", *rows))
     plain = annual_series(store, "CN-GZ")
     assert plain.years[0] == 2015
-    assert any("not consecutive" in n for n in plain.notes)
-    assert any("2020 changed" in n and "--break 2020" in n for n in plain.notes)
+    assert any("not consecutive" in str(n) for n in plain.notes)
+    assert any("2020 changed" in str(n) and "--break 2020" in str(n) for n in plain.notes)
     bridged = annual_series(store, "CN-GZ", breaks=(2020,))
     assert bridged.values[bridged.years.index(2020)] == pytest.approx((80 * 86) ** 0.5)
-    assert any("2020 treated as a break" in n for n in bridged.notes)
+    assert any("2020 treated as a break" in str(n) for n in bridged.notes)
     forecast = forecast_series(store, "CN-GZ", horizon=2, breaks=(2020,))
     assert [p.period for p in forecast.points] == ["2024", "2025"]
 

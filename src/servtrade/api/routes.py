@@ -220,7 +220,7 @@ def indicators(
         raise ApiError(
             422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
         ) from error
-    records = [v.as_dict() | {"note": v.note} for v in values]
+    records = [v.as_dict() | {"note": str(v.note) if v.note else ""} for v in values]
     if format == "csv":
         return csv_response(records, "indicators.csv")
     return records
@@ -333,7 +333,11 @@ def forecast(
         raise ApiError(
             422, "no_forecast", N_("no forecast: {reason}"), reason=str(error)
         ) from error
-    return {"unit": unit_code, "points": [p.as_dict() for p in points], "notes": notes}
+    return {
+        "unit": unit_code,
+        "points": [p.as_dict() for p in points],
+        "notes": [str(note) for note in notes],
+    }
 
 
 @router.get("/compare", summary="Places ranked on an indicator for one period")

@@ -32,6 +32,7 @@ from servtrade.forecast.models import (
     fit_forecast,
     simulate,
 )
+from servtrade.i18n import N_, Message, gettext
 from servtrade.indicators import (
     GROUPING_SHARES,
     IndicatorRequest,
@@ -94,7 +95,7 @@ class AnnualSeries:
     years: list[int]
     values: list[float]
     unit: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -108,7 +109,7 @@ class PeriodSeries:
     periods: list[str]
     values: list[float]
     unit: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -121,7 +122,7 @@ class SeriesForecast:
     points: list[ForecastPoint]
     model: str
     scores: list[BacktestScore]
-    notes: list[str]
+    notes: list[Message]
     paths: np.ndarray  # simulated levels, paths × horizon
 
 
@@ -162,17 +163,24 @@ def annual_series(
         parse_period(p).year: v for p, v in levels.items() if parse_period(p).kind == "annual"
     }
     if not annual:
-        raise ForecastError(f"no full-year figures for {region} {flow} {category}")
+        raise ForecastError(
+            gettext(
+                "no full-year figures for {region} {flow} {category}",
+                region=region,
+                flow=flow,
+                category=category,
+            )
+        )
     units = {v[2] for v in annual.values()}
     chosen_unit = unit or sorted(units)[0]
     annual = {y: v for y, v in annual.items() if v[2] == chosen_unit}
-    notes: list[str] = []
+    notes: list[Message] = []
     last = max(annual)
     nowcast = _nowcast(levels, annual, last, chosen_unit)
     if nowcast is not None:
         annual[last + 1] = (nowcast[0], None, chosen_unit)
         notes.append(nowcast[1])
-    run = _latest_run(set(annual), lambda year: year - 1, "years", notes)
+    run = _latest_run(set(annual), lambda year: year - 1, YEARS_GAP, notes)
     values = [annual[y][0] for y in run]
     values = _bridge(run, values, breaks, notes)
     _flag_jumps(run, values, breaks, notes)
@@ -182,16 +190,23 @@ def annual_series(
 Key = TypeVar("Key", int, Period)
 
 
+NOWCAST = N_(
+    "{year} is a nowcast: {last} × {ratio:.4f} from {latest} ({how}), not a full-year figure"
+)
+YEARS_GAP = N_("years before {first} are not consecutive and are not modelled")
+PERIODS_GAP = N_("periods before {first} are not consecutive and are not modelled")
+
+
 def _latest_run(
-    found: set[Key], before: Callable[[Key], Key], what: str, notes: list[str]
+    found: set[Key], before: Callable[[Key], Key], gap: str, notes: list[Message]
 ) -> list[Key]:
-    """The latest run of consecutive years or periods; what lies before a gap is noted and
-    left out."""
+    """The latest run of consecutive years or periods; what lies before a gap is noted (with
+    the template `gap`) and left out."""
     run = [max(found)]
     while before(run[0]) in found:
         run.insert(0, before(run[0]))
     if len(run) < len(found):
-        notes.append(f"{what} before {run[0]} are not consecutive and are not modelled")
+        notes.append(Message.of(gap, first=str(run[0])))
     return run
 
 
@@ -215,11 +230,19 @@ def year_to_date_series(
         if (period.first_month, period.last_month) == (1, last_month)
     }
     if not spans:
-        raise ForecastError(f"no January-{last_month:02d} figures for {region} {flow} {category}")
+        raise ForecastError(
+            gettext(
+                "no January-{month:02d} figures for {region} {flow} {category}",
+                month=last_month,
+                region=region,
+                flow=flow,
+                category=category,
+            )
+        )
     chosen_unit = unit or sorted({v[2] for v in spans.values()})[0]
-    notes: list[str] = []
+    notes: list[Message] = []
     years = {year for year, value in spans.items() if value[2] == chosen_unit}
-    run = _latest_run(years, lambda year: year - 1, "years", notes)
+    run = _latest_run(years, lambda year: year - 1, YEARS_GAP, notes)
     return AnnualSeries(run, [spans[y][0] for y in run], chosen_unit, notes)
 
 
@@ -237,7 +260,9 @@ def period_series(
     """The latest run of consecutive quarters or months: published ones, else differences
     of year-to-date releases; a year named as a break is bridged period by period."""
     if frequency not in _KINDS:
-        raise ForecastError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+        raise ForecastError(
+            gettext("frequency must be one of {choices}", choices=", ".join(FREQUENCIES))
+        )
     levels = _level_values(store, region, flow, category, unit, as_of)
     if unit is None and levels:
         # The unit most figures are published in; every figure is then converted to it.
@@ -246,8 +271,16 @@ def period_series(
         levels = _level_values(store, region, flow, category, unit, as_of)
     values, notes = _period_values(levels, frequency)
     if not values:
-        raise ForecastError(f"no {frequency} figures for {region} {flow} {category}")
-    run = _latest_run(set(values), lambda period: period.advanced(-1), "periods", notes)
+        raise ForecastError(
+            gettext(
+                "no {frequency} figures for {region} {flow} {category}",
+                frequency=frequency,
+                region=region,
+                flow=flow,
+                category=category,
+            )
+        )
+    run = _latest_run(set(values), lambda period: period.advanced(-1), PERIODS_GAP, notes)
     series = [values[p] for p in run]
     for n, period in enumerate(run):
         if period.year in breaks:
@@ -257,7 +290,7 @@ def period_series(
 
 def _period_values(
     levels: dict[str, tuple[float, float | None, str]], frequency: str
-) -> tuple[dict[Period, float], list[str]]:
+) -> tuple[dict[Period, float], list[Message]]:
     """Published quarters or months, completed by differences of year-to-date releases."""
     kind, width = _KINDS[frequency], 12 // FREQUENCIES[frequency]
     values: dict[Period, float] = {}
@@ -286,24 +319,43 @@ def _period_values(
     notes = []
     if derived:
         shown = ", ".join(derived[:3]) + (", ..." if len(derived) > 3 else "")
-        notes.append(
-            f"{len(derived)} {frequency} values are differences of year-to-date releases ({shown})"
+        template = (
+            N_("{count} quarters are differences of year-to-date releases ({shown})")
+            if kind == "quarter"
+            else N_("{count} months are differences of year-to-date releases ({shown})")
         )
+        notes.append(Message.of(template, count=len(derived), shown=shown))
     if disagreeing:
-        notes.append(f"not derived, year-to-date releases do not grow: {', '.join(disagreeing)}")
+        notes.append(
+            Message.of(
+                N_("not derived, year-to-date releases do not grow: {periods}"),
+                periods=", ".join(disagreeing),
+            )
+        )
     return values, notes
 
 
-def _bridged_period(period: Period, values: dict[Period, float], notes: list[str]) -> float:
+def _bridged_period(period: Period, values: dict[Period, float], notes: list[Message]) -> float:
     """A period of a break year: the geometric mean of the same period a year either side."""
     earlier, later = values.get(period.shifted(-1)), values.get(period.shifted(1))
     if earlier is not None and later is not None and earlier > 0 and later > 0:
         notes.append(
-            f"{period} treated as a break: bridged between {period.year - 1} and "
-            f"{period.year + 1} (log-linear)"
+            Message.of(
+                N_(
+                    "{period} treated as a break: bridged between {before} and {after} (log-linear)"
+                ),
+                period=str(period),
+                before=period.year - 1,
+                after=period.year + 1,
+            )
         )
         return math.sqrt(earlier * later)
-    notes.append(f"{period} named as a break but has no neighbours a year either side; kept")
+    notes.append(
+        Message.of(
+            N_("{period} named as a break but has no neighbours a year either side; kept"),
+            period=str(period),
+        )
+    )
     return values[period]
 
 
@@ -312,7 +364,7 @@ def _nowcast(
     annual: dict[int, tuple[float, float | None, str]],
     last: int,
     unit: str,
-) -> tuple[float, str] | None:
+) -> tuple[float, Message] | None:
     candidates = [
         parse_period(p)
         for p, v in levels.items()
@@ -329,20 +381,24 @@ def _nowcast(
     base = annual[last][0]
     if earlier is not None and earlier[0] > 0 and earlier[2] == unit:
         ratio = current[0] / earlier[0]
-        how = f"ratio to {latest.shifted(-1)}"
+        how = Message.of(N_("ratio to {earlier}"), earlier=str(latest.shifted(-1)))
     elif current[1] is not None:
         ratio = 1 + current[1] / 100
-        how = "its published growth"
+        how = Message.of(N_("its published growth"))
     else:
         return None
-    return base * ratio, (
-        f"{last + 1} is a nowcast: {last} × {ratio:.4f} from {latest} ({how}), "
-        "not a full-year figure"
+    return base * ratio, Message.of(
+        NOWCAST,
+        year=last + 1,
+        last=last,
+        ratio=ratio,
+        latest=str(latest),
+        how=how,
     )
 
 
 def _bridge(
-    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[str]
+    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[Message]
 ) -> list[float]:
     bridged = list(values)
     for year in breaks:
@@ -352,16 +408,28 @@ def _bridge(
         if 0 < i < len(years) - 1 and bridged[i - 1] > 0 and bridged[i + 1] > 0:
             bridged[i] = math.sqrt(bridged[i - 1] * bridged[i + 1])
             notes.append(
-                f"{year} treated as a break: {values[i]:g} replaced by {bridged[i]:g} "
-                "(log-linear between neighbours) for fitting"
+                Message.of(
+                    N_(
+                        "{year} treated as a break: {value:g} replaced by {bridged:g} "
+                        "(log-linear between neighbours) for fitting"
+                    ),
+                    year=year,
+                    value=values[i],
+                    bridged=bridged[i],
+                )
             )
         else:
-            notes.append(f"{year} named as a break but has no neighbours on both sides; kept")
+            notes.append(
+                Message.of(
+                    N_("{year} named as a break but has no neighbours on both sides; kept"),
+                    year=year,
+                )
+            )
     return bridged
 
 
 def _flag_jumps(
-    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[str]
+    years: list[int], values: list[float], breaks: tuple[int, ...], notes: list[Message]
 ) -> None:
     if len(values) < 4 or min(values) <= 0:
         return
@@ -371,8 +439,15 @@ def _flag_jumps(
     for year, change in zip(years[1:], changes, strict=True):
         if abs(change - median) > 4 * spread and year not in breaks:
             notes.append(
-                f"{year} changed {math.expm1(change) * 100:+.1f}%, far from the usual "
-                f"{math.expm1(median) * 100:+.1f}%: a possible break (name it with --break {year})"
+                Message.of(
+                    N_(
+                        "{year} changed {change:+.1f}%, far from the usual {usual:+.1f}%: "
+                        "a possible break (name it with --break {year})"
+                    ),
+                    year=year,
+                    change=math.expm1(change) * 100,
+                    usual=math.expm1(median) * 100,
+                )
             )
 
 
@@ -460,7 +535,7 @@ def share_forecast(
     as_of: date | None = None,
     breaks: tuple[int, ...] = (),
     seed: int = SEED,
-) -> tuple[list[int], np.ndarray, str, list[str]]:
+) -> tuple[list[int], np.ndarray, str, list[Message]]:
     """Share paths (in %) from separate forecasts of the grouping and of the rest,
     `horizon` years past the last common year, or up to `until`."""
     part = annual_series(
@@ -472,14 +547,18 @@ def share_forecast(
     # Both histories are runs of consecutive years, so their common years are one too.
     run = sorted(set(part.years) & set(total.years))
     if not run:
-        raise ForecastError(f"no common years for {grouping} and the total")
+        raise ForecastError(
+            gettext("no common years for {grouping} and the total", grouping=grouping)
+        )
     part_values = np.array([part.values[part.years.index(y)] for y in run])
     rest_values = np.array([total.values[total.years.index(y)] for y in run]) - part_values
     if np.any(rest_values <= 0):
-        raise ForecastError(f"{grouping} is not smaller than the total in every year")
+        raise ForecastError(
+            gettext("{grouping} is not smaller than the total in every year", grouping=grouping)
+        )
     horizon = horizon if until is None else until - run[-1]
     if horizon <= 0:
-        raise ForecastError(f"{until} is already observed")
+        raise ForecastError(gettext("{year} is already observed", year=until))
     rng = np.random.default_rng(seed)
     fitted_part = fit_forecast(part_values, run, horizon)
     fitted_rest = fit_forecast(rest_values, run, horizon)
@@ -488,7 +567,11 @@ def share_forecast(
     shares = part_paths / (part_paths + rest_paths) * 100
     model = f"{fitted_part.model}/{fitted_rest.model}"
     notes = part.notes + total.notes + fitted_part.notes + fitted_rest.notes
-    notes.append("share = grouping / (grouping + rest), each forecast on its own (independently)")
+    notes.append(
+        Message.of(
+            N_("share = grouping / (grouping + rest), each forecast on its own (independently)")
+        )
+    )
     return fitted_part.years, shares, model, notes
 
 
@@ -499,10 +582,10 @@ class TargetProbability:
     lo80: float | None
     hi80: float | None
     model: str | None
-    notes: tuple[str, ...]
+    notes: tuple[Message, ...]
 
 
-def _not_forecast(reason: str) -> TargetProbability:
+def _not_forecast(reason: Message) -> TargetProbability:
     return TargetProbability(None, None, None, None, None, (reason,))
 
 
@@ -513,7 +596,7 @@ def target_probability(
     try:
         return _probability(store, plan, target, as_of, seed)
     except ForecastError as error:
-        return _not_forecast(f"no forecast: {error}")
+        return _not_forecast(Message.of(N_("no forecast: {reason}"), reason=str(error)))
 
 
 def _probability(
@@ -521,7 +604,9 @@ def _probability(
 ) -> TargetProbability:
     compare = COMPARE.get(target.comparator)
     if compare is None or target.indicator in ("untracked", "share", "share_of_parent", "cagr"):
-        return _not_forecast(f"{target.indicator} targets are not forecast")
+        return _not_forecast(
+            Message.of(N_("{indicator} targets are not forecast"), indicator=target.indicator)
+        )
     if target.indicator in GROUPING_SHARES:
         years, paths, model, notes = share_forecast(
             store,
@@ -540,14 +625,14 @@ def _probability(
         )
         horizon = target.target_year - history.years[-1]
         if horizon <= 0:
-            return _not_forecast("the target year is already observed")
+            return _not_forecast(Message.of(N_("the target year is already observed")))
         fitted = fit_forecast(np.array(history.values), history.years, horizon)
         paths = simulate(fitted, PATHS, np.random.default_rng(seed))
         years, model, notes = fitted.years, fitted.model, history.notes + fitted.notes
         observed = dict(zip(history.years, history.values, strict=True))
     met = _met(target, years, paths, observed, compare)
     if met is None:
-        return _not_forecast("the target cannot be evaluated on the forecast paths")
+        return _not_forecast(Message.of(N_("the target cannot be evaluated on the forecast paths")))
     at_target = _at_target_year(target, years, paths, observed)
     return TargetProbability(
         float(np.mean(met)),
@@ -637,7 +722,7 @@ def share_points(
     horizon: int = 5,
     as_of: date | None = None,
     breaks: tuple[int, ...] = (),
-) -> tuple[list[ForecastPoint], list[str]]:
+) -> tuple[list[ForecastPoint], list[Message]]:
     years, paths, model, notes = share_forecast(
         store, region, grouping, flow=flow, unit=unit, horizon=horizon, as_of=as_of, breaks=breaks
     )
@@ -656,13 +741,15 @@ def indicator_forecast(
     as_of: date | None = None,
     breaks: tuple[int, ...] = (),
     frequency: str = "annual",
-) -> tuple[list[ForecastPoint], list[str], str]:
+) -> tuple[list[ForecastPoint], list[Message], str]:
     """Forecast points, notes and unit for `value` or a grouping share
     (`digitally_deliverable_share`, `knowledge_intensive_share`)."""
     if frequency not in FREQUENCIES:
-        raise ForecastError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+        raise ForecastError(
+            gettext("frequency must be one of {choices}", choices=", ".join(FREQUENCIES))
+        )
     if indicator in GROUPING_SHARES and frequency != "annual":
-        raise ForecastError("shares are forecast from annual figures only")
+        raise ForecastError(gettext("shares are forecast from annual figures only"))
     if indicator in GROUPING_SHARES:
         points, notes = share_points(
             store,
@@ -676,7 +763,11 @@ def indicator_forecast(
         )
         return points, notes, "percent"
     if indicator != "value":
-        raise ForecastError(f"indicator must be value or one of {', '.join(GROUPING_SHARES)}")
+        raise ForecastError(
+            gettext(
+                "indicator must be value or one of {choices}", choices=", ".join(GROUPING_SHARES)
+            )
+        )
     result = forecast_series(
         store,
         region,
@@ -701,5 +792,5 @@ def fan_chart_data(forecast: SeriesForecast) -> dict[str, Any]:
             for label, v in zip(forecast.history.labels, forecast.history.values, strict=True)
         ],
         "forecast": [p.as_dict() for p in forecast.points],
-        "notes": forecast.notes,
+        "notes": [str(note) for note in forecast.notes],
     }

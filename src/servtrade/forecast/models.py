@@ -28,6 +28,8 @@ from scipy.stats import t as student_t
 from statsforecast.arima import Arima, forecast_arima
 from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNaive, Theta
 
+from servtrade.i18n import N_, Message, gettext
+
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
 
@@ -132,7 +134,7 @@ class FittedForecast:
     hi95: np.ndarray
     log_scale: bool
     scores: list[BacktestScore] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
 
 def candidate_models(points: int, season: int = 1) -> list[str]:
@@ -251,7 +253,7 @@ class _ModelFit:
     model: str
     log_scale: bool
     raw: dict[str, np.ndarray]
-    notes: list[str]
+    notes: list[Message]
 
 
 # Fits are kept for this many years ahead, so that requests for shorter horizons (a plan's
@@ -268,7 +270,11 @@ def _model_fit(
     notes = []
     log_scale = bool(np.all(values > 0))
     if not log_scale:
-        notes.append("zero or negative values: modelled on the level scale, not the log scale")
+        notes.append(
+            Message.of(
+                N_("zero or negative values: modelled on the level scale, not the log scale")
+            )
+        )
     candidates = None if models is None else list(models)
     scores = backtest(values, log_scale, candidates, season) if len(values) >= 2 else []
     for model in ranking(scores):
@@ -277,15 +283,30 @@ def _model_fit(
             break
         except Exception as failure:  # it fitted every backtest window, not all points
             notes.append(
-                f"{model} could not be fitted on all {len(values)} points ({failure}): "
-                "the next best model is used"
+                Message.of(
+                    N_(
+                        "{model} could not be fitted on all {points} points ({reason}): "
+                        "the next best model is used"
+                    ),
+                    model=model,
+                    points=len(values),
+                    reason=str(failure),
+                )
             )
     else:
-        raise ForecastError("no model could be fitted")
+        raise ForecastError(gettext("no model could be fitted"))
     if len(values) < 5:
-        notes.append(f"only {len(values)} points: the simplest valid model ({model}) is used")
+        notes.append(
+            Message.of(
+                N_("only {points} points: the simplest valid model ({model}) is used"),
+                points=len(values),
+                model=model,
+            )
+        )
     if season > 1 and not {s.model for s in scores} & SEASONAL:
-        notes.append(f"only {len(values)} points: too few for a seasonal model")
+        notes.append(
+            Message.of(N_("only {points} points: too few for a seasonal model"), points=len(values))
+        )
     return _ModelFit(scores, model, log_scale, raw, notes)
 
 
@@ -301,7 +322,7 @@ def fit_forecast(
     backtest and the fit are kept by the series' values, since one view often forecasts the
     same series more than once."""
     if len(values) < 1:
-        raise ForecastError("no points to forecast from")
+        raise ForecastError(gettext("no points to forecast from"))
     fit = _model_fit(
         tuple(float(v) for v in values),
         max(horizon, KEPT_HORIZON),
@@ -322,12 +343,14 @@ def fit_forecast(
         empirical = chosen.rmse * np.sqrt(np.arange(1, horizon + 1))
         stretch = np.maximum(1.0, empirical / sd)
         if np.any(stretch > 1):
-            notes.append("intervals widened to the size of the backtest's one-step errors")
+            notes.append(
+                Message.of(N_("intervals widened to the size of the backtest's one-step errors"))
+            )
             lo80, hi80 = mean - (mean - lo80) * stretch, mean + (hi80 - mean) * stretch
             lo95, hi95 = mean - (mean - lo95) * stretch, mean + (hi95 - mean) * stretch
             sd = sd * stretch
     if len(values) == 1 or not np.all(np.isfinite(sd)):
-        raise ForecastError("too few points for an interval: at least 2 are needed")
+        raise ForecastError(gettext("too few points for an interval: at least 2 are needed"))
     return FittedForecast(
         years=[years[-1] + h for h in range(1, horizon + 1)],
         model=fit.model,

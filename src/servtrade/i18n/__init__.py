@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -72,6 +73,24 @@ def gettext(message: str, **values: object) -> str:
 
 
 _ = gettext
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog template and its values, read in the language of whoever reads it
+    (`str(message)`): a message kept with a result (a cached forecast, a plan's progress)
+    is not fixed in the language of the first reader. Values that are messages read in
+    that language too."""
+
+    template: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, template: str, /, **params: object) -> Message:
+        return cls(template, tuple(params.items()))
+
+    def __str__(self) -> str:
+        return gettext(self.template, **dict(self.params))
 
 
 def translate_all(messages: dict[str, str]) -> dict[str, str]:

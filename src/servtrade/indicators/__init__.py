@@ -14,6 +14,7 @@ from datetime import date
 
 from servtrade.classification import ALL_SERVICES, WORLD, Classifications
 from servtrade.fx import MissingRateError
+from servtrade.i18n import N_, Message
 from servtrade.indicators.panel import (
     BASIS_ORDER,
     COMPUTED,
@@ -59,7 +60,7 @@ class IndicatorValue:
     value: float
     unit: str
     basis: str
-    note: str = ""
+    note: Message | None = None  # how it was derived, if it was
 
     def as_dict(self) -> dict[str, str | float]:
         return {
@@ -180,7 +181,7 @@ class _Context:
         value: float,
         unit: str,
         basis: str,
-        note: str = "",
+        note: Message | None = None,
         *,
         flow: str | None = None,
         category: str | None = None,
@@ -220,7 +221,12 @@ def _yoy_growth(ctx: _Context) -> Iterator[IndicatorValue]:
             )
             if cell is not None and cell.yoy_growth is not None:
                 yield ctx.result(
-                    "yoy_growth", period, cell.yoy_growth, PERCENT, PUBLISHED, currency
+                    "yoy_growth",
+                    period,
+                    cell.yoy_growth,
+                    PERCENT,
+                    PUBLISHED,
+                    Message.of(N_("published in {currency}"), currency=currency),
                 )
                 break
         now = ctx.level(period, request.flow, request.category)
@@ -238,7 +244,14 @@ def _yoy_growth(ctx: _Context) -> Iterator[IndicatorValue]:
             continue
         growth = (now[0].amount / before.amount - 1) * 100
         yield ctx.result(
-            "yoy_growth", period, growth, PERCENT, COMPUTED, f"{period} over {period.shifted(-1)}"
+            "yoy_growth",
+            period,
+            growth,
+            PERCENT,
+            COMPUTED,
+            Message.of(
+                N_("{period} over {previous}"), period=str(period), previous=str(period.shifted(-1))
+            ),
         )
 
 
@@ -268,7 +281,12 @@ def _cagr(ctx: _Context) -> Iterator[IndicatorValue]:
         compound_annual_growth(start[0].amount, end[0].amount, years),
         PERCENT,
         COMPUTED,
-        f"{years} years from {first} to {last}",
+        Message.of(
+            N_("{years} years from {first} to {last}"),
+            years=years,
+            first=str(first),
+            last=str(last),
+        ),
     )
 
 
@@ -287,7 +305,8 @@ def _balance(ctx: _Context) -> Iterator[IndicatorValue]:
         )
         if imports is None:
             continue
-        level = Level(exports[0].amount - imports.amount, COMPUTED, "exports - imports")
+        balance = exports[0].amount - imports.amount
+        level = Level(balance, COMPUTED, Message.of(N_("exports - imports")))
         yield ctx.value("balance", period, level, exports[1], "balance")
 
 
@@ -354,7 +373,7 @@ def _rca(ctx: _Context) -> Iterator[IndicatorValue]:
                 parts[0] / parts[1],
                 INDEX,
                 COMPUTED,
-                f"reference {ctx.reference}",
+                Message.of(N_("reference {region}"), region=ctx.reference),
             )
 
 
@@ -396,7 +415,7 @@ def _partner_hhi(ctx: _Context) -> Iterator[IndicatorValue]:
             herfindahl_hirschman([lv.amount for lv in levels if lv]),
             INDEX,
             COMPUTED,
-            f"over {len(partners)} reported partners",
+            Message.of(N_("over {count} reported partners"), count=len(partners)),
         )
 
 
@@ -423,7 +442,7 @@ def _share_of_parent(ctx: _Context) -> Iterator[IndicatorValue]:
             own[0].amount / whole.amount * 100,
             PERCENT,
             COMPUTED,
-            f"of {ctx.reference}",
+            Message.of(N_("of {region}"), region=ctx.reference),
         )
 
 

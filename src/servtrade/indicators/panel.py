@@ -15,6 +15,7 @@ import pandas as pd
 
 from servtrade.classification import ALL_SERVICES, WORLD, Classifications
 from servtrade.fx import RateTable
+from servtrade.i18n import N_, Message
 from servtrade.periods import Period, parse_period
 
 PUBLISHED = "published"
@@ -29,7 +30,7 @@ BASIS_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
 class Level:
     amount: float
     basis: str
-    note: str = ""
+    note: Message | None = None  # how it was derived, if it was
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,12 @@ class Panel:
         return Level(
             original.amount * factor,
             COMPUTED,
-            f"converted from {other} at {rate.cny_per_unit:.4f} CNY/USD ({rate.source})",
+            Message.of(
+                N_("converted from {other} at {rate:.4f} CNY/USD ({source})"),
+                other=other,
+                rate=rate.cny_per_unit,
+                source=rate.source,
+            ),
         )
 
     def _level_in(
@@ -143,7 +149,7 @@ class Panel:
         """
         members = self._members(category)
         if prefer_components and members:
-            summed = self._sum(region, period, flow, members, measure, partner, "sum of ")
+            summed = self._sum(region, period, flow, members, measure, partner)
             if summed is not None:
                 return summed
         aggregate = prefer_components and bool(members) and category != ALL_SERVICES
@@ -158,9 +164,10 @@ class Panel:
             if all(parts):
                 bases = {p.basis for p in parts if p}
                 basis = PUBLISHED_AGGREGATE if bases == {PUBLISHED_AGGREGATE} else COMPUTED
-                return Level(sum(p.amount for p in parts if p), basis, "exports + imports")
+                total = sum(p.amount for p in parts if p)
+                return Level(total, basis, Message.of(N_("exports + imports")))
         if members and not prefer_components:
-            return self._sum(region, period, flow, members, measure, partner, "sum of ")
+            return self._sum(region, period, flow, members, measure, partner)
         return None
 
     def _members(self, category: str) -> list[str]:
@@ -178,9 +185,9 @@ class Panel:
         members: list[str],
         measure: str,
         partner: str,
-        label: str,
     ) -> Level | None:
         parts = [self._level_in(region, period, flow, m, measure, partner, False) for m in members]
         if not all(parts):
             return None
-        return Level(sum(p.amount for p in parts if p), COMPUTED, label + "+".join(members))
+        total = sum(p.amount for p in parts if p)
+        return Level(total, COMPUTED, Message.of(N_("sum of {members}"), members="+".join(members)))

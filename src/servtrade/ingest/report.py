@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from servtrade.i18n import gettext
+from servtrade.i18n import Message
 
 
 class ExitStatus(IntEnum):
@@ -38,7 +38,7 @@ class RowIssue:
 
     @property
     def reason(self) -> str:
-        return gettext(self.message, **dict(self.params))
+        return str(Message(self.message, self.params))
 
     def __str__(self) -> str:
         where = self.file

@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from servtrade.forecast import target_probability
-from servtrade.i18n import N_
+from servtrade.i18n import N_, Message
 from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
@@ -77,7 +77,7 @@ class Evidence:
     period: str
     value: float
     basis: str
-    note: str = ""
+    note: Message | None = None
 
 
 @dataclass
@@ -108,7 +108,7 @@ class TargetProgress:
     expected_hi80: float | None = None
     forecast_model: str | None = None
     years: list[YearCheck] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         target = self.target
@@ -144,7 +144,7 @@ class TargetProgress:
             "expected_hi80": self.expected_hi80,
             "forecast_model": self.forecast_model,
             "years": [{"year": y.year, "value": y.value, "met": y.met} for y in self.years],
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
         }
 
 
@@ -235,7 +235,9 @@ def track_target(
 ) -> TargetProgress:
     progress = TargetProgress(target)
     if target.indicator == UNTRACKED:
-        progress.notes.append("not a services-trade statistic that servtrade tracks")
+        progress.notes.append(
+            Message.of(N_("not a services-trade statistic that servtrade tracks"))
+        )
         return progress
     _track_observed(progress, store, plan, as_of, thresholds)
     if with_probability and progress.status != "target_achieved":
@@ -244,7 +246,9 @@ def track_target(
         progress.expected_value = chance.expected
         progress.expected_lo80, progress.expected_hi80 = chance.lo80, chance.hi80
         progress.forecast_model = chance.model
-        progress.notes.extend(f"forecast: {note}" for note in chance.notes)
+        progress.notes.extend(
+            Message.of(N_("forecast: {note}"), note=note) for note in chance.notes
+        )
     return progress
 
 
@@ -272,11 +276,16 @@ def _set_latest(progress: TargetProgress, series: Series) -> int | None:
         progress.latest = series.partial
         progress.latest_is_partial_year = True
         progress.notes.append(
-            f"latest evidence {series.partial.period} is a cumulative part of the year, "
-            "not a full year; growth and status use full years"
+            Message.of(
+                N_(
+                    "latest evidence {period} is a cumulative part of the year, "
+                    "not a full year; growth and status use full years"
+                ),
+                period=series.partial.period,
+            )
         )
     if last_year is None:
-        progress.notes.append("no full-year figure")
+        progress.notes.append(Message.of(N_("no full-year figure")))
     return last_year
 
 
@@ -303,7 +312,9 @@ def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresho
         return
     judged = [y for y in series.annual if y <= target.target_year]
     if not judged:
-        progress.notes.append(f"no full-year figure up to {target.target_year}")
+        progress.notes.append(
+            Message.of(N_("no full-year figure up to {year}"), year=target.target_year)
+        )
         return
     judged_year = max(judged)
     current = series.annual[judged_year].value
@@ -312,11 +323,16 @@ def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresho
     if judged_year == target.target_year:
         progress.latest = series.annual[judged_year]  # the outcome, not later evidence
         progress.latest_is_partial_year = False
-        progress.notes = [
-            f"target year {judged_year} observed: {current:g} ({'met' if met else 'missed'})"
-        ]
+        outcome = (
+            N_("target year {year} observed: {value:g} (met)")
+            if met
+            else N_("target year {year} observed: {value:g} (missed)")
+        )
+        progress.notes = [Message.of(outcome, year=judged_year, value=current)]
     if series.annual[judged_year].note:
-        progress.notes.append(f"{judged_year}: {series.annual[judged_year].note}")
+        progress.notes.append(
+            Message.of(N_("{year}: {note}"), year=judged_year, note=series.annual[judged_year].note)
+        )
     if met:
         progress.status = "target_achieved"
     years_left = target.target_year - judged_year
@@ -374,10 +390,20 @@ def _track_each_year(progress: TargetProgress, series: Series, thresholds: Thres
     progress.required_annual_growth = target.value
     if observed:
         actual = sum(y.value for y in observed if y.value is not None) / len(observed)
-        progress.notes.append(f"{len(observed)} of {len(span.years)} years observed")
+        progress.notes.append(
+            Message.of(
+                N_("{observed} of {years} years observed"),
+                observed=len(observed),
+                years=len(span.years),
+            )
+        )
     else:
         actual = series.annual[last_year].value
-        progress.notes.append(f"range not started; latest growth {last_year} used as evidence")
+        progress.notes.append(
+            Message.of(
+                N_("range not started; latest growth {year} used as evidence"), year=last_year
+            )
+        )
     progress.actual_annual_growth = actual
     if len(observed) == len(span.years) and all(y.met for y in observed):
         progress.status = "target_achieved"
@@ -421,7 +447,12 @@ def _track_average(
     if earlier is not None:
         progress.actual_annual_growth = compound_growth(earlier.value, latest.value, 1)
         progress.notes.append(
-            f"range {span.start}-{span.end} not started; growth in {last_year} used as evidence"
+            Message.of(
+                N_("range {start}-{end} not started; growth in {year} used as evidence"),
+                start=span.start,
+                end=span.end,
+                year=last_year,
+            )
         )
         _classify(progress, progress.actual_annual_growth, target.value, thresholds)
 
@@ -457,7 +488,13 @@ def _track_sum(progress: TargetProgress, series: Series, thresholds: Thresholds)
     so_far = sum(observed.values())
     progress.gap = target.value - so_far
     progress.notes.append(
-        f"sum over {len(observed)} of {len(span.years)} years: {so_far:g} {target.unit}"
+        Message.of(
+            N_("sum over {observed} of {years} years: {value:g} {unit}"),
+            observed=len(observed),
+            years=len(span.years),
+            value=so_far,
+            unit=target.unit,
+        )
     )
     remaining_years = [y - last_year for y in span.years if y > last_year]
     if len(observed) == len(span.years):

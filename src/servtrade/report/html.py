@@ -136,7 +136,7 @@ def _target_row(
         if item.probability is None
         else format_number(item.probability * 100, 0) + "%",
         "expected": expected,
-        "notes": item.notes,
+        "notes": [str(note) for note in item.notes],
     }
 
 
