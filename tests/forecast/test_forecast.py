@@ -10,7 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from servtrade.cli import app
-from servtrade.forecast import ForecastError, annual_series, forecast_series, target_probability
+from servtrade.forecast import (
+    ForecastError,
+    annual_series,
+    forecast_series,
+    share_forecast,
+    target_probability,
+)
 from servtrade.forecast.models import ArimaWithDrift, backtest, choose, fit_forecast, fit_panel
 from servtrade.ingest import ingest_file
 from servtrade.plans import find_plan
@@ -167,6 +173,41 @@ def _trend_store(store: Store, tmp_path: Path) -> Store:
     )
     ingest_file(store, write_csv(tmp_path / "trend.csv", *rows))
     return store
+
+
+def test_without_a_unit_the_series_is_in_the_unit_most_years_are_published_in(
+    store: Store, tmp_path: Path
+) -> None:
+    """Ten years in US dollars and one earlier year in yuan only: the series is in dollars
+    (the yuan year converted if a rate exists), not the one yuan figure."""
+    dollars = [
+        f"CN-GZ,{2015 + i},total,S,{50 + 5 * i},亿美元,,constructed,2026-01-31" for i in range(10)
+    ]
+    yuan = "CN-GZ,2014,total,S,300,亿元,,constructed,2026-01-31"
+    report = ingest_file(store, write_csv(tmp_path / "mixed.csv", yuan, *dollars))
+    assert report.status == "loaded", report.errors
+    series = annual_series(store, "CN-GZ")
+    assert series.unit == "USD_100M"
+    assert series.years[-10:] == list(range(2015, 2025))
+    assert series.values[-10:] == [50.0 + 5 * i for i in range(10)]
+    assert annual_series(store, "CN-GZ", unit="CNY_100M").years[0] == 2014
+
+
+def test_a_share_forecast_starts_from_the_latest_published_year(bundled: Store) -> None:
+    """China's digitally deliverable services are published in yuan for 2022 and in dollars
+    after (2024: 4,067.2 of 10,565 亿美元, 38.5%): without a unit the share is forecast from
+    the dollar figures through the 2025 nowcast, as with the unit given, not from 2022 and
+    a 2023 nowcast in yuan."""
+    years, paths, _model, _notes = share_forecast(
+        bundled, "CN", "digitally_deliverable", until=2029
+    )
+    assert years == [2026, 2027, 2028, 2029]
+    given, given_paths, _, _ = share_forecast(
+        bundled, "CN", "digitally_deliverable", until=2029, unit="USD_100M"
+    )
+    assert given == years
+    np.testing.assert_allclose(paths.mean(axis=0), given_paths.mean(axis=0))
+    assert abs(float(paths[:, 0].mean()) - 4067.2 / 10565 * 100) < 3
 
 
 def _plan_with(value: float) -> str:

@@ -147,6 +147,27 @@ def _level_values(
     return {p: (v.value, growth.get(p), v.unit) for p, v in levels.items()}
 
 
+def _levels_in_one_unit(
+    store: Store,
+    region: str,
+    flow: str,
+    category: str,
+    unit: str | None,
+    as_of: date | None,
+    relevant: Callable[[Period], bool],
+) -> tuple[dict[str, tuple[float, float | None, str]], str | None]:
+    """Levels in `unit`, or, if none is given, in the unit most of the relevant figures are
+    published in (ties to the first by name); a figure published only in the other currency
+    is converted, as when the unit is given."""
+    levels = _level_values(store, region, flow, category, unit, as_of)
+    if unit is None:
+        units = sorted(v[2] for p, v in levels.items() if relevant(parse_period(p)))
+        if units:
+            unit = max(units, key=units.count)
+            levels = _level_values(store, region, flow, category, unit, as_of)
+    return levels, unit
+
+
 def annual_series(
     store: Store,
     region: str,
@@ -158,11 +179,13 @@ def annual_series(
     breaks: tuple[int, ...] = (),
 ) -> AnnualSeries:
     """The latest run of consecutive full years, nowcast included, breaks bridged."""
-    levels = _level_values(store, region, flow, category, unit, as_of)
+    levels, chosen_unit = _levels_in_one_unit(
+        store, region, flow, category, unit, as_of, lambda period: period.kind == "annual"
+    )
     annual = {
         parse_period(p).year: v for p, v in levels.items() if parse_period(p).kind == "annual"
     }
-    if not annual:
+    if not annual or chosen_unit is None:
         raise ForecastError(
             gettext(
                 "no full-year figures for {region} {flow} {category}",
@@ -171,9 +194,6 @@ def annual_series(
                 category=category,
             )
         )
-    units = {v[2] for v in annual.values()}
-    chosen_unit = unit or sorted(units)[0]
-    annual = {y: v for y, v in annual.items() if v[2] == chosen_unit}
     notes: list[Message] = []
     last = max(annual)
     nowcast = _nowcast(levels, annual, last, chosen_unit)
@@ -222,14 +242,14 @@ def year_to_date_series(
 ) -> AnnualSeries:
     """January to `last_month` of each year (e.g. every January-June release), the latest
     run of consecutive years: a cumulative series as MOFCOM publishes them."""
-    levels = _level_values(store, region, flow, category, unit, as_of)
+
+    def spans_to(period: Period) -> bool:
+        return (period.first_month, period.last_month) == (1, last_month)
+
+    levels, chosen_unit = _levels_in_one_unit(store, region, flow, category, unit, as_of, spans_to)
     periods = {parse_period(label): value for label, value in levels.items()}
-    spans = {
-        period.year: value
-        for period, value in periods.items()
-        if (period.first_month, period.last_month) == (1, last_month)
-    }
-    if not spans:
+    spans = {period.year: value for period, value in periods.items() if spans_to(period)}
+    if not spans or chosen_unit is None:
         raise ForecastError(
             gettext(
                 "no January-{month:02d} figures for {region} {flow} {category}",
@@ -239,10 +259,8 @@ def year_to_date_series(
                 category=category,
             )
         )
-    chosen_unit = unit or sorted({v[2] for v in spans.values()})[0]
     notes: list[Message] = []
-    years = {year for year, value in spans.items() if value[2] == chosen_unit}
-    run = _latest_run(years, lambda year: year - 1, YEARS_GAP, notes)
+    run = _latest_run(set(spans), lambda year: year - 1, YEARS_GAP, notes)
     return AnnualSeries(run, [spans[y][0] for y in run], chosen_unit, notes)
 
 
@@ -263,12 +281,9 @@ def period_series(
         raise ForecastError(
             gettext("frequency must be one of {choices}", choices=", ".join(FREQUENCIES))
         )
-    levels = _level_values(store, region, flow, category, unit, as_of)
-    if unit is None and levels:
-        # The unit most figures are published in; every figure is then converted to it.
-        units = sorted(v[2] for v in levels.values())
-        unit = max(units, key=units.count)
-        levels = _level_values(store, region, flow, category, unit, as_of)
+    levels, unit = _levels_in_one_unit(
+        store, region, flow, category, unit, as_of, lambda period: True
+    )
     values, notes = _period_values(levels, frequency)
     if not values:
         raise ForecastError(
