@@ -31,11 +31,14 @@ from servtrade.forecast import ForecastError, forecast_series, year_to_date_seri
 from servtrade.forecast.models import (
     MAX_WINDOWS,
     MODELS,
+    BacktestScore,
     backtest,
     candidate_models,
+    choose,
     fit_forecast,
     fit_panel,
     forget_fits,
+    mase_scale,
 )
 from servtrade.ingest import ingest_file
 from servtrade.store import Store
@@ -88,16 +91,16 @@ def statsmodels_scores(levels: np.ndarray) -> dict[str, float]:
         scaled = []
         for origin in range(first, n):
             point = float(np.exp(_statsmodels_one_step(model, logs[:origin])))
-            scale = float(np.mean(np.abs(np.diff(levels[:origin]))))
-            scaled.append(abs(levels[origin] - point) / scale)
+            scaled.append(abs(levels[origin] - point) / mase_scale(levels[:origin], 1))
         scores[model] = float(np.mean(scaled))
     return scores
 
 
 def _lowest(scores: dict[str, float]) -> str:
-    """servtrade's rule: lowest mean MASE, ties to the simpler (earlier) model."""
-    order = list(MODELS)
-    return min(scores, key=lambda model: (round(scores[model], 9), order.index(model)))
+    """servtrade's own rule (`choose`) applied to mean MASE by model."""
+    return choose(
+        [BacktestScore(model, mase, None, None, None, 0) for model, mase in scores.items()]
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def held_out_error(levels: np.ndarray, back: int, forecast: float) -> float:
     """MASE of a forecast of the level `back` years from the end, made from the years
     before it (scaled by their mean absolute change)."""
     train, actual = levels[:-back], float(levels[-back])
-    return abs(actual - forecast) / float(np.mean(np.abs(np.diff(train))))
+    return abs(actual - forecast) / mase_scale(train, 1)
 
 
 def run_panel(

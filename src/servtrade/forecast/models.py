@@ -155,7 +155,7 @@ def _run(model: str, values: np.ndarray, horizon: int, season: int) -> dict[str,
     return result
 
 
-def _mase_scale(history: np.ndarray, season: int) -> float:
+def mase_scale(history: np.ndarray, season: int) -> float:
     """Mean absolute change over one season (over one period while a season is not yet
     observed twice): the in-sample error of the seasonal naive forecast."""
     lag = season if len(history) > season else 1
@@ -194,7 +194,7 @@ def backtest(
             point = level["mean"]
             model_errors.append(float(fitted[origin]) - modelled["mean"])
             actual = float(values[origin])
-            scale = _mase_scale(values[:origin], season)
+            scale = mase_scale(values[:origin], season)
             error = abs(actual - point)
             errors.append(error)
             if scale > 0:
