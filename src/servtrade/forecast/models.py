@@ -278,9 +278,10 @@ def _model_fit(
         )
     candidates = None if models is None else list(models)
     scores = backtest(values, log_scale, candidates, season) if len(values) >= 2 else []
+    modelled = np.log(values) if log_scale else values
     for model in ranking(scores):
         try:
-            raw = _run(model, np.log(values) if log_scale else values, horizon, season)
+            raw = _run(model, modelled, horizon, season)
             break
         except Exception as failure:  # it fitted every backtest window, not all points
             notes.append(
