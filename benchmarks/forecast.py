@@ -1,281 +1,366 @@
-"""Forecast benchmark: backtest, choose and forecast a panel of SYNTHETIC annual series.
+"""Forecast benchmark: the M3 yearly series, six years ahead, against statsforecast.
 
-servtrade's pipeline (statsforecast models) against the same work done with a plain
-statsmodels loop in the same run: the same rolling origins, the same rule (lowest mean
-MASE, ties to the simpler model), comparable candidates (naive, drift, Theta, ETS with
-additive trend, ARIMA(1,1,0) with drift). Each pipeline works on every series without its
-last year, timed; its forecast of that year, and of the years before it with the same
-work repeated, is scored (held-out MASE), beside the mean backtest MASE of the chosen
-models. Also reports MASE on the real national series against naive and drift.
+servtrade's panel forecasts (`servtrade.forecast.panel`, the command `servtrade forecast
+--input`, one process per core) and statsforecast's AutoETS, AutoARIMA,
+DynamicOptimizedTheta and CES, with SCUM (the median of those four), in one run on the same
+histories of `data/reference/benchmarks/m3_yearly_dev.csv` (323 series; the held-out six
+years are never shown to a forecaster). Reports sMAPE (M3's definition) and MASE over
+horizons 1-6, 80% and 95% coverage per horizon, MSIS, Brier scores and reliability of
+P(final value ≥ last × (1 + g)^6) for g = 0, 3, 5, 8 and 12%, and wall time. AutoETS's
+probabilities are those of its normal predictive distribution. Then the one-step
+rolling-origin backtest on the bundled real national series.
 
-Run: .venv/bin/python -m benchmarks.forecast [--series 1000] [--held-out 3] [--per-model 400]
+Run: .venv/bin/python -m benchmarks.forecast
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import platform
-import statistics
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import ndtr
 
 from servtrade.data import bundled_file
-from servtrade.forecast import ForecastError, forecast_series, year_to_date_series
-from servtrade.forecast.models import (
-    MAX_WINDOWS,
-    MODELS,
-    BacktestScore,
-    backtest,
-    candidate_models,
-    choose,
-    fit_forecast,
-    fit_panel,
-    forget_fits,
-    mase_scale,
-)
+from servtrade.forecast import ForecastError, backtest_series, calibration
+from servtrade.forecast.models import fit_forecast, forget_fits
+from servtrade.forecast.panel import PanelSeries, forecast_panel
 from servtrade.ingest import ingest_file
 from servtrade.store import Store
 
-SEED = 20261129
+ROOT = Path(__file__).resolve().parent.parent
+PANEL = ROOT / "data" / "reference" / "benchmarks" / "m3_yearly_dev.csv"
+HORIZON = 6
+GROWTH = (0.0, 3.0, 5.0, 8.0, 12.0)
+Z95 = 1.959963984540054
 
 
-def synthetic_panel(count: int, seed: int = SEED) -> list[np.ndarray]:
-    """SYNTHETIC annual levels shaped like services-trade series (not statistics):
-    12-20 years, growth 2-15% a year, noise 2-10%, one in ten with a -15% break."""
-    rng = np.random.default_rng(seed)
-    panel = []
-    for _ in range(count):
-        length = int(rng.integers(12, 21))
-        steps = rng.normal(rng.uniform(0.02, 0.15), rng.uniform(0.02, 0.10), length)
-        if rng.random() < 0.1:
-            steps[int(rng.integers(3, length - 2))] -= 0.15
-        panel.append(100 * np.exp(np.cumsum(steps)))
-    return panel
+@dataclass
+class Series:
+    name: str
+    history: np.ndarray
+    held_out: np.ndarray
 
 
-def _statsmodels_one_step(model: str, train: np.ndarray) -> float:
-    from statsmodels.tsa.arima.model import ARIMA
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-    from statsmodels.tsa.forecasting.theta import ThetaModel
-
-    if model == "Naive":
-        return float(train[-1])
-    if model == "Drift":
-        return float(train[-1] + (train[-1] - train[0]) / (len(train) - 1))
-    if model == "Theta":
-        return float(np.asarray(ThetaModel(train, period=1).fit().forecast(1))[0])
-    if model == "ETS":
-        return float(
-            np.asarray(ETSModel(train, error="add", trend="add").fit(disp=False).forecast(1))[0]
+def load(path: Path = PANEL) -> list[Series]:
+    rows: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    with path.open(newline="", encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            rows[row["series"]][row["role"]].append((int(row["year"]), float(row["value"])))
+    return [
+        Series(
+            name,
+            np.array([v for _, v in sorted(parts["history"])]),
+            np.array([v for _, v in sorted(parts["held_out"])]),
         )
-    fitted = ARIMA(train, order=(1, 1, 0), trend="t").fit()
-    return float(np.asarray(fitted.forecast(1))[0])
+        for name, parts in sorted(rows.items())
+    ]
 
 
-def statsmodels_scores(levels: np.ndarray) -> dict[str, float]:
-    """Each candidate's mean one-step MASE over servtrade's rolling origins, with
-    statsmodels models."""
-    logs = np.log(levels)
-    n = len(levels)
-    windows = max(1, min(MAX_WINDOWS, n - 4))
-    first = n - windows
-    scores = {}
-    for model in candidate_models(first):
-        scaled = []
-        for origin in range(first, n):
-            point = float(np.exp(_statsmodels_one_step(model, logs[:origin])))
-            scaled.append(abs(levels[origin] - point) / mase_scale(levels[:origin], 1))
-        scores[model] = float(np.mean(scaled))
-    return scores
+@dataclass
+class Forecasts:
+    """Point forecasts, 80% and 95% bounds (series × horizon) and the probabilities of each
+    growth event (series × len(GROWTH)), with the seconds they took."""
+
+    point: np.ndarray
+    bounds: dict[str, np.ndarray]
+    events: np.ndarray | None
+    seconds: float
 
 
-def _lowest(scores: dict[str, float]) -> str:
-    """servtrade's own rule (`choose`) applied to mean MASE by model."""
-    return choose(
-        [BacktestScore(model, mase, None, None, None, 0) for model, mase in scores.items()]
+def servtrade_forecasts(panel: list[Series]) -> Forecasts:
+    """The panel forecasts, timed; then the growth events' probabilities from the same
+    (deterministic) fits, made again in this process, untimed."""
+    forget_fits()
+    start = time.perf_counter()
+    inputs = [
+        PanelSeries(s.name, list(range(len(s.history))), list(s.history), None) for s in panel
+    ]
+    results = forecast_panel(inputs, HORIZON)
+    seconds = time.perf_counter() - start
+    point = np.array([[row["point"] for row in r.rows] for r in results], dtype=float)
+    bounds = {
+        key: np.array([[row[key] for row in r.rows] for r in results], dtype=float)
+        for key in ("lo80", "hi80", "lo95", "hi95")
+    }
+    events = np.array([[1 - _below(s, g) for g in GROWTH] for s in panel])
+    return Forecasts(point, bounds, events, seconds)
+
+
+def _below(series: Series, growth: float) -> float:
+    """servtrade's P(value six years on < last × (1 + g)^6)."""
+    fitted = fit_forecast(series.history, list(range(len(series.history))), HORIZON)
+    return fitted.below(HORIZON, float(series.history[-1]) * (1 + growth / 100) ** HORIZON)
+
+
+def statsforecast_forecasts(
+    panel: list[Series], names: list[str], jobs: int
+) -> dict[str, Forecasts]:
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoCES, AutoETS, DynamicOptimizedTheta
+
+    makers = {
+        "AutoETS": AutoETS,
+        "AutoARIMA": AutoARIMA,
+        "DOTM": DynamicOptimizedTheta,
+        "CES": AutoCES,
+    }
+    frame = pd.DataFrame(
+        [
+            {"unique_id": s.name, "ds": year, "y": value}
+            for s in panel
+            for year, value in enumerate(s.history)
+        ]
+    )
+    found = {}
+    for name in names:
+        model = makers[name]()
+        start = time.perf_counter()
+        result = StatsForecast(models=[model], freq=1, n_jobs=jobs).forecast(
+            df=frame, h=HORIZON, level=[80, 95]
+        )
+        seconds = time.perf_counter() - start
+        alias = str(model)
+        result = result.set_index("unique_id").loc[[s.name for s in panel]]
+
+        def column(suffix: str, result: pd.DataFrame = result, alias: str = alias) -> np.ndarray:
+            return result[alias + suffix].to_numpy(dtype=float).reshape(len(panel), HORIZON)
+
+        bounds = {
+            f"{side}{level}": column(f"-{side}-{level}")
+            for side in ("lo", "hi")
+            for level in (80, 95)
+        }
+        point = column("")
+        sd = (bounds["hi95"] - bounds["lo95"]) / (2 * Z95)
+        last = np.array([s.history[-1] for s in panel])
+        events = np.column_stack(
+            [
+                1
+                - ndtr(
+                    (last * (1 + g / 100) ** HORIZON - point[:, -1]) / np.maximum(sd[:, -1], 1e-12)
+                )
+                for g in GROWTH
+            ]
+        )
+        found[name] = Forecasts(point, bounds, events, seconds)
+    return found
+
+
+def smape(actual: np.ndarray, point: np.ndarray) -> float:
+    return float(np.mean(200 * np.abs(actual - point) / (np.abs(actual) + np.abs(point))))
+
+
+def scales(panel: list[Series]) -> np.ndarray:
+    """Each series' in-sample mean absolute yearly change (MASE's scale)."""
+    return np.array([np.mean(np.abs(np.diff(s.history))) for s in panel])
+
+
+def mase(actual: np.ndarray, point: np.ndarray, scale: np.ndarray) -> float:
+    return float(np.mean(np.abs(actual - point) / scale[:, None]))
+
+
+def msis(actual: np.ndarray, low: np.ndarray, high: np.ndarray, scale: np.ndarray) -> float:
+    """Mean scaled interval score of the 95% interval (the M4 competition's)."""
+    alpha = 0.05
+    score = (high - low) + 2 / alpha * (
+        (low - actual) * (actual < low) + (actual - high) * (actual > high)
+    )
+    return float(np.mean(score / scale[:, None]))
+
+
+def coverage(actual: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.asarray(np.mean((actual >= low) & (actual <= high), axis=0) * 100)
+
+
+def outcomes(panel: list[Series]) -> np.ndarray:
+    """Whether each growth event happened (series × len(GROWTH))."""
+    return np.array(
+        [
+            [s.held_out[-1] >= s.history[-1] * (1 + g / 100) ** HORIZON for g in GROWTH]
+            for s in panel
+        ],
+        dtype=float,
     )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    model: str
-    score: float  # the chosen model's mean backtest MASE
-    forecast: float  # its one-step forecast of the next level
+def reliability(predicted: np.ndarray, happened: np.ndarray) -> list[tuple[str, int, float, float]]:
+    """(decile, events, mean predicted, observed frequency), over all growth events."""
+    p, y = predicted.ravel(), happened.ravel()
+    rows = []
+    for decile in range(10):
+        low, high = decile / 10, (decile + 1) / 10
+        inside = (p >= low) & ((p < high) if decile < 9 else (p <= high))
+        if inside.any():
+            rows.append(
+                (
+                    f"{low:.1f}-{high:.1f}",
+                    int(inside.sum()),
+                    float(p[inside].mean()),
+                    float(y[inside].mean()),
+                )
+            )
+    return rows
 
 
-def statsmodels_pipeline(levels: np.ndarray) -> Outcome:
-    """The same backtest, choice and final forecast as servtrade's, with statsmodels."""
-    scores = statsmodels_scores(levels)
-    model = _lowest(scores)
-    forecast = float(np.exp(_statsmodels_one_step(model, np.log(levels))))
-    return Outcome(model, scores[model], forecast)
-
-
-def servtrade_pipeline(levels: np.ndarray) -> Outcome:
-    fitted = fit_forecast(levels, list(range(len(levels))), 1)
-    chosen = next(s.mase for s in fitted.scores if s.model == fitted.model)
-    return Outcome(fitted.model, chosen or 0.0, float(np.exp(fitted.mean[0])))
-
-
-def held_out_error(levels: np.ndarray, back: int, forecast: float) -> float:
-    """MASE of a forecast of the level `back` years from the end, made from the years
-    before it (scaled by their mean absolute change)."""
-    train, actual = levels[:-back], float(levels[-back])
-    return abs(actual - forecast) / mase_scale(train, 1)
-
-
-def run_panel(
-    run: Callable[[np.ndarray], Outcome], panel: list[np.ndarray], back: int
-) -> tuple[float, list[Outcome]]:
-    """`run` on every series without its last `back` years: seconds and outcomes."""
-    start = time.perf_counter()
-    outcomes = [run(series[:-back]) for series in panel]
-    return time.perf_counter() - start, outcomes
-
-
-def per_model_report(panel: list[np.ndarray]) -> list[str]:
-    """Each candidate's mean backtest MASE in both pipelines, and what the mean score of
-    servtrade's chosen models becomes when one candidate's scores are statsmodels'."""
-    ours = [{s.model: s.mase for s in backtest(v, True) if s.mase is not None} for v in panel]
-    theirs = [statsmodels_scores(v) for v in panel]
-    base = statistics.fmean(o[_lowest(o)] for o in ours)
-    lines = [f"mean score of servtrade's chosen models: {base:.4f}"]
-    for model in MODELS:
-        both = [(o, t) for o, t in zip(ours, theirs, strict=True) if model in o and model in t]
-        if not both:
-            continue
-        swapped = []
-        for o, t in zip(ours, theirs, strict=True):
-            scores = {k: v for k, v in o.items() if k != model}
-            scores |= {model: t[model]} if model in t else {}
-            swapped.append(scores[_lowest(scores)])
-        lines.append(
-            f"{model:6} ({len(both)} series): "
-            f"servtrade {statistics.fmean(o[model] for o, _ in both):.4f}  "
-            f"statsmodels {statistics.fmean(t[model] for _, t in both):.4f}  "
-            f"chosen with statsmodels' {model}: {statistics.fmean(swapped):.4f}"
+def report(
+    name: str, found: Forecasts, actual: np.ndarray, scale: np.ndarray, happened: np.ndarray
+) -> None:
+    cover80 = coverage(actual, found.bounds["lo80"], found.bounds["hi80"])
+    cover95 = coverage(actual, found.bounds["lo95"], found.bounds["hi95"])
+    print(
+        f"| {name} | {smape(actual, found.point):.2f} | {mase(actual, found.point, scale):.3f} "
+        f"| {cover80.mean():.1f} ({cover80.min():.1f}-{cover80.max():.1f}) "
+        f"| {cover95.mean():.1f} ({cover95.min():.1f}-{cover95.max():.1f}) "
+        f"| {msis(actual, found.bounds['lo95'], found.bounds['hi95'], scale):.2f} "
+        + (
+            f"| {np.mean((found.events - happened) ** 2):.4f} "
+            f"| {found.events.mean() * 100:.1f} / {happened.mean() * 100:.1f} "
+            if found.events is not None
+            else "| — | — "
         )
-    return lines
+        + f"| {found.seconds:.2f} s |"
+    )
 
 
-def _show(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+def coverage_by_horizon(name: str, found: Forecasts, actual: np.ndarray) -> None:
+    cover80 = coverage(actual, found.bounds["lo80"], found.bounds["hi80"])
+    cover95 = coverage(actual, found.bounds["lo95"], found.bounds["hi95"])
+    cells = " | ".join(f"{a:.1f} / {b:.1f}" for a, b in zip(cover80, cover95, strict=True))
+    print(f"| {name} | {cells} |")
 
 
-def real_series_report() -> list[str]:
-    """One-step backtest MASE on the bundled real national series: annual ones (with the
-    year-to-date nowcast) and cumulative ones (the same January-to-month span each year)."""
-    lines = []
+def real_series_report() -> None:
+    """One-step rolling-origin MASE on the bundled real national series: the combination
+    servtrade forecasts with, beside naive and drift."""
+    print("\n| real series (bundled) | years | combination | naive | drift |")
+    print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "b.duckdb") as store:
         ingest_file(store, bundled_file())
         cases = [
-            ("CN total, CNY (annual)", {"unit": "CNY_100M"}),
-            ("CN total, USD (annual)", {"unit": "USD_100M"}),
-            ("CN exports, USD (annual)", {"flow": "export", "unit": "USD_100M"}),
-            ("CN imports, USD (annual)", {"flow": "import", "unit": "USD_100M"}),
+            ("CN total, CNY", {"unit": "CNY_100M"}),
+            ("CN total, USD", {"unit": "USD_100M"}),
+            ("CN exports, USD", {"flow": "export", "unit": "USD_100M"}),
+            ("CN imports, USD", {"flow": "import", "unit": "USD_100M"}),
         ]
         for label, options in cases:
             try:
-                result = forecast_series(store, "CN", horizon=1, **options)  # type: ignore[arg-type]
+                result = backtest_series(store, "CN", **options)  # type: ignore[arg-type]
             except ForecastError as error:
-                lines.append(f"| {label} | — | — | — | {error} |")
+                print(f"| {label} | — | {error} | | |")
                 continue
             scores = {s.model: s.mase for s in result.scores}
+
+            def shown(model: str, scores: dict[str, float | None] = scores) -> str:
+                value = scores.get(model)
+                return "—" if value is None else f"{value:.3f}"
+
             years = f"{result.history.labels[0]}-{result.history.labels[-1]}"
-            lines.append(
-                f"| {label} | {years} | {result.model} {_show(scores.get(result.model))} "
-                f"| {_show(scores.get('Naive'))} | {_show(scores.get('Drift'))} |"
-            )
-        for months in (6, 7):
-            series = year_to_date_series(store, "CN", months, unit="CNY_100M")
-            fitted = fit_forecast(np.array(series.values), series.years, 1)
-            scores = {s.model: s.mase for s in fitted.scores}
-            lines.append(
-                f"| CN total, CNY, January-{months:02d} (cumulative) "
-                f"| {series.years[0]}-{series.years[-1]} "
-                f"| {fitted.model} {_show(scores.get(fitted.model))} "
-                f"| {_show(scores.get('Naive'))} | {_show(scores.get('Drift'))} |"
-            )
-    return lines
+            scored = " | ".join(shown(m) for m in (result.model, "Naive", "Drift"))
+            print(f"| {label} | {years} | {scored} |")
 
 
-def _paired(ours: list[float], theirs: list[float]) -> str:
-    differences = np.subtract(ours, theirs)
-    error = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
-    return f"{float(np.mean(differences)):+.4f} (standard error {error:.4f})"
+def validation_panel(panel: list[Series]) -> list[Series]:
+    """Each history without its last six years, which are held out instead."""
+    return [Series(s.name, s.history[:-HORIZON], s.history[-HORIZON:]) for s in panel]
+
+
+def learned_calibration(panel: list[Series]) -> calibration.Calibration:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor() as pool:
+        parts = pool.map(calibration.panel_errors, [[s.history] for s in panel], chunksize=8)
+        errors = [error for part in parts for error in part]
+    return calibration.from_errors(errors, "the validation histories")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--series", type=int, default=1000)
-    parser.add_argument("--held-out", type=int, default=3, help="years held out, one at a time")
     parser.add_argument(
-        "--per-model", type=int, default=0, help="per-candidate report on this many series"
+        "--skip-slow", action="store_true", help="leave out AutoARIMA and CES (SCUM)"
+    )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="hold out the histories' last six years instead, with a calibration learned "
+        "from the years before them",
     )
     arguments = parser.parse_args()
     warnings.filterwarnings("ignore")
-    panel = synthetic_panel(arguments.series)
-    start = time.perf_counter()
-    servtrade_pipeline(synthetic_panel(1, SEED + 1)[0])  # a series outside the panel
-    first_call = time.perf_counter() - start
-    ours_time, ours = run_panel(servtrade_pipeline, panel, 1)
-    forget_fits()  # worker processes would inherit the fits just made
-    start = time.perf_counter()
-    parallel = fit_panel([series[:-1] for series in panel], 1)  # one process per core
-    ours_parallel = time.perf_counter() - start
-    assert [f.model for f in parallel] == [o.model for o in ours]
-    theirs_time, theirs = run_panel(statsmodels_pipeline, panel, 1)
-    # Accuracy: each pipeline's final forecast of each held-out year, from the years before.
-    ours_errors = [[held_out_error(v, 1, o.forecast)] for v, o in zip(panel, ours, strict=True)]
-    theirs_errors = [[held_out_error(v, 1, o.forecast)] for v, o in zip(panel, theirs, strict=True)]
-    for back in range(2, arguments.held_out + 1):
-        for errors, run in (
-            (ours_errors, servtrade_pipeline),
-            (theirs_errors, statsmodels_pipeline),
-        ):
-            for series_errors, series, outcome in zip(
-                errors, panel, run_panel(run, panel, back)[1], strict=True
-            ):
-                series_errors.append(held_out_error(series, back, outcome.forecast))
-    ours_held = [statistics.fmean(e) for e in ours_errors]
-    theirs_held = [statistics.fmean(e) for e in theirs_errors]
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}")
+    panel = load()
     print(
-        f"SYNTHETIC panel: {len(panel)} annual series of 12-20 years (seed {SEED}); "
-        "timed: backtest, choice and forecast of each series without its last year"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"first call (imports, warm-up):   {first_call:8.2f} s")
-    print(f"servtrade (statsforecast):       {ours_time:8.2f} s")
-    print(f"servtrade, {os.cpu_count()} worker processes:   {ours_parallel:8.2f} s")
-    print(f"plain statsmodels loop:          {theirs_time:8.2f} s")
-    print(f"speed-up, one process:           {theirs_time / ours_time:8.2f}x")
-    print(f"speed-up, {os.cpu_count()} processes:           {theirs_time / ours_parallel:8.2f}x")
+    if arguments.validation:
+        panel = validation_panel(panel)
+        with calibration.chosen(learned_calibration(panel)):
+            compare(panel, arguments.skip_slow)
+        return
+    compare(panel, arguments.skip_slow)
+    real_series_report()
+
+
+def compare(panel: list[Series], skip_slow: bool) -> None:
+    actual = np.array([s.held_out for s in panel])
+    scale, happened = scales(panel), outcomes(panel)
     print(
-        f"held-out MASE of the final forecasts (last {arguments.held_out} years, one at a "
-        f"time): servtrade {statistics.fmean(ours_held):.4f}, "
-        f"statsmodels {statistics.fmean(theirs_held):.4f}, "
-        f"difference {_paired(ours_held, theirs_held)}"
+        f"M3 yearly: {len(panel)} series, {HORIZON} years ahead; "
+        f"events P(final >= last x (1+g)^6), g in {GROWTH}"
     )
+    # A warm-up outside the timing: imports and the statsforecast models' compilation.
+    forecast_panel(
+        [PanelSeries("warm-up", list(range(12)), list(panel[0].history[:12]), None)], 2, workers=1
+    )
+    ours = servtrade_forecasts(panel)
+    names = ["AutoETS", "DOTM"] + ([] if skip_slow else ["AutoARIMA", "CES"])
+    theirs = statsforecast_forecasts(panel, names, jobs=1)
+    both_cores = statsforecast_forecasts(panel, ["AutoETS"], jobs=os.cpu_count() or 1)["AutoETS"]
     print(
-        "mean backtest MASE of the chosen models (the selection score): "
-        f"servtrade {statistics.fmean(o.score for o in ours):.4f}, "
-        f"statsmodels {statistics.fmean(o.score for o in theirs):.4f}, difference "
-        f"{_paired([o.score for o in ours], [o.score for o in theirs])}"
+        "\n| method | sMAPE | MASE | 80% coverage (horizons' range) | 95% coverage | MSIS "
+        "| Brier | mean P / observed % | wall time |"
     )
-    if arguments.per_model:
-        print(f"per candidate, backtest MASE on the first {arguments.per_model} series:")
-        for line in per_model_report(panel[: arguments.per_model]):
-            print(line)
-    print("real series (bundled), one-step backtest MASE: chosen | naive | drift")
-    for line in real_series_report():
-        print(line)
+    print("|---|---|---|---|---|---|---|---|---|")
+    report("servtrade (one process per core)", ours, actual, scale, happened)
+    for name, found in theirs.items():
+        report(f"statsforecast {name}", found, actual, scale, happened)
+    blanks = " | " * 7
+    print(f"| statsforecast AutoETS, n_jobs={os.cpu_count()} |{blanks}{both_cores.seconds:.2f} s |")
+    if not skip_slow:
+        members = [theirs[name] for name in ("AutoETS", "AutoARIMA", "DOTM", "CES")]
+        scum = Forecasts(
+            np.median(np.stack([m.point for m in members]), axis=0),
+            {
+                key: np.median(np.stack([m.bounds[key] for m in members]), axis=0)
+                for key in members[0].bounds
+            },
+            None,
+            sum(m.seconds for m in members),
+        )
+        report("SCUM (median of the four)", scum, actual, scale, happened)
+    print("\ncoverage by horizon, 80% / 95%:")
+    print("| method | " + " | ".join(f"h={h}" for h in range(1, HORIZON + 1)) + " |")
+    print("|---|" + "---|" * HORIZON)
+    coverage_by_horizon("servtrade", ours, actual)
+    coverage_by_horizon("AutoETS", theirs["AutoETS"], actual)
+    for label, found in (("servtrade", ours), ("AutoETS (normal)", theirs["AutoETS"])):
+        assert found.events is not None
+        print(f"\nreliability of {label}: decile | events | mean predicted | observed")
+        for decile, count, predicted, observed in reliability(found.events, happened):
+            print(f"| {decile} | {count} | {predicted * 100:.1f} | {observed * 100:.1f} |")
+        brier = [np.mean((found.events[:, k] - happened[:, k]) ** 2) for k in range(len(GROWTH))]
+        print(
+            "Brier by g: "
+            + ", ".join(f"{g:g}%: {b:.4f}" for g, b in zip(GROWTH, brier, strict=True))
+        )
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def test_progress_and_forecast(client: TestClient) -> None:
     assert [t["status"] for t in progress["targets"]] == ["not_available"] * 5
     forecast = client.get("/api/forecast", params={"region": "CN", "horizon": 3}).json()
     assert [p["period"] for p in forecast["points"]] == ["2026", "2027", "2028"]
-    assert all(p["lo80"] <= p["mean"] <= p["hi80"] for p in forecast["points"])
+    assert all(p["lo80"] <= p["point"] <= p["hi80"] for p in forecast["points"])
     # The same kept fit, its notes read in each request's language.
     chinese = client.get(
         "/api/forecast", params={"region": "CN", "horizon": 3}, headers={"Accept-Language": "zh-CN"}

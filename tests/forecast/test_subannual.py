@@ -69,7 +69,7 @@ def test_a_seasonal_monthly_series_is_forecast_with_its_season(
     result = forecast_series(store, "CN-GZ", frequency="monthly", horizon=12)
     assert [p.period for p in result.points] == [f"2025-{m:02d}" for m in range(1, 13)]
     expected = _monthly(72)[60:]
-    means = np.array([p.mean for p in result.points])
+    means = np.array([p.point for p in result.points])
     # A model without the season would miss December and February by 20-30%.
     np.testing.assert_allclose(means, expected, rtol=0.03)
     assert result.model in ("SeasonalNaive", "Theta", "ETS")
@@ -166,7 +166,7 @@ def test_cli_and_api_forecast_quarters(store: Store, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     points = json.loads(result.stdout)
     assert [p["period"] for p in points] == ["2025-Q1", "2025-Q2", "2025-Q3"]
-    assert set(points[0]) == {"period", "mean", "lo80", "hi80", "lo95", "hi95", "model"}
+    assert set(points[0]) == {"period", "point", "lo80", "hi80", "lo95", "hi95", "model"}
     refused = runner.invoke(
         app, ["forecast", "--region", "CN-GZ", "--frequency", "weekly", "--db", db]
     )

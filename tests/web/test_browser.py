@@ -150,7 +150,7 @@ def test_region_outlook_by_year_and_by_quarter(site: tuple[str, str], browser: B
     csv_url = outlook.locator("a.csv").get_attribute("href")
     assert csv_url is not None and "frequency=quarterly" in csv_url
     text = page.request.get(base + csv_url).text()
-    assert text.splitlines()[0] == "period,observed,mean,lo80,hi80"
+    assert text.splitlines()[0] == "period,observed,median,lo80,hi80"
     assert text.splitlines()[-1].startswith("2027-Q3,,")
     _shot(page, "region-quarterly-outlook-1280")
     page.close()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from servtrade.cli.common import (
@@ -19,8 +23,17 @@ from servtrade.cli.common import (
     out,
     usage,
 )
-from servtrade.forecast import ForecastError, forecast_series, indicator_forecast
+from servtrade.forecast import ForecastError, backtest_series, indicator_forecast
+from servtrade.forecast.panel import (
+    PanelError,
+    PanelForecast,
+    forecast_panel,
+    panel_columns,
+    read_panel,
+)
 from servtrade.i18n import N_, _, format_number
+from servtrade.ingest import ExitStatus
+from servtrade.report.cells import csv_safe
 from servtrade.store import Store
 
 BreakOption = Annotated[
@@ -57,7 +70,16 @@ def _interval(low: object, high: object) -> str:
 
 
 def forecast(
-    region: Annotated[str, typer.Option(help="Region code or name.")],
+    region: Annotated[str | None, typer.Option(help="Region code or name.")] = None,
+    input_: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="A panel CSV (series,year,value[,target]) to forecast, no store."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write the panel's forecasts to this file.")
+    ] = None,
     indicator: Annotated[
         str, typer.Option(help="value, digitally_deliverable_share or knowledge_intensive_share.")
     ] = "value",
@@ -73,7 +95,15 @@ def forecast(
     db: DbOption = None,
     format_: FormatOption = "table",
 ) -> None:
-    """Forecast a series with 80% and 95% intervals (model chosen by backtest)."""
+    """Forecast a series with its median and 80% and 95% intervals; or, with --input, every
+    series of a panel file (format csv or json)."""
+    if input_ is not None:
+        if region is not None:
+            raise usage(_("give --region or --input, not both"))
+        _forecast_panel_file(input_, horizon, "csv" if format_ == "table" else format_, output)
+        return
+    if region is None:
+        raise usage(_("give --region (a series in the store) or --input (a panel file)"))
     check_format(format_)
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
@@ -98,12 +128,12 @@ def forecast(
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{code} {indicator} {flow_code} {category_code} ({unit_label})")
-    for column in (N_("period"), N_("mean"), "80%", "95%", N_("model")):
+    for column in (N_("period"), N_("median"), "80%", "95%", N_("model")):
         table.add_column(_(column))
     for record in records:
         table.add_row(
             str(record["period"]),
-            format_number(float(record["mean"]), 1),
+            format_number(float(record["point"]), 1),
             _interval(record["lo80"], record["hi80"]),
             _interval(record["lo95"], record["hi95"]),
             str(record["model"]),
@@ -111,6 +141,58 @@ def forecast(
     out.print(table)
     for note in notes:
         out.print(f"[dim]{note}[/dim]", highlight=False)
+
+
+def _forecast_panel_file(path: Path, horizon: int, format_: str, output: Path | None) -> None:
+    check_format(format_, ("csv", "json"))
+    try:
+        panel, issues = read_panel(path)
+    except PanelError as error:
+        err.print(f"[red]{_('error')}[/red] {escape(str(error))}", highlight=False)
+        raise typer.Exit(ExitStatus.REJECTED) from error
+    for issue in issues:
+        err.print(f"[red]{_('error')}[/red] {escape(str(issue))}", highlight=False)
+    forecasts = forecast_panel(panel, horizon)
+    for failed in (f for f in forecasts if f.problem is not None):
+        err.print(
+            f"[yellow]{_('not forecast')}[/yellow] {escape(f'{failed.series}: {failed.problem}')}",
+            highlight=False,
+        )
+    text = _panel_json(forecasts) if format_ == "json" else _panel_csv(forecasts)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    done = sum(1 for f in forecasts if f.problem is None)
+    if done == 0:
+        raise typer.Exit(ExitStatus.REJECTED)
+    if issues or done < len(forecasts):
+        raise typer.Exit(ExitStatus.PARTIAL)
+
+
+def _panel_csv(forecasts: list[PanelForecast]) -> str:
+    """The forecasts as CSV, text cells safe to open in a spreadsheet."""
+    columns = panel_columns(forecasts)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for forecast in forecasts:
+        for row in forecast.rows:
+            writer.writerow([_panel_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def _panel_cell(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else csv_safe(value)
+
+
+def _panel_json(forecasts: list[PanelForecast]) -> str:
+    rows = [row for forecast in forecasts for row in forecast.rows]
+    problems = {f.series: f.problem for f in forecasts if f.problem is not None}
+    document = {"forecasts": rows, "not_forecast": problems}
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
 def backtest_command(
@@ -129,13 +211,12 @@ def backtest_command(
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
         try:
-            result = forecast_series(
+            result = backtest_series(
                 store,
                 code,
                 flow=flow_code,
                 category=category_code,
                 unit=unit_code,
-                horizon=1,
                 as_of=date_option(as_of),
                 breaks=tuple(breaks),
                 frequency=frequency,

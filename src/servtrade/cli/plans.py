@@ -240,6 +240,8 @@ def track(
     out.print(table)
     for target in progress.targets:
         out.print(f"[bold]{target.target.id}[/bold]: {target.target.description.text(lang)}")
+        if target.verdict is not None:
+            out.print(f"  {target.verdict}", highlight=False)
         for note in target.notes:
             out.print(f"  [dim]{note}[/dim]", highlight=False)
     out.print(

@@ -6,7 +6,8 @@ year times the ratio of the year-to-date figure to the same months a year earlie
 times its published growth), and the output says so. Only the most recent run of
 consecutive years is modelled. Years named as breaks (e.g. 2020) are bridged by log-linear
 interpolation for fitting and reported; large jumps are flagged, never silently changed.
-Shares are forecast from their numerator and the rest, so they stay within 0-100.
+Every point forecast is the median of the predictive distribution. Shares are forecast as
+shares (their logit) from every year they are known, so they stay within 0-100.
 
 Quarterly and monthly series are forecast the same way with seasonal candidates. Their
 values are the published quarters or months, and where those are missing, differences of
@@ -27,9 +28,12 @@ import numpy as np
 from servtrade.classification import ALL_SERVICES
 from servtrade.forecast.models import (
     BacktestScore,
+    FittedForecast,
     ForecastError,
-    expected_level,
+    backtest,
+    combination_score,
     fit_forecast,
+    fit_share,
     simulate,
 )
 from servtrade.i18n import N_, Message, gettext
@@ -52,6 +56,7 @@ __all__ = [
     "SeriesForecast",
     "TargetProbability",
     "annual_series",
+    "backtest_series",
     "fan_chart_data",
     "forecast_series",
     "period_series",
@@ -70,8 +75,10 @@ _KINDS = {"quarterly": "quarter", "monthly": "month"}
 
 @dataclass(frozen=True)
 class ForecastPoint:
+    """A period's forecast: the median (`point`) and the 80% and 95% central intervals."""
+
     period: str
-    mean: float
+    point: float
     lo80: float
     hi80: float
     lo95: float
@@ -81,7 +88,7 @@ class ForecastPoint:
     def as_dict(self) -> dict[str, Any]:
         return {
             "period": self.period,
-            "mean": self.mean,
+            "point": self.point,
             "lo80": self.lo80,
             "hi80": self.hi80,
             "lo95": self.lo95,
@@ -466,21 +473,20 @@ def _flag_jumps(
             )
 
 
-def _points(
-    periods: list[str], paths: np.ndarray, model: str, mean: np.ndarray | None = None
-) -> list[ForecastPoint]:
-    """Points with the mean (given, or of the paths) and the paths' 80% and 95% ranges."""
-    centre = paths.mean(axis=0) if mean is None else mean
-    quantiles = np.quantile(paths, [0.1, 0.9, 0.025, 0.975], axis=0)
+def _points(periods: list[str], fitted: FittedForecast) -> list[ForecastPoint]:
+    """Each period's median and central 80% and 95% intervals, on the original scale."""
+    point, lo80, hi80, lo95, hi95 = (
+        fitted.level(fitted.quantile(p)) for p in (0.5, 0.1, 0.9, 0.025, 0.975)
+    )
     return [
         ForecastPoint(
             period,
-            float(centre[h]),
-            float(quantiles[0, h]),
-            float(quantiles[1, h]),
-            float(quantiles[2, h]),
-            float(quantiles[3, h]),
-            model,
+            float(point[h]),
+            float(lo80[h]),
+            float(hi80[h]),
+            float(lo95[h]),
+            float(hi95[h]),
+            fitted.model,
         )
         for h, period in enumerate(periods)
     ]
@@ -530,12 +536,99 @@ def forecast_series(
     paths = simulate(fitted, PATHS, np.random.default_rng(seed))
     return SeriesForecast(
         history,
-        _points(ahead, paths, fitted.model, expected_level(fitted)),
+        _points(ahead, fitted),
         fitted.model,
         fitted.scores,
         history.notes + fitted.notes,
         paths,
     )
+
+
+@dataclass
+class SeriesBacktest:
+    """Rolling-origin one-step scores of every candidate and of the model forecasts use."""
+
+    history: AnnualSeries | PeriodSeries
+    scores: list[BacktestScore]
+    model: str
+    notes: list[Message]
+
+
+def backtest_series(
+    store: Store,
+    region: str,
+    *,
+    flow: str = "total",
+    category: str = ALL_SERVICES,
+    unit: str | None = None,
+    as_of: date | None = None,
+    breaks: tuple[int, ...] = (),
+    frequency: str = "annual",
+) -> SeriesBacktest:
+    """The candidates' backtest beside that of the annual combination (which forecasts
+    use for annual series; quarters and months use the candidate that scores best)."""
+    result = forecast_series(
+        store,
+        region,
+        flow=flow,
+        category=category,
+        unit=unit,
+        horizon=1,
+        as_of=as_of,
+        breaks=breaks,
+        frequency=frequency,
+    )
+    if frequency != "annual":
+        return SeriesBacktest(result.history, result.scores, result.model, result.notes)
+    values = np.array(result.history.values, dtype=float)
+    scores = backtest(values, bool(np.all(values > 0)))
+    combined = combination_score(values)
+    return SeriesBacktest(
+        result.history, [*scores, *([combined] if combined else [])], result.model, result.notes
+    )
+
+
+def share_fit(
+    store: Store,
+    region: str,
+    grouping: str,
+    *,
+    flow: str = "total",
+    unit: str | None = None,
+    until: int | None = None,
+    horizon: int = 5,
+    as_of: date | None = None,
+) -> FittedForecast:
+    """The share of `grouping` in total services (in %), forecast as a share from every
+    full year it is known, `horizon` years past the last, or up to `until`."""
+    indicator = next(name for name, code in GROUPING_SHARES.items() if code == grouping)
+    request = IndicatorRequest(
+        region=region,
+        indicators=[indicator],
+        flow=flow,
+        unit=unit,
+        as_of=as_of,
+        skip_unconvertible=True,
+    )
+    shares = {
+        parse_period(label).year: value.value
+        for label, value in preferred_by_period(compute_indicators(store, request)).items()
+        if parse_period(label).kind == "annual"
+    }
+    if not shares:
+        raise ForecastError(
+            gettext(
+                "no full-year figures for {region} {flow} {category}",
+                region=region,
+                flow=flow,
+                category=grouping,
+            )
+        )
+    years = sorted(shares)
+    horizon = horizon if until is None else until - years[-1]
+    if horizon <= 0:
+        raise ForecastError(gettext("{year} is already observed", year=until))
+    return fit_share(years, [shares[year] for year in years], horizon)
 
 
 def share_forecast(
@@ -548,50 +641,21 @@ def share_forecast(
     until: int | None = None,
     horizon: int = 5,
     as_of: date | None = None,
-    breaks: tuple[int, ...] = (),
     seed: int = SEED,
 ) -> tuple[list[int], np.ndarray, str, list[Message]]:
-    """Share paths (in %) from separate forecasts of the grouping and of the rest,
-    `horizon` years past the last common year, or up to `until`."""
-    part = annual_series(
-        store, region, flow=flow, category=grouping, unit=unit, as_of=as_of, breaks=breaks
+    """Simulated share paths (in %) of `share_fit`, with its years, model and notes."""
+    fitted = share_fit(
+        store, region, grouping, flow=flow, unit=unit, until=until, horizon=horizon, as_of=as_of
     )
-    total = annual_series(
-        store, region, flow=flow, category=ALL_SERVICES, unit=part.unit, as_of=as_of, breaks=breaks
-    )
-    # Both histories are runs of consecutive years, so their common years are one too.
-    run = sorted(set(part.years) & set(total.years))
-    if not run:
-        raise ForecastError(
-            gettext("no common years for {grouping} and the total", grouping=grouping)
-        )
-    part_values = np.array([part.values[part.years.index(y)] for y in run])
-    rest_values = np.array([total.values[total.years.index(y)] for y in run]) - part_values
-    if np.any(rest_values <= 0):
-        raise ForecastError(
-            gettext("{grouping} is not smaller than the total in every year", grouping=grouping)
-        )
-    horizon = horizon if until is None else until - run[-1]
-    if horizon <= 0:
-        raise ForecastError(gettext("{year} is already observed", year=until))
-    rng = np.random.default_rng(seed)
-    fitted_part = fit_forecast(part_values, run, horizon)
-    fitted_rest = fit_forecast(rest_values, run, horizon)
-    part_paths = simulate(fitted_part, PATHS, rng)
-    rest_paths = simulate(fitted_rest, PATHS, rng)
-    shares = part_paths / (part_paths + rest_paths) * 100
-    model = f"{fitted_part.model}/{fitted_rest.model}"
-    notes = part.notes + total.notes + fitted_part.notes + fitted_rest.notes
-    notes.append(
-        Message.of(
-            N_("share = grouping / (grouping + rest), each forecast on its own (independently)")
-        )
-    )
-    return fitted_part.years, shares, model, notes
+    paths = simulate(fitted, PATHS, np.random.default_rng(seed))
+    return fitted.years, paths, fitted.model, fitted.notes
 
 
 @dataclass(frozen=True)
 class TargetProbability:
+    """P(target met), and the median of what the target is judged on (`expected`) with
+    its 80% interval."""
+
     probability: float | None
     expected: float | None
     lo80: float | None
@@ -607,7 +671,7 @@ def _not_forecast(reason: Message) -> TargetProbability:
 def target_probability(
     store: Store, plan: Plan, target: Target, as_of: date | None = None, seed: int = SEED
 ) -> TargetProbability:
-    """P(target met) from simulated paths, and the expected value with its 80% interval."""
+    """P(target met) from simulated paths, and the median value with its 80% interval."""
     try:
         return _probability(store, plan, target, as_of, seed)
     except ForecastError as error:
@@ -651,7 +715,7 @@ def _probability(
     at_target = _at_target_year(target, years, paths, observed)
     return TargetProbability(
         float(np.mean(met)),
-        float(np.mean(at_target)),
+        float(np.median(at_target)),
         float(np.quantile(at_target, 0.1)),
         float(np.quantile(at_target, 0.9)),
         model,
@@ -736,12 +800,9 @@ def share_points(
     unit: str | None = None,
     horizon: int = 5,
     as_of: date | None = None,
-    breaks: tuple[int, ...] = (),
 ) -> tuple[list[ForecastPoint], list[Message]]:
-    years, paths, model, notes = share_forecast(
-        store, region, grouping, flow=flow, unit=unit, horizon=horizon, as_of=as_of, breaks=breaks
-    )
-    return _points([str(year) for year in years], paths, model), notes
+    fitted = share_fit(store, region, grouping, flow=flow, unit=unit, horizon=horizon, as_of=as_of)
+    return _points([str(year) for year in fitted.years], fitted), fitted.notes
 
 
 def indicator_forecast(
@@ -774,7 +835,6 @@ def indicator_forecast(
             unit=unit,
             horizon=horizon,
             as_of=as_of,
-            breaks=breaks,
         )
         return points, notes, "percent"
     if indicator != "value":

@@ -1,11 +1,14 @@
-"""Forecast one series with statsforecast models chosen by a rolling-origin backtest.
+"""Forecast one series: a predictive distribution, kept as quantiles per horizon.
 
-Levels are modelled on the log scale so that intervals stay positive. Intervals are
+Annual series are forecast by the median of three models (`combination`) with the
+distribution calibrated on rolling-origin errors (`calibration`); their median is the
+point forecast. Quarterly and monthly series (and annual ones when candidate models are
+named) are forecast by one statsforecast model chosen by a rolling-origin backtest: levels
+on the log scale, so that intervals stay positive, with the model's normal intervals
 widened by the Student-t factor t(n−2)/z, since the variance comes from few points.
-Candidate models depend on the length of the series (for annual series: ETS with additive,
-undamped trend needs 9 points, ARIMA(1,1,0) with drift 8, the Theta method 4, drift 2,
-naive 1) and on its periods a year (quarterly and monthly series add the seasonal naive, and
-Theta and ETS model the season); they are statsforecast's, called directly on the array.
+Candidates depend on the length of the series (ETS with additive trend needs 9 points,
+ARIMA(1,1,0) with drift 8, the Theta method 4, drift 2, naive 1) and on its periods a year
+(quarterly and monthly series add the seasonal naive, and Theta and ETS model the season).
 Each is scored on the same rolling origins by MASE, and the lowest mean MASE wins (ties go
 to the simpler model). The in-sample fit never decides.
 """
@@ -20,18 +23,29 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import norm as normal
+from scipy.special import ndtr, ndtri
 from scipy.stats import t as student_t
 from statsforecast.arima import Arima, forecast_arima
 from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNaive, Theta
 
+from servtrade.forecast import calibration
+from servtrade.forecast.calibration import GRID
+from servtrade.forecast.combination import (
+    MIN_POINTS,
+    bridged,
+    combine,
+    outlying_years,
+    series_scale,
+)
 from servtrade.i18n import N_, Message, gettext
 
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
+# The scale a series is modelled on: logs of positive levels, levels, logits of shares.
+Scale = Literal["log", "level", "logit"]
 
 
 class ArimaWithDrift:
@@ -123,19 +137,66 @@ class BacktestScore:
 
 @dataclass
 class FittedForecast:
-    """Forecasts of a series on its modelling scale (log for levels)."""
+    """The predictive distribution of a series on its modelling scale (log for positive
+    levels): its quantiles at the probabilities `GRID`, one column per horizon."""
 
     years: list[int]
     model: str
-    mean: np.ndarray  # modelling scale
-    sd: np.ndarray  # modelling scale, per horizon
-    lo80: np.ndarray
-    hi80: np.ndarray
-    lo95: np.ndarray
-    hi95: np.ndarray
-    log_scale: bool
+    table: np.ndarray
+    scale: Scale
     scores: list[BacktestScore] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
+
+    @property
+    def log_scale(self) -> bool:
+        return self.scale == "log"
+
+    def quantile(self, probability: float) -> np.ndarray:
+        """The `probability` quantile at every horizon, on the modelling scale."""
+        return np.array([np.interp(probability, GRID, column) for column in self.table.T])
+
+    def level(self, modelled: np.ndarray) -> np.ndarray:
+        """Values of the modelling scale on the original one (a share in percent)."""
+        if self.scale == "log":
+            return np.asarray(np.exp(modelled))
+        if self.scale == "logit":  # within ±30, a share stays off 0 and 100 in floats too
+            return np.asarray(100 / (1 + np.exp(-np.clip(modelled, -30, 30))))
+        return modelled
+
+    @property
+    def median(self) -> np.ndarray:
+        return self.quantile(0.5)
+
+    @property
+    def lo80(self) -> np.ndarray:
+        return self.quantile(0.1)
+
+    @property
+    def hi80(self) -> np.ndarray:
+        return self.quantile(0.9)
+
+    @property
+    def lo95(self) -> np.ndarray:
+        return self.quantile(0.025)
+
+    @property
+    def hi95(self) -> np.ndarray:
+        return self.quantile(0.975)
+
+    def below(self, horizon: int, level: float) -> float:
+        """P(value `horizon` steps ahead < `level`), `level` on the original scale."""
+        if self.scale != "level" and level <= 0:
+            return 0.0
+        if self.scale == "logit" and level >= 100:
+            return 1.0
+        if self.scale == "log":
+            modelled = math.log(level)
+        elif self.scale == "logit":
+            modelled = math.log(level / (100 - level))
+        else:
+            modelled = level
+        column = self.table[:, horizon - 1]
+        return float(np.interp(modelled, column, GRID, left=0.0, right=1.0))
 
 
 def candidate_models(points: int, season: int = 1) -> list[str]:
@@ -218,6 +279,44 @@ def backtest(
     return scores
 
 
+def combination_score(values: np.ndarray) -> BacktestScore | None:
+    """The calibrated combination's one-step scores on the same rolling origins as
+    `backtest` (none where a window is too short for it)."""
+    n = len(values)
+    windows = max(1, min(MAX_WINDOWS, n - 4))
+    scaled, smapes, inside80, inside95, errors = [], [], [], [], []
+    label = None
+    for origin in range(n - windows, n):
+        try:
+            fitted = fit_forecast(values[:origin], list(range(origin)), 1)
+        except ForecastError:
+            return None
+        label = fitted.model
+        point = float(fitted.level(fitted.median)[0])
+        actual = float(values[origin])
+        error = abs(actual - point)
+        errors.append(error)
+        scale = mase_scale(values[:origin], 1)
+        if scale > 0:
+            scaled.append(error / scale)
+        denominator = abs(actual) + abs(point)
+        smapes.append(200 * error / denominator if denominator else 0.0)
+        low80, high80 = fitted.level(fitted.lo80)[0], fitted.level(fitted.hi80)[0]
+        low95, high95 = fitted.level(fitted.lo95)[0], fitted.level(fitted.hi95)[0]
+        inside80.append(low80 <= actual <= high80)
+        inside95.append(low95 <= actual <= high95)
+    if label is None:
+        return None
+    return BacktestScore(
+        label,
+        float(np.mean(scaled)) if scaled else None,
+        float(np.mean(smapes)),
+        float(np.mean(inside80)),
+        float(np.mean(inside95)),
+        len(errors),
+    )
+
+
 def ranking(scores: list[BacktestScore]) -> list[str]:
     """Models by mean MASE, lowest first, ties to the simpler model; then those without a
     score, in their order; naive last if not already there (it fits any series)."""
@@ -241,19 +340,19 @@ def _widen(
     """Student-t small-sample widening: the models' normal intervals ignore that the
     variance is estimated from few points, and would cover too little."""
     tail = (1 + level / 100) / 2
-    factor = float(student_t.ppf(tail, max(1, points - 2)) / normal.ppf(tail))
+    factor = float(student_t.ppf(tail, max(1, points - 2)) / ndtri(tail))
     return mean - (mean - low) * factor, mean + (high - mean) * factor
 
 
 @dataclass(frozen=True)
 class _ModelFit:
-    """The expensive part of a forecast, kept by its inputs: backtest scores, the chosen
-    model and its raw forecast (modelling scale, `KEPT_HORIZON` years or more)."""
+    """The expensive part of a forecast, kept by its inputs: backtest scores, the model
+    and its quantile table (modelling scale, `KEPT_HORIZON` years or more)."""
 
     scores: list[BacktestScore]
     model: str
     log_scale: bool
-    raw: dict[str, np.ndarray]
+    table: np.ndarray
     notes: list[Message]
 
 
@@ -263,11 +362,16 @@ class _ModelFit:
 KEPT_HORIZON = 20
 
 
-@functools.lru_cache(maxsize=1024)
-def _model_fit(
-    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None, season: int
-) -> _ModelFit:
-    values = np.array(observed, dtype=float)
+def _combined_fit(values: np.ndarray, horizon: int) -> _ModelFit:
+    """The median of the combination's members with the calibrated distribution."""
+    if len(values) < MIN_POINTS:
+        raise ForecastError(
+            gettext(
+                "only {points} points: at least {needed} are needed for an honest interval",
+                points=len(values),
+                needed=MIN_POINTS,
+            )
+        )
     notes = []
     log_scale = bool(np.all(values > 0))
     if not log_scale:
@@ -276,8 +380,37 @@ def _model_fit(
                 N_("zero or negative values: modelled on the level scale, not the log scale")
             )
         )
-    candidates = None if models is None else list(models)
-    scores = backtest(values, log_scale, candidates, season) if len(values) >= 2 else []
+    combination = combine(values, horizon)
+    if combination.log_scale:
+        notes.append(
+            Message.of(N_("the levels' forecast fell to zero: the models were fitted on logs"))
+        )
+    cleaned, _ = bridged(values)
+    modelled = np.log(cleaned) if log_scale else cleaned
+    centre = np.log(combination.point) if log_scale else combination.point
+    table = calibration.active().table(centre, series_scale(modelled))
+    return _ModelFit([], combination.label, log_scale, table, notes)
+
+
+def _normal_table(mean: np.ndarray, low95: np.ndarray, high95: np.ndarray) -> np.ndarray:
+    """A normal distribution per horizon, given its mean and 95% interval."""
+    sd = (high95 - low95) / (2 * Z95)
+    return np.asarray(mean[None, :] + ndtri(GRID)[:, None] * sd[None, :])
+
+
+def _chosen_fit(
+    values: np.ndarray, horizon: int, models: list[str] | None, season: int
+) -> _ModelFit:
+    """The model that wins the backtest, with its widened normal intervals."""
+    notes = []
+    log_scale = bool(np.all(values > 0))
+    if not log_scale:
+        notes.append(
+            Message.of(
+                N_("zero or negative values: modelled on the level scale, not the log scale")
+            )
+        )
+    scores = backtest(values, log_scale, models, season) if len(values) >= 2 else []
     modelled = np.log(values) if log_scale else values
     for model in ranking(scores):
         try:
@@ -309,7 +442,30 @@ def _model_fit(
         notes.append(
             Message.of(N_("only {points} points: too few for a seasonal model"), points=len(values))
         )
-    return _ModelFit(scores, model, log_scale, raw, notes)
+    mean, points = _column(raw), len(values)
+    lo95, hi95 = _widen(mean, _column(raw, "-lo-95"), _column(raw, "-hi-95"), 95, points)
+    chosen = next((s for s in scores if s.model == model), None)
+    sd = (hi95 - lo95) / (2 * Z95)
+    if chosen is not None and chosen.rmse and np.all(sd > 0):
+        stretch = np.maximum(1.0, chosen.rmse * np.sqrt(np.arange(1, horizon + 1)) / sd)
+        if np.any(stretch > 1):
+            notes.append(
+                Message.of(N_("intervals widened to the size of the backtest's one-step errors"))
+            )
+            lo95, hi95 = mean - (mean - lo95) * stretch, mean + (hi95 - mean) * stretch
+    if len(values) == 1 or not np.all(np.isfinite(hi95 - lo95)):
+        raise ForecastError(gettext("too few points for an interval: at least 2 are needed"))
+    return _ModelFit(scores, model, log_scale, _normal_table(mean, lo95, hi95), notes)
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_fit(
+    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None, season: int
+) -> _ModelFit:
+    values = np.array(observed, dtype=float)
+    if season == 1 and models is None:
+        return _combined_fit(values, horizon)
+    return _chosen_fit(values, horizon, None if models is None else list(models), season)
 
 
 def fit_forecast(
@@ -319,10 +475,11 @@ def fit_forecast(
     models: list[str] | None = None,
     season: int = 1,
 ) -> FittedForecast:
-    """Backtest, choose, refit on all points and forecast `horizon` periods ahead (years,
-    or with `season` 4 or 12, quarters or months; `years` then numbers the periods). The
-    backtest and the fit are kept by the series' values, since one view often forecasts the
-    same series more than once."""
+    """The predictive distribution `horizon` periods ahead (years, or with `season` 4 or
+    12, quarters or months; `years` then numbers the periods): for annual series the
+    calibrated combination, else (or with `models` named) the backtest's choice among
+    them. Fits are kept by the series' values, since one view often forecasts the same
+    series more than once."""
     if len(values) < 1:
         raise ForecastError(gettext("no points to forecast from"))
     fit = _model_fit(
@@ -332,45 +489,91 @@ def fit_forecast(
         season,
     )
     notes = list(fit.notes)
-
-    def ahead(suffix: str = "") -> np.ndarray:
-        return _column(fit.raw, suffix)[:horizon].copy()
-
-    mean, points = ahead(), len(values)
-    lo80, hi80 = _widen(mean, ahead("-lo-80"), ahead("-hi-80"), 80, points)
-    lo95, hi95 = _widen(mean, ahead("-lo-95"), ahead("-hi-95"), 95, points)
-    sd = (hi95 - lo95) / (2 * Z95)
-    chosen = next((s for s in fit.scores if s.model == fit.model), None)
-    if chosen is not None and chosen.rmse and np.all(sd > 0):
-        empirical = chosen.rmse * np.sqrt(np.arange(1, horizon + 1))
-        stretch = np.maximum(1.0, empirical / sd)
-        if np.any(stretch > 1):
-            notes.append(
-                Message.of(N_("intervals widened to the size of the backtest's one-step errors"))
+    if season == 1 and models is None:
+        notes += [
+            Message.of(
+                N_(
+                    "{year}: {value:g} stands far off the line of its neighbours (an outlier): "
+                    "bridged between them for fitting"
+                ),
+                year=years[i],
+                value=float(values[i]),
             )
-            lo80, hi80 = mean - (mean - lo80) * stretch, mean + (hi80 - mean) * stretch
-            lo95, hi95 = mean - (mean - lo95) * stretch, mean + (hi95 - mean) * stretch
-            sd = sd * stretch
-    if len(values) == 1 or not np.all(np.isfinite(sd)):
-        raise ForecastError(gettext("too few points for an interval: at least 2 are needed"))
+            for i in outlying_years(np.asarray(values, dtype=float))
+        ]
     return FittedForecast(
         years=[years[-1] + h for h in range(1, horizon + 1)],
         model=fit.model,
-        mean=mean,
-        sd=sd,
-        lo80=lo80,
-        hi80=hi80,
-        lo95=lo95,
-        hi95=hi95,
-        log_scale=fit.log_scale,
+        table=fit.table[:, :horizon].copy(),
+        scale="log" if fit.log_scale else "level",
         scores=fit.scores,
         notes=notes,
     )
 
 
+def fit_share(years: list[int], shares: list[float], horizon: int) -> FittedForecast:
+    """A share (in percent) forecast as a share: its logit follows a random walk with
+    drift through every year with data, gaps allowed (a gap of g years is g steps).
+
+    The drift is the logit's average change a year from the first year to the last, the
+    variance a year that of the changes around it (each divided by its gap), with one
+    degree of freedom spent on the drift; the forecast variance adds the drift's own
+    uncertainty, and quantiles are Student-t's. Intervals stay inside 0-100. Fits are kept
+    like those of levels.
+    """
+    table, notes = _share_table(
+        tuple(years), tuple(float(s) for s in shares), max(horizon, KEPT_HORIZON)
+    )
+    return FittedForecast(
+        years=[years[-1] + h for h in range(1, horizon + 1)],
+        model="LogitDrift",
+        table=table[:, :horizon].copy(),
+        scale="logit",
+        notes=list(notes),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _share_table(
+    years: tuple[int, ...], shares: tuple[float, ...], horizon: int
+) -> tuple[np.ndarray, tuple[Message, ...]]:
+    if len(years) < MIN_POINTS:
+        raise ForecastError(
+            gettext(
+                "only {points} years of the share: at least {needed} are needed for an "
+                "honest interval",
+                points=len(years),
+                needed=MIN_POINTS,
+            )
+        )
+    values = np.asarray(shares, dtype=float)
+    if np.any(values <= 0) or np.any(values >= 100):
+        raise ForecastError(gettext("a share of 0 or 100% cannot be forecast as a share"))
+    logits = np.log(values / (100 - values))
+    gaps = np.diff(np.asarray(years, dtype=float))
+    span = float(years[-1] - years[0])
+    drift = float(logits[-1] - logits[0]) / span
+    changes = np.diff(logits)
+    variance = float(np.sum((changes - drift * gaps) ** 2 / gaps)) / (len(changes) - 1)
+    ahead = np.arange(1, horizon + 1, dtype=float)
+    spread = np.sqrt(variance * ahead + variance * ahead**2 / span)
+    quantiles = student_t.ppf(GRID, len(changes) - 1)
+    table = logits[-1] + drift * ahead[None, :] + quantiles[:, None] * spread[None, :]
+    notes: tuple[Message, ...] = ()
+    if np.any(gaps != 1):
+        notes = (
+            Message.of(
+                N_("the share is known for {years} only: the gaps are modelled as such"),
+                years=", ".join(str(year) for year in years),
+            ),
+        )
+    return np.asarray(table), notes
+
+
 def forget_fits() -> None:
-    """Drop the fits kept by `fit_forecast` (to time fitting itself)."""
+    """Drop the fits kept by `fit_forecast` and `fit_share` (to time fitting itself)."""
     _model_fit.cache_clear()
+    _share_table.cache_clear()
 
 
 def fit_panel(
@@ -389,19 +592,15 @@ def fit_panel(
 def simulate(forecast: FittedForecast, paths: int, rng: np.random.Generator) -> np.ndarray:
     """Joint future paths (paths × horizon) on the original scale.
 
-    Increments are independent normal draws whose variances add up to each horizon's
-    forecast variance, so every horizon keeps its marginal distribution and paths are
-    coherent over time (what `each_year` and `average_over` targets need).
+    Each horizon keeps its predictive distribution exactly, and paths are coherent over
+    time (what `each_year` and `average_over` targets need): a random walk's normal
+    scores, rescaled to unit variance at every horizon, are read through each horizon's
+    quantiles (a Gaussian copula with a random walk's correlations).
     """
-    variance = np.maximum.accumulate(forecast.sd**2)
-    steps = np.sqrt(np.diff(np.concatenate([[0.0], variance])))
-    shocks = rng.standard_normal((paths, len(steps))) * steps
-    draws = forecast.mean + np.cumsum(shocks, axis=1)
-    return np.exp(draws) if forecast.log_scale else draws
-
-
-def expected_level(forecast: FittedForecast) -> np.ndarray:
-    """Mean on the original scale (for a log model, exp(mu + sigma²/2))."""
-    if forecast.log_scale:
-        return np.exp(forecast.mean + forecast.sd**2 / 2)
-    return forecast.mean
+    horizon = forecast.table.shape[1]
+    walk = np.cumsum(rng.standard_normal((paths, horizon)), axis=1)
+    uniform = ndtr(walk / np.sqrt(np.arange(1, horizon + 1)))
+    draws = np.column_stack(
+        [np.interp(uniform[:, h], GRID, forecast.table[:, h]) for h in range(horizon)]
+    )
+    return np.asarray(forecast.level(draws))

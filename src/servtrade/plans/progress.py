@@ -14,8 +14,9 @@ Method (thresholds are parameters, see `Thresholds`):
   data do not allow R.
 
 `probability` is P(target met) from simulated forecast paths (`servtrade.forecast`), with
-the expected value at the target year and its 80% interval; it is left empty for targets
-already met or whose series cannot be forecast, and the reason is noted.
+the median value at the target year (`expected_value`) and its 80% interval; it is left
+empty for targets already met or whose series cannot be forecast, and the reason is noted.
+`verdict` says status and probability in one sentence (`servtrade.plans.verdict`).
 
 The baseline is the one the plan states, else the first full year with data. A
 year-to-date figure later than the latest full year is reported as the latest evidence
@@ -35,6 +36,7 @@ from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
+from servtrade.plans.verdict import Recent, verdict
 from servtrade.store import Store
 
 STATUSES = (
@@ -93,6 +95,7 @@ class TargetProgress:
     latest: Evidence | None = None
     latest_is_partial_year: bool = False
     latest_full_year: Evidence | None = None
+    previous_full_year: Evidence | None = None  # the full year before, for by-year targets
     baseline: Evidence | None = None
     baseline_from: str | None = None
     gap: float | None = None
@@ -109,6 +112,7 @@ class TargetProgress:
     forecast_model: str | None = None
     years: list[YearCheck] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
+    verdict: Message | None = None
 
     def as_dict(self) -> dict[str, Any]:
         target = self.target
@@ -127,6 +131,7 @@ class TargetProgress:
             "actual_annual_growth": self.actual_annual_growth,
             "status": self.status,
             "probability": self.probability,
+            "verdict": None if self.verdict is None else str(self.verdict),
             "latest_is_partial_year": self.latest_is_partial_year,
             "latest_full_year": self.latest_full_year.period if self.latest_full_year else None,
             "latest_full_year_value": self.latest_full_year.value
@@ -240,6 +245,7 @@ def track_target(
         )
         return progress
     _track_observed(progress, store, plan, as_of, thresholds)
+    why_not = None
     if with_probability and progress.status != "target_achieved":
         chance = target_probability(store, plan, target, as_of)
         progress.probability = chance.probability
@@ -249,7 +255,31 @@ def track_target(
         progress.notes.extend(
             Message.of(N_("forecast: {note}"), note=note) for note in chance.notes
         )
+        if chance.probability is None and chance.notes:
+            why_not = chance.notes[0]
+    progress.verdict = verdict(
+        progress.status,
+        progress.baseline.period if progress.baseline else None,
+        target.target_year,
+        progress.probability,
+        why_not,
+        _recent(progress),
+        rising=target.comparator in (">=", ">"),
+    )
     return progress
+
+
+def _recent(progress: TargetProgress) -> Recent | None:
+    earlier, later = progress.previous_full_year, progress.latest_full_year
+    if earlier is None or later is None:
+        return None
+    return Recent(
+        parse_period(earlier.period).year,
+        earlier.value,
+        parse_period(later.period).year,
+        later.value,
+        progress.target.indicator != "value",
+    )
 
 
 def _track_observed(
@@ -317,6 +347,9 @@ def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresho
         )
         return
     judged_year = max(judged)
+    before = [y for y in series.annual if y < judged_year]
+    if before:
+        progress.previous_full_year = series.annual[max(before)]
     current = series.annual[judged_year].value
     met = COMPARE[target.comparator](current, target.value)
     progress.gap = target.value - current

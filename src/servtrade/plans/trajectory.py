@@ -64,7 +64,7 @@ def target_trajectories(store: Store, plan: Plan, as_of: date | None) -> list[Ta
                     as_of=as_of,
                 )
                 model = points[0].model if points else None
-            forecast = [(int(p.period), p.mean, p.lo80, p.hi80) for p in points]
+            forecast = [(int(p.period), p.point, p.lo80, p.hi80) for p in points]
         except ForecastError:
             forecast = []
         found.append(TargetTrajectory(target, observed, forecast, model))

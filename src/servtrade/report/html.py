@@ -57,7 +57,7 @@ LABELS = {
     "actual": N_("Actual / yr"),
     "status": N_("Status"),
     "probability": N_("P(met)"),
-    "expected": N_("Expected (80% interval)"),
+    "expected": N_("Median forecast (80% interval)"),
     "growth_note": N_(
         "Required and actual: compound growth in % a year; for shares, change in percentage "
         "points a year (pp)."
@@ -136,6 +136,7 @@ def _target_row(
         if item.probability is None
         else format_number(item.probability * 100, 0) + "%",
         "expected": expected,
+        "verdict": "" if item.verdict is None else str(item.verdict),
         "notes": [str(note) for note in item.notes],
     }
 

@@ -182,30 +182,32 @@ def _target_sentences(content: ReportContent, classifications: Classifications) 
 
 
 def _probability_sentence(progress: TargetProgress, classifications: Classifications) -> Sentence:
+    """The target's verdict (status and probability), then its median forecast."""
     target = progress.target
     facts = {"probability": (progress.probability or 0.0) * 100}
+    verdict = str(progress.verdict) if progress.verdict is not None else ""
     if progress.expected_value is None or target.target_year is None:
         return Sentence(
             _(
-                "Target {target}: probability of being met {probability}%.",
+                "Target {target}: {verdict}.",
                 target=target.description.text(language()),
-                probability=format_number(facts["probability"], 0),
+                verdict=verdict,
             ),
             facts,
         )
     facts |= {
-        "expected": progress.expected_value,
+        "median": progress.expected_value,
         "lo80": progress.expected_lo80 or 0.0,
         "hi80": progress.expected_hi80 or 0.0,
     }
     return Sentence(
         _(
-            "Target {target}: probability of being met {probability}%; expected value in "
-            "{year} {expected} (80% interval {lo80} to {hi80}).",
+            "Target {target}: {verdict}; median forecast for {year} {median} (80% interval "
+            "{lo80} to {hi80}).",
             target=target.description.text(language()),
-            probability=format_number(facts["probability"], 0),
+            verdict=verdict,
             year=target.target_year,
-            expected=amount_text(facts["expected"], target.unit, classifications),
+            median=amount_text(facts["median"], target.unit, classifications),
             lo80=amount_text(facts["lo80"], target.unit, classifications),
             hi80=amount_text(facts["hi80"], target.unit, classifications),
         ),

@@ -132,9 +132,10 @@ def render_xlsx(content: ReportContent, classifications: Classifications) -> byt
             (label["actual"] + " (% / pp)", PERCENT_FORMAT),
             (label["status"], None),
             (label["probability"], PROBABILITY_FORMAT),
-            (_("expected value"), AMOUNT_FORMAT),
+            (_("median forecast"), AMOUNT_FORMAT),
             (_("80% low"), AMOUNT_FORMAT),
             (_("80% high"), AMOUNT_FORMAT),
+            (_("verdict"), None),
         ],
         [
             [
@@ -158,6 +159,7 @@ def render_xlsx(content: ReportContent, classifications: Classifications) -> byt
                 t.expected_value,
                 t.expected_lo80,
                 t.expected_hi80,
+                "" if t.verdict is None else str(t.verdict),
             ]
             for t in content.progress.targets
         ],

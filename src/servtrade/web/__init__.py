@@ -280,6 +280,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
                 if item.probability is None
                 else format_number(item.probability * 100, 0) + "%",
                 "expected": _expected(item),
+                "verdict": "" if item.verdict is None else str(item.verdict),
             }
         )
     tasks: dict[str, list[dict[str, str]]] = defaultdict(list)

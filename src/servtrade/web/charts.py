@@ -199,10 +199,10 @@ OUTLOOK_HORIZONS = {"annual": 5, "quarterly": 8, "monthly": 12}
 
 
 def outlook_chart(store: Store, region: str, frequency: str = "annual") -> ChartData:
-    """Total services trade and its forecast with the 80% band (model chosen by backtest);
-    no rows where the region's series cannot be forecast."""
+    """Total services trade and its forecast (the median) with the 80% band; no rows where
+    the region's series cannot be forecast."""
     title = _("Outlook: total services trade")
-    columns = ["period", "observed", "mean", "lo80", "hi80"]
+    columns = ["period", "observed", "median", "lo80", "hi80"]
     try:
         forecast = forecast_series(
             store, region, frequency=frequency, horizon=OUTLOOK_HORIZONS[frequency]
@@ -215,22 +215,22 @@ def outlook_chart(store: Store, region: str, frequency: str = "annual") -> Chart
         for period, value in zip(history.labels, history.values, strict=True)
     ]
     rows[-1][2:] = [rows[-1][1]] * 3  # the forecast line and band start at the last figure
-    rows += [[p.period, None, p.mean, p.lo80, p.hi80] for p in forecast.points]
+    rows += [[p.period, None, p.point, p.lo80, p.hi80] for p in forecast.points]
     unit = unit_name(store, history.unit)
     option = _base(title, [r[0] for r in rows], unit)
     option["series"] = _fan_series(rows)
     option["legend"]["data"] = [_("observed"), "80%", _("forecast")]
     last = forecast.points[-1]
     description = _(
-        "{title}: {value} {unit} in {period}; forecast for {last} ({model}): {mean}, 80% "
-        "interval {low} – {high}.",
+        "{title}: {value} {unit} in {period}; forecast for {last} ({model}): median {median}, "
+        "80% interval {low} – {high}.",
         title=title,
         value=format_number(history.values[-1], 1),
         unit=unit,
         period=history.labels[-1],
         last=last.period,
         model=forecast.model,
-        mean=format_number(last.mean, 1),
+        median=format_number(last.point, 1),
         low=format_number(last.lo80, 1),
         high=format_number(last.hi80, 1),
     )
@@ -286,7 +286,7 @@ def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
         f"fan-{target.id}",
         title,
         description,
-        ["year", "observed", "mean", "lo80", "hi80", "target"],
+        ["year", "observed", "median", "lo80", "hi80", "target"],
         rows,
         option,
     )
