@@ -86,6 +86,8 @@ def servtrade_forecasts(panel: list[Series]) -> Forecasts:
     ]
     results = forecast_panel(inputs, HORIZON)
     seconds = time.perf_counter() - start
+    refused = {r.series: r.problem for r in results if r.problem is not None}
+    assert not refused, f"series not forecast: {refused}"
     point = np.array([[row["point"] for row in r.rows] for r in results], dtype=float)
     bounds = {
         key: np.array([[row[key] for row in r.rows] for r in results], dtype=float)

@@ -135,11 +135,27 @@ def _expected_national_numbers(store: Store, lang: str) -> list[str]:
         assert chance.expected is not None
         assert chance.lo80 is not None
         assert chance.hi80 is not None
-        baseline = progress[target.id].baseline
-        assert baseline is not None
-        # The verdict: status since the baseline year, the chance by the target year (on
-        # neither target does the outlook disagree with the status for a recent fall).
-        numbers += [baseline.period, str(target.target_year), f"{chance.probability * 100:.0f}"]
+        tracked = progress[target.id]
+        assert tracked.baseline is not None and tracked.latest_full_year is not None
+        # The verdict: status since the baseline year, the chance by the target year; where
+        # they disagree (2029: deterioration, yet an even chance), the paces in pp a year:
+        # along the median to the target year, so far, and needed.
+        year = str(target.target_year)
+        numbers += [tracked.baseline.period, year, f"{chance.probability * 100:.0f}"]
+        if "gains" in str(tracked.verdict) or "预测中位数至" in str(tracked.verdict):
+            assert tracked.actual_change_pp_per_year is not None
+            assert tracked.required_change_pp_per_year is not None
+            years = target.target_year - int(tracked.latest_full_year.period)
+            outlook = (chance.expected - tracked.latest_full_year.value) / years
+            paces = [
+                f"{abs(value):.1f}"  # the sign is a character, not part of the number
+                for value in (
+                    outlook,
+                    tracked.actual_change_pp_per_year,
+                    tracked.required_change_pp_per_year,
+                )
+            ]
+            numbers += [year, *paces] if lang == "zh" else [paces[0], year, *paces[1:]]
         numbers += [
             str(target.target_year),
             f"{chance.expected:.1f}",

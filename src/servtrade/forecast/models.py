@@ -356,6 +356,10 @@ class _ModelFit:
     notes: list[Message]
 
 
+# A series whose typical year changes it more than e-fold (its scale on logs above 1; the
+# M3 yearly series stay below 0.6) is not forecast: its bands would span orders of magnitude.
+MAX_LOG_SCALE = 1.0
+
 # Fits are kept for this many years ahead, so that requests for shorter horizons (a plan's
 # targets in different years, its probabilities and its fan charts) share one fit: a
 # model's first h steps do not depend on how many steps it is asked for.
@@ -387,8 +391,17 @@ def _combined_fit(values: np.ndarray, horizon: int) -> _ModelFit:
         )
     cleaned, _ = bridged(values)
     modelled = np.log(cleaned) if log_scale else cleaned
+    scale = series_scale(modelled)
+    if log_scale and scale > MAX_LOG_SCALE:
+        raise ForecastError(
+            gettext(
+                "a typical year changes the series {factor:.1f}-fold: too erratic for an "
+                "honest interval",
+                factor=math.exp(scale),
+            )
+        )
     centre = np.log(combination.point) if log_scale else combination.point
-    table = calibration.active().table(centre, series_scale(modelled))
+    table = calibration.active().table(centre, scale)
     return _ModelFit([], combination.label, log_scale, table, notes)
 
 

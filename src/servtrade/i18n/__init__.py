@@ -6,6 +6,7 @@ Chinese. The language comes from ``--lang``, else ``SERVTRADE_LANG``, else ``LAN
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +109,10 @@ def babel_locale() -> str:
 
 
 def format_number(value: float, decimals: int = 1) -> str:
+    """A number for the reader's locale; one too large for grouped digits (or not finite)
+    in scientific notation, so that no value a store holds fails to print."""
+    if not math.isfinite(value) or abs(value) >= 1e18:
+        return f"{value:.3g}"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=babel_locale())
 

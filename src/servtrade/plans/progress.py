@@ -36,7 +36,7 @@ from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.indicators.panel import PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
-from servtrade.plans.verdict import Recent, verdict
+from servtrade.plans.verdict import Pace, Recent, verdict
 from servtrade.store import Store
 
 STATUSES = (
@@ -265,8 +265,34 @@ def track_target(
         why_not,
         _recent(progress),
         rising=target.comparator in (">=", ">"),
+        pace=_pace(progress),
     )
     return progress
+
+
+def _pace(progress: TargetProgress) -> Pace | None:
+    """For a level or share to reach by a year: the past, forecast and needed paces."""
+    target, latest = progress.target, progress.latest_full_year
+    if (
+        (target.each_year or target.average_over or target.sum_over)
+        or latest is None
+        or progress.expected_value is None
+    ):
+        return None
+    years = target.target_year - parse_period(latest.period).year
+    if years <= 0:
+        return None
+    if target.indicator == "value":
+        past, needed = progress.actual_annual_growth, progress.required_annual_growth
+        outlook = compound_growth(latest.value, progress.expected_value, years)
+        points = False
+    else:
+        past, needed = progress.actual_change_pp_per_year, progress.required_change_pp_per_year
+        outlook = (progress.expected_value - latest.value) / years
+        points = True
+    if past is None or needed is None or outlook is None:
+        return None
+    return Pace(past, outlook, needed, points)
 
 
 def _recent(progress: TargetProgress) -> Recent | None:

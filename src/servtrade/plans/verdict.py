@@ -36,6 +36,33 @@ class Recent:
     percent: bool  # a share or rate, shown with %
 
 
+@dataclass(frozen=True)
+class Pace:
+    """A year's change: since the baseline, along the forecast's median to the target year,
+    and needed from the latest full year (growth in %, or for shares percentage points)."""
+
+    past: float
+    outlook: float
+    needed: float
+    points: bool
+
+
+def _pace(pace: Pace, target_year: int) -> Message:
+    def shown(value: float) -> str:
+        return format_number(value, 1) + (" pp" if pace.points else "%")
+
+    return Message.of(
+        N_(
+            "the median forecast gains {outlook} a year to {year}, against {past} a year so "
+            "far and {needed} needed"
+        ),
+        outlook=shown(pace.outlook),
+        year=target_year,
+        past=shown(pace.past),
+        needed=shown(pace.needed),
+    )
+
+
 def _status(status: str, baseline: str | None) -> Message:
     words = Message.of(STATUS_WORDS[status])
     if baseline is None or status in ("target_achieved", "not_available"):
@@ -69,6 +96,7 @@ def verdict(
     why_not: Message | None = None,
     recent: Recent | None = None,
     rising: bool = True,
+    pace: Pace | None = None,
 ) -> Message:
     """The verdict: status (with its baseline) and the chance of meeting the target by
     `target_year`, or why there is no chance to give (`why_not`); `rising` when the target
@@ -79,7 +107,7 @@ def verdict(
     if probability is None:
         if why_not is None:
             return looking_back
-        return Message.of(N_("{status}; no outlook: {reason}"), status=looking_back, reason=why_not)
+        return Message.of(N_("{status}; {reason}"), status=looking_back, reason=why_not)
     chance = format_number(probability * 100, 0)
     likely = probability >= 0.5
     behind = status in BEHIND
@@ -96,7 +124,10 @@ def verdict(
         else N_("{status}, but the outlook to {year} gives only a {chance}% chance of meeting it")
     )
     said = Message.of(template, status=looking_back, year=target_year, chance=chance)
-    # On the path, yet unlikely: say so where the latest full years moved away from it.
-    if recent is None or likely or (recent.later >= recent.earlier) == rising:
-        return said
-    return Message.of(N_("{verdict}: {recent}"), verdict=said, recent=_recent(recent))
+    # Why they disagree: the latest full years moved away from the target, else the
+    # forecast's pace differs from the past one.
+    if not likely and recent is not None and (recent.later >= recent.earlier) != rising:
+        return Message.of(N_("{verdict}: {recent}"), verdict=said, recent=_recent(recent))
+    if pace is not None:
+        return Message.of(N_("{verdict}: {recent}"), verdict=said, recent=_pace(pace, target_year))
+    return said
