@@ -582,6 +582,22 @@ def create_user(new: NewUser, store: WriteStoreDep, user: WriterDep) -> Json:
     return {"name": new.name, "role": new.role, "regions": new.regions, "token": token}
 
 
+@router.delete("/loads/{load_id}", summary="Take a mistaken load out of the store (admins)")
+def remove_load(load_id: str, store: WriteStoreDep, user: AdminDep) -> Json:
+    try:
+        removed = store.remove_load(load_id, user.name)
+    except LookupError as error:
+        raise ApiError(
+            404, "unknown_load", N_("no load {load_id} in the store"), load_id=load_id
+        ) from error
+    return {
+        "load_id": removed.load_id,
+        "file": removed.file,
+        "rows_removed": removed.rows_loaded,
+        "regions": list(removed.regions),
+    }
+
+
 @router.get("/audit", summary="The audit log of every write (admins)")
 def audit(store: StoreDep, _user: AdminDep) -> list[Json]:
     rows: list[Json] = json.loads(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -483,17 +484,24 @@ def fx_show(
     out.print(f"{rate.period}: {rate.cny_per_unit:.4f} CNY/USD — {rate.source}")
 
 
-@app.command()
-def loads(db: DbOption = None) -> None:
-    """List the files loaded into the store."""
+loads_app = typer.Typer(help="The files loaded into the store; take a mistaken one out.")
+app.add_typer(loads_app, name="loads")
+
+
+@loads_app.callback(invoke_without_command=True)
+def loads(ctx: typer.Context, db: DbOption = None) -> None:
+    """List the files loaded into the store (with the load id `loads remove` takes)."""
+    if ctx.invoked_subcommand is not None:
+        return
     with open_store(db) as store:
         frame = store.loads()
     table = Table(title=_("Loads"))
-    for column in ("file", "loaded_at", "rows_loaded", "rows_rejected", "status"):
-        table.add_column(_(column))
+    for column in ("load_id", "file", "loaded_at", "rows_loaded", "rows_rejected", "status"):
+        table.add_column(_(column), no_wrap=column == "load_id")
     for row in frame.itertuples(index=False):
         loaded_at = row.loaded_at
         table.add_row(
+            str(row.load_id),
             str(row.file),
             loaded_at.strftime("%Y-%m-%d %H:%M")
             if isinstance(loaded_at, datetime)
@@ -503,6 +511,32 @@ def loads(db: DbOption = None) -> None:
             _(str(row.status)),
         )
     out.print(table)
+
+
+@loads_app.command("remove")
+def remove_load(
+    load_id: Annotated[str, typer.Argument(metavar="LOAD_ID")],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who removes it (default: the OS user).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Take a load out of the store, as one transaction, audited."""
+    with open_store(db) as store:
+        try:
+            removed = store.remove_load(load_id, by or getpass.getuser())
+        except LookupError as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(ExitStatus.REJECTED) from error
+    out.print(
+        _(
+            "removed load {load_id} ({file}): {rows} observations",
+            load_id=removed.load_id,
+            file=removed.file,
+            rows=removed.rows_loaded,
+        ),
+        highlight=False,
+    )
 
 
 register_plan_commands(app)

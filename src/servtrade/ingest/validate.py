@@ -23,7 +23,17 @@ from servtrade.ingest.report import RowIssue
 from servtrade.periods import Period, PeriodError, parse_period
 from servtrade.store.sql import OBSERVATION_KEY
 
-_NUMBER_WITH_SUFFIX = re.compile(r"^([-+]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?)\s*(\D.*)?$")
+# Numbers are written in ASCII digits (other scripts' digits are not numbers here).
+_NUMBER_WITH_SUFFIX = re.compile(
+    r"^([-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?)\s*([^0-9].*)?$"
+)
+# Plausibility limits: a level beyond MAX_AMOUNT base units (yuan or US dollars; about ten
+# times world services trade in yuan), a figure with more significant digits than a value
+# keeps (a double holds 17 significant digits), a growth rate beyond MAX_GROWTH percent.
+MAX_AMOUNT = 1e15
+MAX_DIGITS = 17
+MAX_GROWTH = 10_000.0
+_DIGITS = re.compile(r"[0-9]")
 _DECIMALS = r"\.(\d+)$"
 RELATIVE_TOLERANCE = 1e-9
 Reason = tuple[str, dict[str, object]]  # a message template and the values that fill it
@@ -238,6 +248,7 @@ def validate(
         "value",
         lambda i: (N_("share {value:g}% is outside 0-100"), {"value": values[i]}),
     )
+    _plausible(frame, values, units, measure, scale, growth, issues)
     vintages = _vintages(frame, default_vintage, issues)
 
     bad = issues.bad_rows()
@@ -267,6 +278,54 @@ def validate(
     staged, duplicate_errors, duplicate_warnings = _deduplicate(staged, file)
     warnings = duplicate_warnings + _flow_consistency(staged, file, classifications)
     return Validated(staged, errors + duplicate_errors, warnings)
+
+
+def _significant_digits(text: str) -> int:
+    """Digits of a number as written, leading zeros and an exponent left out."""
+    mantissa = re.split(r"[eE]", text.strip())[0]
+    return len(_DIGITS.findall(mantissa.lstrip("+-0.,")))
+
+
+def _plausible(
+    frame: pd.DataFrame,
+    values: pd.Series,
+    units: pd.Series,
+    measure: pd.Series,
+    scale: pd.Series,
+    growth: pd.Series,
+    issues: _Issues,
+) -> None:
+    """Values no release could hold: rejected, with the limit, before anything computes
+    with them."""
+    amount = values.abs() * scale
+    issues.add(
+        (measure != "percent") & (amount > MAX_AMOUNT),
+        "value",
+        lambda i: (
+            N_(
+                "value {value:g} {unit} is {amount:.3g} in base units, beyond the plausible "
+                "limit of {limit:.0e} (about ten times world services trade in yuan)"
+            ),
+            {"value": values[i], "unit": units[i], "amount": amount[i], "limit": MAX_AMOUNT},
+        ),
+    )
+    digits = lookup(frame["value"], _significant_digits)
+    issues.add(
+        values.notna() & (digits > MAX_DIGITS),
+        "value",
+        lambda i: (
+            N_("value {value!r} has {digits} significant digits; at most {limit} are kept"),
+            {"value": frame["value"][i], "digits": digits[i], "limit": MAX_DIGITS},
+        ),
+    )
+    issues.add(
+        growth.abs() > MAX_GROWTH,
+        "yoy_growth",
+        lambda i: (
+            N_("published growth {value:g}% is beyond the plausible limit of ±{limit:g}%"),
+            {"value": growth[i], "limit": MAX_GROWTH},
+        ),
+    )
 
 
 def _periods(frame: pd.DataFrame, issues: _Issues) -> pd.DataFrame:

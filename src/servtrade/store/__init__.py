@@ -7,6 +7,7 @@ transaction, so a failed load leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from servtrade.classification import Classifications, Code, default_classifications
 from servtrade.fx import ExchangeRate, RateTable, ecb_reference_rates
+from servtrade.i18n import gettext
 from servtrade.periods import Period
 from servtrade.store import sql
 
@@ -60,6 +62,14 @@ class LoadRecord:
     rows_loaded: int
     rows_rejected: int
     status: str
+
+
+@dataclass(frozen=True)
+class RemovedLoad:
+    load_id: str
+    file: str
+    rows_loaded: int
+    regions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,32 @@ class Store:
 
     def loads(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_LOADS)
+
+    def remove_load(self, load_id: str, user: str) -> RemovedLoad:
+        """Take a load out of the store (its observations, quarantined rows and record) and
+        audit it, in one transaction: a mistaken file is not there for good, and the
+        figures it superseded are current again."""
+        with self.transaction():
+            found = self._execute(sql.LOAD_BY_ID, [load_id]).fetchone()
+            if found is None:
+                raise LookupError(gettext("no load {load_id} in the store", load_id=load_id))
+            regions = [r[0] for r in self._execute(sql.LOAD_REGIONS, [load_id]).fetchall()]
+            removed = RemovedLoad(load_id, str(found[0]), int(found[1]), tuple(regions))
+            for statement in sql.DELETE_LOAD:
+                self._execute(statement, [load_id])
+            self._execute(
+                sql.INSERT_AUDIT,
+                [
+                    datetime.now(),
+                    user,
+                    "remove_load",
+                    load_id,
+                    ",".join(regions) or None,
+                    json.dumps({"file": removed.file, "rows_loaded": removed.rows_loaded}),
+                    None,
+                ],
+            )
+        return removed
 
     def count_observations(self) -> int:
         row = self._execute(sql.COUNT_OBSERVATIONS).fetchone()

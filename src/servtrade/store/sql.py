@@ -181,6 +181,13 @@ DELETE_USER = "DELETE FROM users WHERE name = ?"
 USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ?"
 SELECT_USERS = "SELECT name, role, regions, created_at FROM users ORDER BY name"
 INSERT_AUDIT = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)"
+LOAD_BY_ID = "SELECT file, rows_loaded, status FROM loads WHERE load_id = ?"
+LOAD_REGIONS = "SELECT DISTINCT region FROM observations WHERE load_id = ? ORDER BY region"
+DELETE_LOAD = (
+    "DELETE FROM observations WHERE load_id = ?",
+    "DELETE FROM quarantine WHERE load_id = ?",
+    "DELETE FROM loads WHERE load_id = ?",
+)
 SELECT_AUDIT = (
     "SELECT logged_at, user_name, action, target, region, before, after FROM audit_log "
     "ORDER BY logged_at"
