@@ -44,7 +44,7 @@ def test_removing_a_load_restores_the_store_and_is_audited(tmp_path: Path) -> No
     assert listed.exit_code == 0 and load_id in listed.output
     result = runner.invoke(app, ["loads", "remove", load_id, "--by", "analyst", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert f"removed load {load_id} ({revised}): 2 observations" in " ".join(result.output.split())
+    assert f"removed load {load_id} ({revised}): 2 observations" in result.output
     with Store(db) as store:
         assert snapshot(store) == before
         assert _value(store) == 96

@@ -167,3 +167,117 @@ def test_every_bundled_plan_tracks_on_bundled_data(bundled: Store) -> None:
     for plan in catalog.values():
         progress = track_plan(bundled, plan)
         assert len(progress.targets) == len(plan.targets)
+
+
+YEAR_TO_DATE = {
+    ("2022", "total", "S"): 80.0,
+    ("2023", "total", "S"): 88.0,
+    ("2024", "total", "S"): 104.0,
+    ("2024-01/2024-10", "total", "S"): 85.0,
+    ("2025-01/2025-10", "total", "S"): 90.0,
+}
+
+
+def test_year_to_date_evidence_is_shown_beside_the_full_year_never_as_one(
+    store: Store, tmp_path: Path
+) -> None:
+    """January-October 2025 (90) beside the 2024 full year (104): the target is judged on
+    2024 (gap 120 - 104 = 16, the bar 104 / 120), the year to date is shown as what it is
+    (90, +5.9% on 85 a year earlier), and a growth target shows growth (104 / 88 - 1 =
+    18.2% in 2024), not a level."""
+    rows = constructed_rows("CN-GZ", YEAR_TO_DATE)
+    ingest_file(store, write_csv(tmp_path / "ytd.csv", *rows))
+    targets = _by_id(store, find_plan(store, GUIZHOU))
+    level = targets["total-2027"]
+    assert (level["judged_period"], level["judged_value"], level["gap"]) == ("2024", 104, 16)
+    assert level["year_to_date"] == {
+        "period": "2025-01/2025-10",
+        "value": 90,
+        "growth": pytest.approx((90 / 85 - 1) * 100),
+    }
+    growth = targets["growth-15th-fyp"]
+    assert growth["judged_period"] == "2024"
+    assert growth["judged_value"] == pytest.approx((104 / 88 - 1) * 100)
+
+    from fastapi.testclient import TestClient
+
+    from servtrade.api import Settings, create_app
+
+    path = store.path
+    store.close()
+    app = create_app(Settings(db=path))
+    with TestClient(app) as client:
+        page = client.get(f"/plan/{GUIZHOU}?lang=en").text
+    app.state.service.close()
+    article = page[page.index('data-target="total-2027"') :]
+    article = article[: article.index("</article>")]
+    assert 'aria-valuenow="87"' in article  # 104 / 120, not 90 / 120 = 75
+    assert "104.0 (2024)" in article
+    assert (
+        "year to date 2025-01/2025-10: 90.0 CNY_100M, +5.9% on the same months a year earlier"
+        in article
+    )
+    growth_article = page[page.index('data-target="growth-15th-fyp"') :]
+    assert "18.2% (2024)" in growth_article[: growth_article.index("</article>")]
+
+
+def _one_target(store: Store, target: str, baseline: str = "") -> dict[str, Any]:
+    from servtrade.plans.documents import parse_plan
+
+    text = f"""
+id: open-sdg-case
+title: {{en: constructed test plan}}
+region: CN-GZ
+issuer: {{en: test}}
+issued: "2025"
+sources: [{{title: constructed test plan}}]
+targets:
+  - id: t
+    description: {{en: constructed target}}
+    indicator: value
+    unit: CNY_100M
+{target}{baseline}"""
+    plan = parse_plan(text, "p.yaml", store.classifications())
+    (result,) = track_plan(store, plan, with_probability=False).as_dict()["targets"]
+    found: dict[str, Any] = result
+    return found
+
+
+def test_open_sdg_a_target_met_at_the_baseline_then_left_is_deterioration(
+    store: Store, tmp_path: Path
+) -> None:
+    """At least 50 by 2027, from 60 in 2020 (already met) to 45 in 2024: the needed pace
+    allows a fall ((50/60)^(1/7) - 1 = -2.6% a year), the series fell faster (-6.9%) and
+    left the target: deterioration, as Open SDG has it (it was limited_progress)."""
+    rows = constructed_rows("CN-GZ", {("2020", "total", "S"): 60, ("2024", "total", "S"): 45})
+    ingest_file(store, write_csv(tmp_path / "a.csv", *rows))
+    result = _one_target(store, '    comparator: ">="\n    value: 50\n    year: 2027\n')
+    assert result["status"] == "deterioration"
+    assert result["actual_annual_growth"] == pytest.approx(((45 / 60) ** 0.25 - 1) * 100)
+
+
+def test_open_sdg_a_target_of_zero_needs_a_fall_of_100_percent(
+    store: Store, tmp_path: Path
+) -> None:
+    """At most 0 by 2025, from 100 in 2020 to 40 in 2022: reaching 0 takes a fall of 100%
+    a year, the series fell (40/100)^(1/2) - 1 = -36.8% a year: R = 0.368, limited progress.
+    Open SDG puts 0.001 for the 0 (R = 0.80 here), which makes R depend on the unit the
+    figures are in; servtrade keeps the exact requirement (decision in the README)."""
+    rows = constructed_rows("CN-GZ", {("2020", "total", "S"): 100, ("2022", "total", "S"): 40})
+    ingest_file(store, write_csv(tmp_path / "z.csv", *rows))
+    result = _one_target(store, '    comparator: "<="\n    value: 0\n    year: 2025\n')
+    assert result["progress_ratio"] == pytest.approx(((40 / 100) ** 0.5 - 1) / -1)
+    assert result["status"] == "limited_progress"
+
+
+def test_open_sdg_a_single_figure_that_meets_the_target_is_achieved(
+    store: Store, tmp_path: Path
+) -> None:
+    """One published figure, 125 in 2024, against at least 120 by 2027: achieved, since the
+    figure meets it; no rate (R) is computed from one year, as Open SDG's two-year rule
+    asks (decision in the README)."""
+    rows = constructed_rows("CN-GZ", {("2024", "total", "S"): 125})
+    ingest_file(store, write_csv(tmp_path / "one.csv", *rows))
+    result = _one_target(store, '    comparator: ">="\n    value: 120\n    year: 2027\n')
+    assert result["status"] == "target_achieved"
+    assert result["progress_ratio"] is None and result["actual_annual_growth"] is None

@@ -536,6 +536,7 @@ def remove_load(
             rows=removed.rows_loaded,
         ),
         highlight=False,
+        soft_wrap=True,  # a file path is not broken across lines
     )
 
 

@@ -36,7 +36,7 @@ from servtrade.plans import (
 )
 from servtrade.plans.coherence import check_plan
 from servtrade.plans.compare import compare_places
-from servtrade.plans.progress import TargetProgress, track_plan
+from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
 from servtrade.plans.scenario import ScenarioError, run_scenario
 from servtrade.plans.schema import Plan
 from servtrade.store import Store
@@ -173,11 +173,11 @@ def plans_check(
 
 def _target_row(progress: TargetProgress, lang: str) -> list[str]:
     target = progress.target
-    latest = progress.latest
+    judged = progress.judged
     latest_text = "—"
-    if latest is not None:
-        latest_text = f"{format_number(latest.value, 2)} ({latest.period}"
-        latest_text += ", " + _("partial year") + ")" if progress.latest_is_partial_year else ")"
+    if judged is not None:
+        percent = "%" if target.indicator in ("yoy_growth", "cagr") else ""
+        latest_text = f"{format_number(judged.value, 2)}{percent} ({judged.period})"
     required = progress.required_annual_growth
     actual = progress.actual_annual_growth
     pp = (
@@ -242,6 +242,10 @@ def track(
         out.print(f"[bold]{target.target.id}[/bold]: {target.target.description.text(lang)}")
         if target.verdict is not None:
             out.print(f"  {target.verdict}", highlight=False)
+        if target.year_to_date is not None:
+            shown = format_number(target.year_to_date.value, 1) + " " + target.target.unit
+            note = year_to_date_note(target, shown, target.year_to_date.period)
+            out.print(f"  {note}", highlight=False)
         for note in target.notes:
             out.print(f"  [dim]{note}[/dim]", highlight=False)
     out.print(

@@ -33,7 +33,7 @@ from typing import Any
 from servtrade.forecast import target_probability
 from servtrade.i18n import N_, Message
 from servtrade.indicators import IndicatorRequest, preferred_values
-from servtrade.indicators.panel import PUBLISHED
+from servtrade.indicators.panel import COMPUTED, PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
 from servtrade.plans.verdict import Pace, Recent, verdict
@@ -96,6 +96,13 @@ class TargetProgress:
     latest_is_partial_year: bool = False
     latest_full_year: Evidence | None = None
     previous_full_year: Evidence | None = None  # the full year before, for by-year targets
+    # What the target is judged on, latest full year, in the target's own terms: the level
+    # or share for a level or share, the year's growth for a growth target.
+    judged: Evidence | None = None
+    # A year-to-date figure later than the last full year, with its growth on the same
+    # months a year earlier: evidence beside the target, never judged as a year.
+    year_to_date: Evidence | None = None
+    year_to_date_growth: float | None = None
     baseline: Evidence | None = None
     baseline_from: str | None = None
     gap: float | None = None
@@ -137,6 +144,15 @@ class TargetProgress:
             "latest_full_year_value": self.latest_full_year.value
             if self.latest_full_year
             else None,
+            "judged_period": self.judged.period if self.judged else None,
+            "judged_value": self.judged.value if self.judged else None,
+            "year_to_date": None
+            if self.year_to_date is None
+            else {
+                "period": self.year_to_date.period,
+                "value": self.year_to_date.value,
+                "growth": self.year_to_date_growth,
+            },
             "baseline_period": self.baseline.period if self.baseline else None,
             "baseline_value": self.baseline.value if self.baseline else None,
             "baseline_from": self.baseline_from,
@@ -170,10 +186,12 @@ class PlanProgress:
 
 @dataclass
 class Series:
-    """A target's indicator by full year, with the latest partial-year figure if later."""
+    """A target's indicator by full year, with the latest partial-year figure if later and
+    its growth on the same months a year earlier (where that figure exists)."""
 
     annual: dict[int, Evidence]
     partial: Evidence | None
+    partial_growth: float | None = None
 
 
 def indicator_series(
@@ -211,7 +229,36 @@ def indicator_series(
         and parse_period(partial.period).year <= last_year
     ):
         partial = None
-    return Series(annual, partial)
+    growth = None
+    if partial is not None and is_level:
+        earlier = by_period.get(str(parse_period(partial.period).shifted(-1)))
+        if earlier is not None and earlier.value > 0:
+            growth = (partial.value / earlier.value - 1) * 100
+    return Series(annual, partial, growth)
+
+
+def year_to_date_note(progress: TargetProgress, value: str, period: str) -> Message | None:
+    """The year-to-date evidence as what it is, with its growth on the same months a year
+    earlier; `value` and `period` as the interface writes them (with the unit)."""
+    if progress.year_to_date is None:
+        return None
+    growth_target = progress.target.indicator in ("yoy_growth", "cagr")
+    if growth_target and progress.year_to_date_growth is not None:
+        return Message.of(
+            N_("year to date {period}: {growth:+.1f}% on the same months a year earlier"),
+            period=period,
+            growth=progress.year_to_date_growth,
+        )
+    if growth_target:
+        return None
+    if progress.year_to_date_growth is None:
+        return Message.of(N_("year to date {period}: {value}"), period=period, value=value)
+    return Message.of(
+        N_("year to date {period}: {value}, {growth:+.1f}% on the same months a year earlier"),
+        period=period,
+        value=value,
+        growth=progress.year_to_date_growth,
+    )
 
 
 def track_plan(
@@ -331,6 +378,8 @@ def _set_latest(progress: TargetProgress, series: Series) -> int | None:
     if series.partial is not None:
         progress.latest = series.partial
         progress.latest_is_partial_year = True
+        progress.year_to_date = series.partial
+        progress.year_to_date_growth = series.partial_growth
         progress.notes.append(
             Message.of(
                 N_(
@@ -373,6 +422,7 @@ def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresho
         )
         return
     judged_year = max(judged)
+    progress.judged = series.annual[judged_year]
     before = [y for y in series.annual if y < judged_year]
     if before:
         progress.previous_full_year = series.annual[max(before)]
@@ -415,8 +465,10 @@ def _track_by_year(progress: TargetProgress, series: Series, thresholds: Thresho
 def _classify(
     progress: TargetProgress, actual: float | None, needed: float | None, thresholds: Thresholds
 ) -> None:
-    """Status from R = actual / needed; where no change (or the opposite change) is needed,
-    keeping at or ahead of the needed pace is substantial progress."""
+    """Status from R = actual / needed; where no change (or the opposite change) is needed
+    (the baseline is on the met side), keeping at or ahead of the needed pace is
+    substantial progress and falling behind it, moving away from the target, deterioration
+    (as Open SDG's method has it)."""
     if progress.status == "target_achieved" or actual is None or needed is None:
         return
     increasing = progress.target.comparator in (">=", ">")
@@ -425,7 +477,7 @@ def _classify(
         progress.status = thresholds.status(progress.ratio)
         return
     ahead = actual >= needed if increasing else actual <= needed
-    progress.status = "substantial_progress" if ahead else "limited_progress"
+    progress.status = "substantial_progress" if ahead else "deterioration"
 
 
 def _track_each_year(progress: TargetProgress, series: Series, thresholds: Thresholds) -> None:
@@ -435,6 +487,7 @@ def _track_each_year(progress: TargetProgress, series: Series, thresholds: Thres
     last_year = _set_latest(progress, series)
     if last_year is None:
         return
+    progress.judged = series.annual[last_year]
     compare = COMPARE[target.comparator]
     for year in span.years:
         evidence = series.annual.get(year)
@@ -484,6 +537,10 @@ def _track_average(
     start_year = span.start - 1
     start = levels.annual.get(start_year)
     latest = levels.annual[last_year]
+    before = levels.annual.get(last_year - 1)
+    latest_growth = compound_growth(before.value, latest.value, 1) if before else None
+    if latest_growth is not None:
+        progress.judged = Evidence(latest.period, latest_growth, COMPUTED)
     if start is not None and last_year > start_year:
         observed_end = min(last_year, span.end)
         end_value = levels.annual[observed_end].value
@@ -543,6 +600,7 @@ def _track_sum(progress: TargetProgress, series: Series, thresholds: Thresholds)
     last_year = _set_latest(progress, series)
     if last_year is None:
         return
+    progress.judged = series.annual[last_year]
     observed = {y: series.annual[y].value for y in span.years if y in series.annual}
     so_far = sum(observed.values())
     progress.gap = target.value - so_far

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, _, format_number, translate_all
 from servtrade.indicators.summary import headline_cell
-from servtrade.plans.progress import TargetProgress
+from servtrade.plans.progress import TargetProgress, year_to_date_note
 from servtrade.report.charts import Chart, structure_chart, trajectory_chart, trend_chart
 from servtrade.report.content import ReportContent
 from servtrade.report.narrative import amount_text, period_text, written_summary
@@ -118,9 +118,21 @@ def _target_row(
             f"{amount_text(item.expected_hi80 or 0.0, target.unit, classifications)})"
         )
     latest = "—"
-    if item.latest is not None:
-        value = amount_text(item.latest.value, target.unit, classifications)
-        latest = f"{value} ({period_text(item.latest.period)})"
+    if item.judged is not None:
+        judged = item.judged
+        value = (
+            format_number(judged.value, 1) + "%"
+            if target.indicator in ("yoy_growth", "cagr")
+            else amount_text(judged.value, target.unit, classifications)
+        )
+        latest = f"{value} ({period_text(judged.period)})"
+    year_to_date = None
+    if item.year_to_date is not None:
+        year_to_date = year_to_date_note(
+            item,
+            amount_text(item.year_to_date.value, target.unit, classifications),
+            period_text(item.year_to_date.period),
+        )
     return {
         "id": target.id,
         "description": target.description.text(lang),
@@ -137,6 +149,7 @@ def _target_row(
         else format_number(item.probability * 100, 0) + "%",
         "expected": expected,
         "verdict": "" if item.verdict is None else str(item.verdict),
+        "year_to_date": "" if year_to_date is None else str(year_to_date),
         "notes": [str(note) for note in item.notes],
     }
 

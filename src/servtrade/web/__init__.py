@@ -29,7 +29,7 @@ from servtrade.opening import (
 from servtrade.periods import PeriodError, parse_period
 from servtrade.plans import plan_catalog, task_states
 from servtrade.plans.compare import compare_places
-from servtrade.plans.progress import STATUSES, TargetProgress, track_plan
+from servtrade.plans.progress import STATUSES, TargetProgress, track_plan, year_to_date_note
 from servtrade.plans.trajectory import target_trajectories
 from servtrade.report.html import LABELS as REPORT_LABELS
 from servtrade.report.narrative import amount_text
@@ -236,6 +236,14 @@ def _plan_or_404(store: Store, plan_id: str) -> Any:
     return catalog[plan_id]
 
 
+def _year_to_date(item: TargetProgress) -> str:
+    if item.year_to_date is None:
+        return ""
+    shown = f"{format_number(item.year_to_date.value, 1)} {item.target.unit}"
+    note = year_to_date_note(item, shown, item.year_to_date.period)
+    return "" if note is None else str(note)
+
+
 def _expected(item: TargetProgress) -> str:
     if item.expected_value is None:
         return "—"
@@ -252,10 +260,11 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
     targets = []
     for item in progress.targets:
         target = item.target
-        latest = item.latest.value if item.latest else None
+        # The bar compares like with like: the full year the target is judged on.
+        judged = item.judged.value if item.judged else None
         fill = 0.0
-        if latest is not None and target.value:
-            fill = max(0.0, min(1.0, latest / target.value))
+        if judged is not None and target.value:
+            fill = max(0.0, min(1.0, judged / target.value))
         points = (
             item.required_change_pp_per_year is not None
             or item.actual_change_pp_per_year is not None
@@ -263,14 +272,16 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         required = item.required_change_pp_per_year if points else item.required_annual_growth
         actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
         suffix = " pp" if points else "%"
+        percent = "%" if target.indicator in ("yoy_growth", "cagr") else ""
         targets.append(
             {
                 "id": target.id,
                 "description": target.description.text(lang),
                 "goal": f"{target.comparator} {format_number(target.value, 1)} {target.unit}",
                 "latest": "—"
-                if item.latest is None
-                else f"{format_number(item.latest.value, 1)} ({item.latest.period})",
+                if item.judged is None
+                else f"{format_number(item.judged.value, 1)}{percent} ({item.judged.period})",
+                "year_to_date": _year_to_date(item),
                 "fill": round(fill * 100),
                 "status": _(item.status),
                 "status_class": STATUS_CLASSES.get(item.status, "none"),
