@@ -180,3 +180,16 @@ def test_category_share_needs_a_category(bundled: Store) -> None:
 def test_travel_share_of_exports(bundled: Store) -> None:
     share = _get(bundled, "share", "2025-06", region="CN", category="SD", flow="export")
     assert 0 < share.value < 100
+
+
+def test_no_float_noise_in_converted_or_computed_figures(bundled: Store) -> None:
+    """January-May 2018 was published as 2.10247万亿元: 21,024.7 亿元, not
+    21024.699999999997; the January-June 2019 balance is 9,333.7 - 16,790.8 = -7,457.1, not
+    -7457.0999999999985."""
+    request = IndicatorRequest(
+        region="CN", indicators=["value", "balance"], unit="CNY_100M", skip_unconvertible=True
+    )
+    values = {(v.indicator, v.period): v.value for v in compute_indicators(bundled, request)}
+    assert repr(values[("value", "2018-01/2018-05")]) == "21024.7"
+    assert repr(values[("balance", "2019-01/2019-06")]) == "-7457.1"
+    assert all(len(repr(abs(v)).replace(".", "").lstrip("0")) <= 16 for v in values.values())

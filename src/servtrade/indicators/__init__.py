@@ -50,6 +50,14 @@ class IndicatorError(ValueError):
     """A request that cannot be answered as asked (wrong category, unknown unit...)."""
 
 
+SIGNIFICANT_DIGITS = 15
+
+
+def without_float_noise(value: float) -> float:
+    """The value to `SIGNIFICANT_DIGITS` significant digits (a double's exact ones)."""
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
+
+
 @dataclass(frozen=True)
 class IndicatorValue:
     region: str
@@ -61,6 +69,11 @@ class IndicatorValue:
     unit: str
     basis: str
     note: Message | None = None  # how it was derived, if it was
+
+    def __post_init__(self) -> None:
+        # Binary floats leave noise past the 15th significant digit of a converted or
+        # computed figure (2.10247万亿元 is 21024.699999999997 亿元); no figure has more.
+        object.__setattr__(self, "value", without_float_noise(self.value))
 
     def as_dict(self) -> dict[str, str | float]:
         return {
