@@ -5,31 +5,21 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from servtrade.access import add_user
 from servtrade.api import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER, ROOT
+from tests.serving import served
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("SERVTRADE_CHROMIUM", "/usr/bin/chromium")
 GUIZHOU_PLAN = "guizhou-services-digital-trade-2025"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -39,17 +29,8 @@ def site(bundled: Store) -> Iterator[tuple[str, str]]:
     path = bundled.path
     bundled.close()
     app = create_app(Settings(db=path))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as (base, _server, _thread):
+        yield base, token
     app.state.service.close()
 
 

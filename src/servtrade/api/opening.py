@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import User
 from servtrade.api import Service, check_region, reader, service, writer
@@ -159,19 +160,26 @@ async def import_text(
                 limit=svc.settings.max_upload_bytes,
             )
         path.write_bytes(data)
-        with svc.lock:
-            result = import_edition(svc.store, path, edition_id, allow_partial=allow_partial)
-            stored = bool(result.measures) and (allow_partial or not result.errors)
-            if stored:
-                svc.store.record_audit(
-                    user.name,
-                    "opening_import",
-                    edition_id,
-                    None,
-                    None,
-                    f"{len(result.measures)} measures",
-                )
-        svc.cache.invalidate()
+        # Off the event loop, as uploads: the store's lock is never waited for on it.
+        return await run_in_threadpool(_import_edition, svc, user, path, edition_id, allow_partial)
+
+
+def _import_edition(
+    svc: Service, user: User, path: Path, edition_id: str, allow_partial: bool
+) -> Json:
+    with svc.lock:
+        result = import_edition(svc.store, path, edition_id, allow_partial=allow_partial)
+        stored = bool(result.measures) and (allow_partial or not result.errors)
+        if stored:
+            svc.store.record_audit(
+                user.name,
+                "opening_import",
+                edition_id,
+                None,
+                None,
+                f"{len(result.measures)} measures",
+            )
+    svc.cache.invalidate()
     return {
         "edition": edition_id,
         "measures": len(result.measures),

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import ROLES, AccessError, User, add_user
 from servtrade.api import (
@@ -431,7 +432,9 @@ async def upload(
 ) -> Json:
     with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
         path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
-        return _ingest_upload(svc, user, path, dry_run, allow_partial)
+        # Off the event loop: a write holding the store's lock hands it back through the
+        # loop, so waiting for the lock on it would hang the server.
+        return await run_in_threadpool(_ingest_upload, svc, user, path, dry_run, allow_partial)
 
 
 def _ingest_upload(
@@ -477,28 +480,33 @@ async def upload_records(
 ) -> Json:
     with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
         path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
-        with svc.lock:
-            try:
-                regions = regions_in(path, svc.store)
-                for region in regions:  # the whole file is refused if one lies outside
-                    check_region(user, region, svc.store)
-                report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
-            except ValueError as error:
-                raise ApiError(
-                    422,
-                    "invalid_records_file",
-                    N_("not a records file: {reason}"),
-                    reason=str(error),
-                ) from error
-            if not dry_run:
-                svc.store.record_audit(
-                    user.name,
-                    "records_upload",
-                    file.filename or path.name,
-                    ",".join(regions),
-                    None,
-                    json.dumps({"rows_loaded": report.rows_loaded}),
-                )
+        name = file.filename or path.name
+        return await run_in_threadpool(_load_records_upload, svc, user, path, name, dry_run)
+
+
+def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_run: bool) -> Json:
+    with svc.lock:
+        try:
+            regions = regions_in(path, svc.store)
+            for region in regions:  # the whole file is refused if one lies outside
+                check_region(user, region, svc.store)
+            report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
+        except ValueError as error:
+            raise ApiError(
+                422,
+                "invalid_records_file",
+                N_("not a records file: {reason}"),
+                reason=str(error),
+            ) from error
+        if not dry_run:
+            svc.store.record_audit(
+                user.name,
+                "records_upload",
+                name,
+                ",".join(regions),
+                None,
+                json.dumps({"rows_loaded": report.rows_loaded}),
+            )
     return {
         "status": "checked" if dry_run else "loaded",
         "regions": regions,
