@@ -415,3 +415,31 @@ def test_cached_answers_are_dropped_by_a_write(client: TestClient, tokens: dict[
     )
     assert cache.generation > generation
     assert client.get(url, params={"region": "CN-GZ"}).json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/forecast?region=CN&unit=XYZ",
+        "/api/indicators?region=CN&unit=XYZ",
+        "/api/compare?indicator=value&period=2023&unit=XYZ",
+        "/api/indicators?region=CN&unit=亿元",  # a name resolves; 2002 has no rate to convert
+    ],
+)
+def test_a_bad_unit_is_a_422_with_its_reason_not_a_500(client: TestClient, url: str) -> None:
+    answer = client.get(url)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "indicator_error"
+
+
+@pytest.mark.parametrize("name", ["..", ".", "x/../..", "a" * 300 + ".csv"])
+def test_an_upload_name_that_is_no_file_name_is_a_422(
+    client: TestClient, tokens: dict[str, str], name: str
+) -> None:
+    answer = client.post(
+        "/api/uploads",
+        files={"file": (name, b"region,period\n", "text/csv")},
+        headers=_auth(tokens["admin"]),
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "invalid_file_name"

@@ -29,6 +29,7 @@ from servtrade.api import (
 )
 from servtrade.api.errors import ApiError
 from servtrade.forecast import ForecastError, Frequency, indicator_forecast
+from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, _, language
 from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
 from servtrade.indicators.summary import headline_summary
@@ -217,7 +218,7 @@ def indicators(
                 as_of=as_of,
             ),
         )
-    except IndicatorError as error:
+    except (IndicatorError, MissingRateError) as error:
         raise ApiError(
             422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
         ) from error
@@ -334,6 +335,10 @@ def forecast(
         raise ApiError(
             422, "no_forecast", N_("no forecast: {reason}"), reason=str(error)
         ) from error
+    except (IndicatorError, MissingRateError) as error:
+        raise ApiError(
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+        ) from error
     return {
         "unit": unit_code,
         "points": [p.as_dict() for p in points],
@@ -368,7 +373,7 @@ def compare(
             unit=unit,
             with_targets=False,
         )
-    except IndicatorError as error:
+    except (IndicatorError, MissingRateError) as error:
         raise ApiError(
             422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
         ) from error
@@ -406,8 +411,20 @@ def _report_json(report: IngestReport) -> Json:
     }
 
 
+# A file name a file system takes: not empty, not `.` or `..`, at most 255 bytes.
+MAX_NAME_BYTES = 255
+
+
 async def _saved_upload(file: UploadFile, limit: int, folder: Path) -> Path:
     name = Path(file.filename or "upload.csv").name
+    if name in ("", ".", "..") or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ApiError(
+            422,
+            "invalid_file_name",
+            N_("the file name {name!r} is not a file name (at most {limit} bytes)"),
+            name=(file.filename or "")[:80],
+            limit=MAX_NAME_BYTES,
+        )
     target = folder / name
     size = 0
     with target.open("wb") as handle:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, WORLD, Classifications
 from servtrade.fx import MissingRateError
-from servtrade.i18n import N_, Message
+from servtrade.i18n import N_, Message, gettext
 from servtrade.indicators.panel import (
     BASIS_ORDER,
     COMPUTED,
@@ -490,6 +490,11 @@ def compute_indicators(store: Store, request: IndicatorRequest) -> list[Indicato
     unknown = [i for i in request.indicators if i not in _COMPUTE]
     if unknown:
         raise IndicatorError(f"unknown indicator(s) {unknown}; choose from {', '.join(INDICATORS)}")
+    if request.unit is not None:  # a code or a name (亿元); one answer for every interface
+        unit = store.classifications().units.resolve(request.unit)
+        if unit is None:
+            raise IndicatorError(gettext("unknown unit {value!r}", value=request.unit))
+        request = replace(request, unit=unit)
     ctx = _Context(store, request)
     results: list[IndicatorValue] = []
     for indicator in request.indicators:
