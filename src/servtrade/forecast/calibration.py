@@ -127,10 +127,10 @@ def standardised_errors(
         return []
     found = []
     for origin in range(max(min_train, len(values) - origins), len(values)):
-        history = values[:origin]
+        history, _ = bridged(values[:origin])
         ahead = min(max_horizon, len(values) - origin)
         point = combine(history, ahead).point
-        scale = series_scale(np.log(bridged(history)[0]))
+        scale = series_scale(np.log(history))
         errors = (np.log(values[origin : origin + ahead]) - np.log(point)) / scale
         found += [(h + 1, float(e), scale) for h, e in enumerate(errors)]
     return found

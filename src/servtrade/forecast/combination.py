@@ -119,10 +119,11 @@ def _member_forecasts(values: np.ndarray, horizon: int) -> dict[str, np.ndarray]
 
 
 def combine(values: np.ndarray, horizon: int) -> Combination:
-    """The members' median, `horizon` steps ahead, fitted with isolated outliers bridged.
-    A series whose median falls to zero or below (a steep fall fitted on levels) is
-    combined on the log scale instead, so that what is forecast stays a positive level."""
-    values, _ = bridged(np.asarray(values, dtype=float))
+    """The members' median, `horizon` steps ahead, fitted on the values given (callers
+    bridge isolated outliers first, with `bridged`). A series whose median falls to zero
+    or below (a steep fall fitted on levels) is combined on the log scale instead, so that
+    what is forecast stays a positive level."""
+    values = np.asarray(values, dtype=float)
     forecasts = _member_forecasts(values, horizon)
     point = np.median(np.stack(list(forecasts.values())), axis=0)
     if np.all(values > 0) and np.any(point <= 0):

@@ -33,13 +33,7 @@ from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNa
 
 from servtrade.forecast import calibration
 from servtrade.forecast.calibration import GRID
-from servtrade.forecast.combination import (
-    MIN_POINTS,
-    bridged,
-    combine,
-    outlying_years,
-    series_scale,
-)
+from servtrade.forecast.combination import MIN_POINTS, bridged, combine, series_scale
 from servtrade.i18n import N_, Message, gettext
 
 Z95 = 1.959963984540054
@@ -242,7 +236,7 @@ def backtest(
     fitted = np.log(values) if log_scale else values
     scores = []
     for model in candidates:
-        errors, scaled, smapes, inside80, inside95, model_errors = [], [], [], [], [], []
+        tally, model_errors = _Tally(), []
         for origin in range(first_train, n):
             train = fitted[:origin]
             try:
@@ -252,31 +246,58 @@ def backtest(
                 break
             modelled = {key: float(np.asarray(result[key])[0]) for key in _KEYS}
             level = {k: math.exp(v) if log_scale else v for k, v in modelled.items()}
-            point = level["mean"]
             model_errors.append(float(fitted[origin]) - modelled["mean"])
-            actual = float(values[origin])
-            scale = mase_scale(values[:origin], season)
-            error = abs(actual - point)
-            errors.append(error)
-            if scale > 0:
-                scaled.append(error / scale)
-            denominator = abs(actual) + abs(point)
-            smapes.append(200 * error / denominator if denominator else 0.0)
-            inside80.append(level["lo-80"] <= actual <= level["hi-80"])
-            inside95.append(level["lo-95"] <= actual <= level["hi-95"])
-        else:
-            scores.append(
-                BacktestScore(
-                    model,
-                    float(np.mean(scaled)) if scaled else None,
-                    float(np.mean(smapes)) if smapes else None,
-                    float(np.mean(inside80)) if inside80 else None,
-                    float(np.mean(inside95)) if inside95 else None,
-                    len(errors),
-                    float(np.sqrt(np.mean(np.square(model_errors)))) if model_errors else None,
-                )
+            tally.add(
+                float(values[origin]),
+                level["mean"],
+                (level["lo-80"], level["hi-80"]),
+                (level["lo-95"], level["hi-95"]),
+                mase_scale(values[:origin], season),
             )
+        else:
+            rmse = float(np.sqrt(np.mean(np.square(model_errors)))) if model_errors else None
+            scores.append(tally.score(model, rmse))
     return scores
+
+
+@dataclass
+class _Tally:
+    """One-step errors of one model over the rolling origins, and their scores."""
+
+    scaled: list[float] = field(default_factory=list)
+    smapes: list[float] = field(default_factory=list)
+    inside80: list[bool] = field(default_factory=list)
+    inside95: list[bool] = field(default_factory=list)
+
+    def add(
+        self,
+        actual: float,
+        point: float,
+        band80: tuple[float, float],
+        band95: tuple[float, float],
+        scale: float,
+    ) -> None:
+        error = abs(actual - point)
+        if scale > 0:
+            self.scaled.append(error / scale)
+        denominator = abs(actual) + abs(point)
+        self.smapes.append(200 * error / denominator if denominator else 0.0)
+        self.inside80.append(band80[0] <= actual <= band80[1])
+        self.inside95.append(band95[0] <= actual <= band95[1])
+
+    def score(self, model: str, rmse: float | None = None) -> BacktestScore:
+        def mean(found: list[float] | list[bool]) -> float | None:
+            return float(np.mean(found)) if found else None
+
+        return BacktestScore(
+            model,
+            mean(self.scaled),
+            mean(self.smapes),
+            mean(self.inside80),
+            mean(self.inside95),
+            len(self.smapes),
+            rmse,
+        )
 
 
 def combination_score(values: np.ndarray) -> BacktestScore | None:
@@ -284,37 +305,18 @@ def combination_score(values: np.ndarray) -> BacktestScore | None:
     `backtest` (none where a window is too short for it)."""
     n = len(values)
     windows = max(1, min(MAX_WINDOWS, n - 4))
-    scaled, smapes, inside80, inside95, errors = [], [], [], [], []
-    label = None
+    tally, label = _Tally(), None
     for origin in range(n - windows, n):
         try:
             fitted = fit_forecast(values[:origin], list(range(origin)), 1)
         except ForecastError:
             return None
         label = fitted.model
+        band80 = (float(fitted.level(fitted.lo80)[0]), float(fitted.level(fitted.hi80)[0]))
+        band95 = (float(fitted.level(fitted.lo95)[0]), float(fitted.level(fitted.hi95)[0]))
         point = float(fitted.level(fitted.median)[0])
-        actual = float(values[origin])
-        error = abs(actual - point)
-        errors.append(error)
-        scale = mase_scale(values[:origin], 1)
-        if scale > 0:
-            scaled.append(error / scale)
-        denominator = abs(actual) + abs(point)
-        smapes.append(200 * error / denominator if denominator else 0.0)
-        low80, high80 = fitted.level(fitted.lo80)[0], fitted.level(fitted.hi80)[0]
-        low95, high95 = fitted.level(fitted.lo95)[0], fitted.level(fitted.hi95)[0]
-        inside80.append(low80 <= actual <= high80)
-        inside95.append(low95 <= actual <= high95)
-    if label is None:
-        return None
-    return BacktestScore(
-        label,
-        float(np.mean(scaled)) if scaled else None,
-        float(np.mean(smapes)),
-        float(np.mean(inside80)),
-        float(np.mean(inside95)),
-        len(errors),
-    )
+        tally.add(float(values[origin]), point, band80, band95, mase_scale(values[:origin], 1))
+    return None if label is None else tally.score(label)
 
 
 def ranking(scores: list[BacktestScore]) -> list[str]:
@@ -354,6 +356,7 @@ class _ModelFit:
     log_scale: bool
     table: np.ndarray
     notes: list[Message]
+    outliers: tuple[int, ...] = ()  # positions bridged for fitting
 
 
 # A series whose typical year changes it more than e-fold (its scale on logs above 1; the
@@ -376,20 +379,13 @@ def _combined_fit(values: np.ndarray, horizon: int) -> _ModelFit:
                 needed=MIN_POINTS,
             )
         )
-    notes = []
-    log_scale = bool(np.all(values > 0))
-    if not log_scale:
-        notes.append(
-            Message.of(
-                N_("zero or negative values: modelled on the level scale, not the log scale")
-            )
-        )
-    combination = combine(values, horizon)
+    log_scale, notes = _modelling_scale(values)
+    cleaned, outliers = bridged(values)
+    combination = combine(cleaned, horizon)
     if combination.log_scale:
         notes.append(
             Message.of(N_("the levels' forecast fell to zero: the models were fitted on logs"))
         )
-    cleaned, _ = bridged(values)
     modelled = np.log(cleaned) if log_scale else cleaned
     scale = series_scale(modelled)
     if log_scale and scale > MAX_LOG_SCALE:
@@ -402,7 +398,15 @@ def _combined_fit(values: np.ndarray, horizon: int) -> _ModelFit:
         )
     centre = np.log(combination.point) if log_scale else combination.point
     table = calibration.active().table(centre, scale)
-    return _ModelFit([], combination.label, log_scale, table, notes)
+    return _ModelFit([], combination.label, log_scale, table, notes, tuple(outliers))
+
+
+def _modelling_scale(values: np.ndarray) -> tuple[bool, list[Message]]:
+    """Logs for positive levels; levels, with a note, where a value is zero or negative."""
+    if np.all(values > 0):
+        return True, []
+    note = N_("zero or negative values: modelled on the level scale, not the log scale")
+    return False, [Message.of(note)]
 
 
 def _normal_table(mean: np.ndarray, low95: np.ndarray, high95: np.ndarray) -> np.ndarray:
@@ -415,14 +419,7 @@ def _chosen_fit(
     values: np.ndarray, horizon: int, models: list[str] | None, season: int
 ) -> _ModelFit:
     """The model that wins the backtest, with its widened normal intervals."""
-    notes = []
-    log_scale = bool(np.all(values > 0))
-    if not log_scale:
-        notes.append(
-            Message.of(
-                N_("zero or negative values: modelled on the level scale, not the log scale")
-            )
-        )
+    log_scale, notes = _modelling_scale(values)
     scores = backtest(values, log_scale, models, season) if len(values) >= 2 else []
     modelled = np.log(values) if log_scale else values
     for model in ranking(scores):
@@ -501,19 +498,17 @@ def fit_forecast(
         None if models is None else tuple(models),
         season,
     )
-    notes = list(fit.notes)
-    if season == 1 and models is None:
-        notes += [
-            Message.of(
-                N_(
-                    "{year}: {value:g} stands far off the line of its neighbours (an outlier): "
-                    "bridged between them for fitting"
-                ),
-                year=years[i],
-                value=float(values[i]),
-            )
-            for i in outlying_years(np.asarray(values, dtype=float))
-        ]
+    notes = list(fit.notes) + [
+        Message.of(
+            N_(
+                "{year}: {value:g} stands far off the line of its neighbours (an outlier): "
+                "bridged between them for fitting"
+            ),
+            year=years[i],
+            value=float(values[i]),
+        )
+        for i in fit.outliers
+    ]
     return FittedForecast(
         years=[years[-1] + h for h in range(1, horizon + 1)],
         model=fit.model,
