@@ -220,17 +220,13 @@ class Store:
             removed = RemovedLoad(load_id, str(found[0]), int(found[1]), tuple(regions))
             for statement in sql.DELETE_LOAD:
                 self._execute(statement, [load_id])
-            self._execute(
-                sql.INSERT_AUDIT,
-                [
-                    datetime.now(),
-                    user,
-                    "remove_load",
-                    load_id,
-                    ",".join(regions) or None,
-                    json.dumps({"file": removed.file, "rows_loaded": removed.rows_loaded}),
-                    None,
-                ],
+            self._audit(
+                user,
+                "remove_load",
+                load_id,
+                ",".join(regions) or None,
+                json.dumps({"file": removed.file, "rows_loaded": removed.rows_loaded}),
+                None,
             )
         return removed
 
@@ -392,9 +388,21 @@ class Store:
         after: str | None,
     ) -> None:
         with self.transaction():
-            self._execute(
-                sql.INSERT_AUDIT, [datetime.now(), user, action, target, region, before, after]
-            )
+            self._audit(user, action, target, region, before, after)
+
+    def _audit(
+        self,
+        user: str,
+        action: str,
+        target: str,
+        region: str | None,
+        before: str | None,
+        after: str | None,
+    ) -> None:
+        """The audit entry, inside the caller's transaction (the write it records)."""
+        self._execute(
+            sql.INSERT_AUDIT, [datetime.now(), user, action, target, region, before, after]
+        )
 
     def audit_log(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_AUDIT)
