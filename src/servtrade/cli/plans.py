@@ -176,7 +176,7 @@ def _target_row(progress: TargetProgress, lang: str) -> list[str]:
     judged = progress.judged
     latest_text = "—"
     if judged is not None:
-        percent = "%" if target.indicator in ("yoy_growth", "cagr") else ""
+        percent = "%" if target.is_growth else ""
         latest_text = f"{format_number(judged.value, 2)}{percent} ({judged.period})"
     required = progress.required_annual_growth
     actual = progress.actual_annual_growth

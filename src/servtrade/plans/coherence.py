@@ -82,9 +82,7 @@ def _level_targets(plan: Plan) -> list[Target]:
 def growth_consistency(plan: Plan) -> list[Finding]:
     findings = []
     levels = _level_targets(plan)
-    growth_targets = [
-        t for t in plan.targets if t.indicator in ("yoy_growth", "cagr") and t.year is None
-    ]
+    growth_targets = [t for t in plan.targets if t.is_growth and t.year is None]
     for earlier, later in pairwise(levels):
         if earlier.unit != later.unit or earlier.flow != later.flow:
             continue

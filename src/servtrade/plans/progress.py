@@ -242,7 +242,7 @@ def year_to_date_note(progress: TargetProgress, value: str, period: str) -> Mess
     earlier; `value` and `period` as the interface writes them (with the unit)."""
     if progress.year_to_date is None:
         return None
-    growth_target = progress.target.indicator in ("yoy_growth", "cagr")
+    growth_target = progress.target.is_growth
     if growth_target and progress.year_to_date_growth is not None:
         return Message.of(
             N_("year to date {period}: {growth:+.1f}% on the same months a year earlier"),
@@ -319,12 +319,8 @@ def track_target(
 
 def _pace(progress: TargetProgress) -> Pace | None:
     """For a level or share to reach by a year: the past, forecast and needed paces."""
-    target, latest = progress.target, progress.latest_full_year
-    if (
-        (target.each_year or target.average_over or target.sum_over)
-        or latest is None
-        or progress.expected_value is None
-    ):
+    target, latest = progress.target, progress.judged
+    if target.span is not None or latest is None or progress.expected_value is None:
         return None
     years = target.target_year - parse_period(latest.period).year
     if years <= 0:
@@ -343,7 +339,7 @@ def _pace(progress: TargetProgress) -> Pace | None:
 
 
 def _recent(progress: TargetProgress) -> Recent | None:
-    earlier, later = progress.previous_full_year, progress.latest_full_year
+    earlier, later = progress.previous_full_year, progress.judged
     if earlier is None or later is None:
         return None
     return Recent(

@@ -196,7 +196,7 @@ def _outcome(target: Target, projection: _Projection) -> Outcome | None:
             / projection.level(ALL_SERVICES, target.year)
             * 100
         )
-    elif target.indicator in ("yoy_growth", "cagr") and target.span is not None:
+    elif target.is_growth and target.span is not None:
         span = target.span
         start = projection.level(ALL_SERVICES, span.start - 1)
         end = projection.level(ALL_SERVICES, span.end)

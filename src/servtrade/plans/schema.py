@@ -198,6 +198,11 @@ class Target(_Strict):
             raise ValueError(f"unit {self.unit} does not fit {self.indicator}: give percent")
 
     @property
+    def is_growth(self) -> bool:
+        """Set in growth a year (its figures are rates in %), not in a level or share."""
+        return self.indicator in GROWTH_INDICATORS
+
+    @property
     def span(self) -> YearRange | None:
         """The range of an each_year, average_over or sum_over target (None for `year`)."""
         return self.each_year or self.average_over or self.sum_over

@@ -122,7 +122,7 @@ def _target_row(
         judged = item.judged
         value = (
             format_number(judged.value, 1) + "%"
-            if target.indicator in ("yoy_growth", "cagr")
+            if target.is_growth
             else amount_text(judged.value, target.unit, classifications)
         )
         latest = f"{value} ({period_text(judged.period)})"

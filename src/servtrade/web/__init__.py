@@ -272,7 +272,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         required = item.required_change_pp_per_year if points else item.required_annual_growth
         actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
         suffix = " pp" if points else "%"
-        percent = "%" if target.indicator in ("yoy_growth", "cagr") else ""
+        percent = "%" if target.is_growth else ""
         targets.append(
             {
                 "id": target.id,
