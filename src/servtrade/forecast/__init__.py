@@ -475,9 +475,7 @@ def _flag_jumps(
 
 def _points(periods: list[str], fitted: FittedForecast) -> list[ForecastPoint]:
     """Each period's median and central 80% and 95% intervals, on the original scale."""
-    point, lo80, hi80, lo95, hi95 = (
-        fitted.level(fitted.quantile(p)) for p in (0.5, 0.1, 0.9, 0.025, 0.975)
-    )
+    point, lo80, hi80, lo95, hi95 = fitted.bands()
     return [
         ForecastPoint(
             period,
@@ -567,24 +565,31 @@ def backtest_series(
 ) -> SeriesBacktest:
     """The candidates' backtest beside that of the annual combination (which forecasts
     use for annual series; quarters and months use the candidate that scores best)."""
-    result = forecast_series(
-        store,
-        region,
-        flow=flow,
-        category=category,
-        unit=unit,
-        horizon=1,
-        as_of=as_of,
-        breaks=breaks,
-        frequency=frequency,
-    )
-    if frequency != "annual":
+    if frequency != "annual":  # the choice's own backtest is the forecast's
+        result = forecast_series(
+            store,
+            region,
+            flow=flow,
+            category=category,
+            unit=unit,
+            horizon=1,
+            as_of=as_of,
+            breaks=breaks,
+            frequency=frequency,
+        )
         return SeriesBacktest(result.history, result.scores, result.model, result.notes)
-    values = np.array(result.history.values, dtype=float)
+    history = annual_series(
+        store, region, flow=flow, category=category, unit=unit, as_of=as_of, breaks=breaks
+    )
+    values = np.array(history.values, dtype=float)
+    fitted = fit_forecast(values, history.years, 1)
     scores = backtest(values, bool(np.all(values > 0)))
     combined = combination_score(values)
     return SeriesBacktest(
-        result.history, [*scores, *([combined] if combined else [])], result.model, result.notes
+        history,
+        [*scores, *([combined] if combined else [])],
+        fitted.model,
+        history.notes + fitted.notes,
     )
 
 

@@ -161,6 +161,10 @@ class FittedForecast:
     def median(self) -> np.ndarray:
         return self.quantile(0.5)
 
+    def bands(self) -> tuple[np.ndarray, ...]:
+        """Median, 80% low and high, 95% low and high, per horizon, on the original scale."""
+        return tuple(self.level(self.quantile(p)) for p in (0.5, 0.1, 0.9, 0.025, 0.975))
+
     @property
     def lo80(self) -> np.ndarray:
         return self.quantile(0.1)
@@ -312,10 +316,10 @@ def combination_score(values: np.ndarray) -> BacktestScore | None:
         except ForecastError:
             return None
         label = fitted.model
-        band80 = (float(fitted.level(fitted.lo80)[0]), float(fitted.level(fitted.hi80)[0]))
-        band95 = (float(fitted.level(fitted.lo95)[0]), float(fitted.level(fitted.hi95)[0]))
-        point = float(fitted.level(fitted.median)[0])
-        tally.add(float(values[origin]), point, band80, band95, mase_scale(values[:origin], 1))
+        point, lo80, hi80, lo95, hi95 = (float(band[0]) for band in fitted.bands())
+        tally.add(
+            float(values[origin]), point, (lo80, hi80), (lo95, hi95), mase_scale(values[:origin], 1)
+        )
     return None if label is None else tally.score(label)
 
 

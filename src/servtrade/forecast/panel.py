@@ -174,7 +174,7 @@ def _forecast_one(series: PanelSeries, horizon: int) -> PanelForecast:
         fitted = fit_forecast(np.array(series.values), series.years, horizon)
     except ForecastError as error:
         return PanelForecast(series.name, [], str(error))
-    quantiles = [fitted.level(fitted.quantile(p)) for p in (0.5, 0.1, 0.9, 0.025, 0.975)]
+    quantiles = fitted.bands()
     rows: list[dict[str, object]] = []
     for h, year in enumerate(fitted.years):
         row: dict[str, object] = {"series": series.name, "year": year}
