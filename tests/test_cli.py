@@ -15,7 +15,10 @@ from servtrade.cli import app
 from tests.conftest import write_csv
 
 runner = CliRunner()
-KEYS = ["region", "period", "flow", "category", "indicator", "value", "unit", "basis"]
+KEYS = [
+    *("region", "period", "flow", "category", "indicator", "value", "unit"),
+    *("derivation", "basis", "qualifier", "decimals"),
+]
 
 
 def test_ingest_exit_codes(tmp_path: Path) -> None:
@@ -59,7 +62,7 @@ def test_indicators_json_contract(bundled_db: Path) -> None:
     records = json.loads(result.stdout)
     assert all(list(r) == KEYS for r in records)
     annual = [r for r in records if r["period"] == "2021"]
-    assert [r["basis"] for r in annual] == ["published", "computed"]
+    assert [r["derivation"] for r in annual] == ["published", "computed"]
     assert annual[0]["value"] == 16.1
     assert annual[1]["value"] == pytest.approx(16.08, abs=0.005)
     assert annual[0]["unit"] == "percent"
@@ -170,8 +173,8 @@ def test_add_a_grouping_variant_and_compare(bundled_db: Path, tmp_path: Path) ->
 def test_summary_in_chinese(bundled_db: Path) -> None:
     result = runner.invoke(app, ["--lang", "zh", "summary", "--db", str(bundled_db)])
     assert result.exit_code == 0
-    assert "服务贸易：中国（亿元）" in result.stdout
-    assert "75,238.0" in result.stdout
+    assert "服务贸易：中国（亿元；商务部服务贸易统计）" in result.stdout
+    assert "75,238 " in result.stdout
 
 
 def test_track_notes_in_chinese(bundled_db: Path) -> None:
@@ -202,6 +205,6 @@ def test_quickstart_runs_as_an_installed_command(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "Trade in services: China (100 million yuan)" in result.stdout
-    assert "75,238.0" in result.stdout  # 2024 total as published by MOFCOM
+    assert "Trade in services: China (100 million yuan; MOFCOM services-trade" in result.stdout
+    assert " 75,238 " in result.stdout  # 2024 total as published by MOFCOM (to the 亿元)
     assert "14.4" in result.stdout  # 2024 growth as published

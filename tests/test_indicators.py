@@ -14,13 +14,17 @@ from tests.conftest import write_csv
 
 
 def _get(
-    store: Store, indicator: str, period: str, basis: str | None = None, **request: object
+    store: Store, indicator: str, period: str, derivation: str | None = None, **request: object
 ) -> IndicatorValue:
     values = compute_indicators(
         store,
         IndicatorRequest(indicators=[indicator], **request),  # type: ignore[arg-type]
     )
-    found = [v for v in values if v.period == period and (basis is None or v.basis == basis)]
+    found = [
+        v
+        for v in values
+        if v.period == period and (derivation is None or v.derivation == derivation)
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -54,32 +58,38 @@ def test_published_growth_is_not_replaced_by_levels(bundled: Store) -> None:
             period_to=parse_period("2024-01/2024-07"),
         ),
     )
-    by_basis = {v.basis: v.value for v in values if v.period == "2024-01/2024-07"}
-    assert by_basis["published"] == 16.4
-    assert by_basis["computed"] == pytest.approx((24976.8 / 21284.1 - 1) * 100)
+    by_derivation = {v.derivation: v.value for v in values if v.period == "2024-01/2024-07"}
+    assert by_derivation["published"] == 16.4
+    assert by_derivation["computed"] == pytest.approx((24976.8 / 21284.1 - 1) * 100)
 
 
 def test_knowledge_intensive_share_2021(bundled: Store) -> None:
-    # KIS 23258亿元 of 52982亿元 (MOFCOM); NBS published the share as 43.9%.
-    published = _get(bundled, "knowledge_intensive_share", "2021", "published", region="CN")
+    # KIS 23258亿元 of 52982亿元 (MOFCOM); NBS published the share as 43.9%, on a basis its
+    # report does not state: each is on its own basis, neither stands in for the other.
     aggregate = _get(
         bundled, "knowledge_intensive_share", "2021", "published_aggregate", region="CN"
     )
-    assert published.value == 43.9
+    assert aggregate.basis == "mofcom_sts"
     assert aggregate.value == pytest.approx(23258 / 52982 * 100)
+    published = _get(
+        bundled, "knowledge_intensive_share", "2021", "published", region="CN", basis="unknown"
+    )
+    assert published.value == 43.9
 
 
 def test_digitally_deliverable_share_2024_from_usd_aggregate(bundled: Store) -> None:
-    # 2024: digitally deliverable 4067.2亿美元 of 10565亿美元 total.
-    share = _get(bundled, "digitally_deliverable_share", "2024", region="CN")
-    assert share.basis == "published_aggregate"
+    # 2024: digitally deliverable 4067.2亿美元 of 10565亿美元 total, two figures whose
+    # sources state no basis: the share is computed on that basis only when asked for.
+    share = _get(bundled, "digitally_deliverable_share", "2024", region="CN", basis="unknown")
+    assert share.derivation == "published_aggregate"
     assert share.value == pytest.approx(4067.2 / 10565 * 100)
 
 
 def test_share_from_complete_components_is_computed(bundled: Store) -> None:
     # June 2025 SAFE monthly BOP: all six knowledge-intensive headings, credit and debit.
-    share = _get(bundled, "knowledge_intensive_share", "2025-06", region="CN")
-    assert share.basis == "computed"
+    share = _get(bundled, "knowledge_intensive_share", "2025-06", region="CN", basis="bop")
+    assert share.basis == "bop"
+    assert share.derivation == "computed"
     assert "SF+SG+SH+SI+SJ+SK" in str(share.note)
 
 
@@ -103,16 +113,21 @@ def test_cagr_2017_to_2024(bundled: Store) -> None:
 
 
 def test_value_in_published_currency_and_conversion(bundled: Store) -> None:
-    # 2024 was published in both currencies: each is used as published.
+    # 2024: MOFCOM's total in yuan; a total in dollars from a source that states no basis.
+    # Each is used as published on its own basis; on MOFCOM's, the dollars are converted.
     since = parse_period("2024")
-    usd = _get(bundled, "value", "2024", region="CN", unit="USD_100M", period_from=since)
+    usd = _get(
+        bundled, "value", "2024", region="CN", unit="USD_100M", period_from=since, basis="unknown"
+    )
     cny = _get(bundled, "value", "2024", region="CN", unit="CNY_100M", period_from=since)
-    assert (usd.value, usd.basis) == (10565.0, "published")
-    assert (cny.value, cny.basis) == (75238.0, "published")
+    assert (usd.value, usd.derivation) == (10565.0, "published")
+    assert (cny.value, cny.derivation, cny.basis) == (75238.0, "published", "mofcom_sts")
+    converted = _get(bundled, "value", "2024", region="CN", unit="USD_100M", period_from=since)
+    assert (converted.derivation, converted.basis) == ("computed", "mofcom_sts")
     # Q1 2024 only in yuan: converted at the mean of the monthly ECB cross rates.
     rate = bundled.rate_table().rate(parse_period("2024-01/2024-03"), "USD")
     q1 = _get(bundled, "value", "2024-01/2024-03", region="CN", unit="USD_100M", period_from=since)
-    assert q1.basis == "computed"
+    assert q1.derivation == "computed"
     assert q1.value == pytest.approx(18167.4 / rate.cny_per_unit)
 
 
@@ -136,10 +151,10 @@ def test_total_from_exports_and_imports_is_computed_published_total_kept(
             "CN-GZ,2024,total,S,97.5,亿元,,t,2025-01-20",
         ),
     )
-    assert _get(store, "value", "2023", region="CN-GZ").basis == "computed"
+    assert _get(store, "value", "2023", region="CN-GZ").derivation == "computed"
     assert _get(store, "value", "2023", region="CN-GZ").value == 90
     published = _get(store, "value", "2024", region="CN-GZ")
-    assert (published.value, published.basis) == (97.5, "published")
+    assert (published.value, published.derivation) == (97.5, "published")
 
 
 def test_rca_is_a_location_quotient_against_the_nation(store: Store, tmp_path: Path) -> None:

@@ -72,7 +72,9 @@ def test_indicators_match_published_figures(client: TestClient) -> None:
         params={"region": "CN", "indicator": "yoy_growth", "from": "2021", "to": "2021"},
     )
     assert response.status_code == 200
-    values = {(v["basis"], round(v["value"], 2)) for v in response.json() if v["period"] == "2021"}
+    values = {
+        (v["derivation"], round(v["value"], 2)) for v in response.json() if v["period"] == "2021"
+    }
     assert values == {("published", 16.1), ("computed", 16.08)}  # 52982 / 45642.7 - 1
 
 
@@ -81,7 +83,7 @@ def test_observations_paginate_and_export_csv(client: TestClient) -> None:
     second = client.get(
         "/api/observations", params={"region": "CN", "page_size": 10, "page": 2}
     ).json()
-    assert first["total"] == second["total"] == 390
+    assert first["total"] == second["total"] == 397
     assert len(first["items"]) == len(second["items"]) == 10
     assert first["items"][0] != second["items"][0]
     text = client.get("/api/observations", params={"region": "浙江", "format": "csv"}).text

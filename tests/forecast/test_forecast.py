@@ -196,20 +196,21 @@ def test_without_a_unit_the_series_is_in_the_unit_most_years_are_published_in(
 
 
 def test_a_share_forecast_uses_every_year_the_share_is_known(bundled: Store) -> None:
-    """China's digitally deliverable share is known for 2015, 2019, 2022 and 2024 (28.1%,
-    34.6%, 42.0%, 38.5%: 4,067.2 of 10,565 亿美元), in yuan for some years and dollars for
-    others: the share is forecast from all four, gaps and all, as with a unit given; its
-    median a year on stays near the last share and its intervals inside 0-100."""
+    """China's digitally deliverable share on MOFCOM's basis is known for 2015, 2019, 2020
+    and 2022 (26.6%, 34.6%, 44.6%, 42.0%: 2.51 of 5.98 万亿元), in dollars for some years
+    (2020's total converted from yuan) and yuan for others: the share is forecast from all
+    four, gaps and all, as with a unit given; its median a year on stays near the last
+    share and its intervals inside 0-100."""
     years, paths, model, notes = share_forecast(bundled, "CN", "digitally_deliverable", until=2029)
-    assert years == [2025, 2026, 2027, 2028, 2029]
+    assert years == [2023, 2024, 2025, 2026, 2027, 2028, 2029]
     assert model == "LogitDrift"
-    assert any("2015, 2019, 2022, 2024" in str(note) for note in notes)
+    assert any("2015, 2019, 2020, 2022" in str(note) for note in notes)
     given, given_paths, _, _ = share_forecast(
         bundled, "CN", "digitally_deliverable", until=2029, unit="USD_100M"
     )
     assert given == years
     np.testing.assert_allclose(np.median(paths, axis=0), np.median(given_paths, axis=0), rtol=1e-3)
-    assert abs(float(np.median(paths[:, 0])) - 4067.2 / 10565 * 100) < 3
+    assert abs(float(np.median(paths[:, 0])) - 2.51 / 5.98 * 100) < 3
     assert np.all((paths > 0) & (paths < 100))
 
 

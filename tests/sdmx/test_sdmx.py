@@ -198,7 +198,8 @@ def test_services_series_are_read_with_provenance(store: Store, tmp_path: Path) 
         "IMF:BOP(1.0), bop_services_constructed.xml, series "
         "M.N.ES.W1.S121.S1.T.C.SC.R.F._Z.USD.X1._X.N"
     )
-    assert export["note"] == "OBS_STATUS=A"
+    # OBS_STATUS A (normal) is the qualifier exact; the BOP dataflow's basis is the BOP.
+    assert (export["qualifier"], export["note"], export["basis"]) == ("exact", "", "bop")
     assert str(export["vintage"])[:10] == "2014-06-05"  # the message's Prepared date
     assert export["file"] == str(path)
 
@@ -260,8 +261,8 @@ def test_non_numeric_value_rejects_the_file(bundled: Store, store: Store, tmp_pa
     assert snapshot(store) == before
 
 
-KEY = ["region", "period", "flow", "category", "partner", "mode", "unit"]
-CONTENT = [*KEY, "value", "yoy_growth", "vintage", "note"]
+KEY = ["region", "period", "flow", "category", "partner", "mode", "basis", "unit"]
+CONTENT = [*KEY, "value", "value_text", "yoy_growth", "qualifier", "decimals", "vintage", "note"]
 
 
 def test_export_and_reimport_give_the_same_observations(
@@ -269,7 +270,7 @@ def test_export_and_reimport_give_the_same_observations(
 ) -> None:
     path = tmp_path / "all.csv"
     original = bundled.observations(ObservationQuery())
-    assert _exported(bundled, path, []) == len(original) == 405
+    assert _exported(bundled, path, []) == len(original) == 412
     assert path.read_text(encoding="utf-8").startswith(
         "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,COUNTERPART_AREA,FLOW,CATEGORY,MODE,"
     )

@@ -63,7 +63,11 @@ def region_code(store: Store, label: str) -> str:
 
 def code_of(store: Store, kind: str, label: str) -> str:
     codelists = store.classifications()
-    codelist = {"flow": codelists.flows, "category": codelists.categories}[kind]
+    codelist = {
+        "flow": codelists.flows,
+        "category": codelists.categories,
+        "basis": codelists.bases,
+    }[kind]
     code = codelist.resolve(label)
     if code is None:
         raise ApiError(422, "unknown_code", N_("unknown {kind} {label}"), kind=kind, label=label)
@@ -197,6 +201,7 @@ def indicators(
     period_to: Annotated[str | None, Query(alias="to")] = None,
     unit: str | None = None,
     as_of: date | None = None,
+    basis: str | None = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
     unknown = [i for i in indicator if i not in INDICATORS]
@@ -216,6 +221,7 @@ def indicators(
                 period_to=_period(period_to),
                 unit=unit,
                 as_of=as_of,
+                basis=None if basis is None else code_of(store, "basis", basis),
             ),
         )
     except (IndicatorError, MissingRateError) as error:
@@ -229,13 +235,32 @@ def indicators(
 
 
 @router.get("/summary", summary="Headline figures of a region")
-def summary(store: StoreDep, _user: ReaderDep, region: str, as_of: date | None = None) -> Any:
-    rows = headline_summary(store, region_code(store, region), as_of=as_of)
+def summary(
+    store: StoreDep,
+    _user: ReaderDep,
+    region: str,
+    as_of: date | None = None,
+    basis: str | None = None,
+) -> Any:
+    rows = headline_summary(
+        store,
+        region_code(store, region),
+        as_of=as_of,
+        basis=None if basis is None else code_of(store, "basis", basis),
+    )
     names = ("total", "exports", "imports", "growth", "kis_share", "dds_share")
     return [
         {"period": row.period, "unit": row.unit}
         | {
-            name: None if value is None else {"value": value.value, "basis": value.basis}
+            name: None
+            if value is None
+            else {
+                "value": value.value,
+                "derivation": value.derivation,
+                "basis": value.basis,
+                "qualifier": value.qualifier,
+                "decimals": value.decimals,
+            }
             for name, value in zip(names, row.figures(), strict=True)
         }
         for row in rows
@@ -383,7 +408,9 @@ def compare(
             "region": row.region,
             "value": None if row.value is None else row.value.value,
             "unit": None if row.value is None else row.value.unit,
+            "derivation": None if row.value is None else row.value.derivation,
             "basis": None if row.value is None else row.value.basis,
+            "qualifier": None if row.value is None else row.value.qualifier,
         }
         for row in ranked
     ]

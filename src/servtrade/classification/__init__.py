@@ -1,8 +1,9 @@
-"""EBOPS 2010 categories, groupings, regions, flows, modes of supply and units.
+"""EBOPS 2010 categories, groupings, regions, flows, modes of supply, units, statistical
+bases and the qualifiers a published figure carries.
 
 Every codelist is a data file in `data/`; this module only loads and resolves them.
-Places and groupings that a user registers live in the store and are merged in with
-:meth:`Classifications.extended`.
+Places, groupings and bases that a user registers live in the store and are merged in
+with :meth:`Classifications.extended`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ __all__ = [
 ALL_SERVICES = "S"
 WORLD = "W1"
 CHINA = "CN"
+UNKNOWN_BASIS = "unknown"
+EXACT = "exact"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,11 @@ class Classifications:
     flows: Codelist
     modes: Codelist
     units: Codelist
+    bases: Codelist
+    qualifiers: Codelist
+    # Words in Chinese releases that make a figure a bound or an approximation (突破, 近...),
+    # longest first so that 将近 is read before 近; each with its qualifier code.
+    qualifier_words: tuple[tuple[str, str], ...] = ()
 
     def is_grouping(self, category: str) -> bool:
         return bool(self.categories[category].members)
@@ -74,9 +82,12 @@ class Classifications:
         return UnitSpec(code=code, measure=entry.kind, scale=float(entry.note))
 
     def extended(
-        self, places: Iterable[Code] = (), groupings: Iterable[Code] = ()
+        self,
+        places: Iterable[Code] = (),
+        groupings: Iterable[Code] = (),
+        bases: Iterable[Code] = (),
     ) -> Classifications:
-        """A copy that also knows the user's registered places and groupings."""
+        """A copy that also knows the user's registered places, groupings and bases."""
         regions = self.regions.copy()
         for place in places:
             if place.parent is not None and place.parent not in regions:
@@ -88,7 +99,10 @@ class Classifications:
             if unknown:
                 raise ValueError(f"grouping {grouping.code!r} has unknown members {unknown}")
             categories.add(grouping)
-        return replace(self, regions=regions, categories=categories)
+        known_bases = self.bases.copy()
+        for basis in bases:
+            known_bases.add(basis)
+        return replace(self, regions=regions, categories=categories, bases=known_bases)
 
 
 def _code(row: dict[str, str], code_column: str = "code", **details: Any) -> Code:
@@ -173,6 +187,15 @@ def _units() -> Codelist:
     return units
 
 
+def _qualifier_words() -> tuple[tuple[str, str], ...]:
+    words = [
+        (word, row["code"])
+        for row in read_data_csv("qualifiers.csv")
+        for word in split_aliases(row["words"])
+    ]
+    return tuple(sorted(words, key=lambda w: -len(w[0])))
+
+
 @cache
 def default_classifications() -> Classifications:
     return Classifications(
@@ -181,4 +204,7 @@ def default_classifications() -> Classifications:
         flows=_simple_codelist("flow", "flows.csv"),
         modes=_simple_codelist("mode", "modes.csv"),
         units=_units(),
+        bases=_simple_codelist("basis", "bases.csv"),
+        qualifiers=_simple_codelist("qualifier", "qualifiers.csv"),
+        qualifier_words=_qualifier_words(),
     )

@@ -20,8 +20,10 @@ from rich.table import Table
 
 from servtrade.classification import Code
 from servtrade.cli.common import (
+    BasisOption,
     DbOption,
     LangOption,
+    basis_option,
     date_option,
     err,
     open_store,
@@ -39,7 +41,7 @@ from servtrade.cli.reports import register_report_commands
 from servtrade.cli.server import register_server_commands
 from servtrade.data import bundled_file
 from servtrade.fx import read_rates_csv
-from servtrade.i18n import N_, _, format_number, language, set_language
+from servtrade.i18n import N_, _, format_figure, language, set_language
 from servtrade.indicators import (
     INDICATORS,
     IndicatorError,
@@ -54,9 +56,11 @@ from servtrade.store import ENV_MEMORY_LIMIT, Store, duckdb_config
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Services-trade statistics.")
 regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
 groupings_app = typer.Typer(invoke_without_command=True, help="List or add groupings.")
+bases_app = typer.Typer(invoke_without_command=True, help="List or register statistical bases.")
 fx_app = typer.Typer(no_args_is_help=True, help="Exchange rates.")
 app.add_typer(regions_app, name="regions")
 app.add_typer(groupings_app, name="groupings")
+app.add_typer(bases_app, name="bases")
 app.add_typer(fx_app, name="fx")
 
 # Words shown from data (column names, bases, statuses), translated where printed.
@@ -70,6 +74,7 @@ SHOWN_WORDS = (
     N_("value"),
     N_("unit"),
     N_("basis"),
+    N_("derivation"),
     N_("published"),
     N_("computed"),
     N_("published_aggregate"),
@@ -231,10 +236,11 @@ def summary(
     region: Annotated[str, typer.Option(help="Region code or name.")] = "CN",
     db: DbOption = None,
     as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
+    basis: BasisOption = None,
 ) -> None:
     """Headline table: latest years and year-to-date, with growth and shares."""
     with open_store(db) as store:
-        _print_summary(store, region, date_option(as_of))
+        _print_summary(store, region, date_option(as_of), basis_option(store, basis))
 
 
 def _unit_name(store: Store, unit: str) -> str:
@@ -243,17 +249,25 @@ def _unit_name(store: Store, unit: str) -> str:
     return store.classifications().units[unit].name(language())
 
 
-def _print_summary(store: Store, region_label: str, as_of: date | None) -> None:
+def _print_summary(
+    store: Store, region_label: str, as_of: date | None, basis: str | None = None
+) -> None:
     classifications = store.classifications()
     region = classifications.regions.resolve(region_label)
     if region is None:
         raise usage(_("unknown region {value}", value=region_label))
-    rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of)
+    rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of, basis=basis)
     units = [row.unit for row in rows if row.unit]
     unit = max(set(units), key=units.count) if units else ""
     name = classifications.regions[region].name(language())
+    shown_basis = next((row.basis for row in rows if row.basis), "")
     table = Table(
-        title=_("Trade in services: {region} ({unit})", region=name, unit=_unit_name(store, unit)),
+        title=_(
+            "Trade in services: {region} ({unit}; {basis})",
+            region=name,
+            unit=_unit_name(store, unit),
+            basis=classifications.bases[shown_basis].name(language()) if shown_basis else "",
+        ),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
@@ -276,8 +290,9 @@ def _print_summary(store: Store, region_label: str, as_of: date | None) -> None:
             "Total: exports plus imports. KIS %: knowledge-intensive services, DDS %: "
             "digitally deliverable services, each as % of total services trade. "
             "YoY %: growth on a year earlier, the published rate where one exists. "
-            "Figures as published unless marked: * computed from published figures, "
-            "† from a published aggregate."
+            "Figures as published, to their published precision, unless marked: "
+            "* computed from published figures, † from a published aggregate; "
+            "≥ a lower bound, ≤ an upper bound, ≈ approximate."
         )
     )
 
@@ -295,6 +310,7 @@ def indicators(
     unit: Annotated[str | None, typer.Option(help="e.g. CNY_100M, 亿元, USD_100M.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
     reference: Annotated[str | None, typer.Option(help="Reference region for rca.")] = None,
+    basis: BasisOption = None,
     db: DbOption = None,
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
@@ -323,6 +339,7 @@ def indicators(
             unit=resolved["unit"] or None,
             as_of=date_option(as_of),
             reference=resolved["reference"] or None,
+            basis=basis_option(store, basis),
         )
         try:
             values = compute_indicators(store, request)
@@ -345,7 +362,8 @@ def _print_values(values: list[IndicatorValue], format_: str) -> None:
         writer.writerows(records)
         return
     table = Table()
-    for column in ("period", "flow", "category", "indicator", "value", "unit", "basis"):
+    columns = ("period", "flow", "category", "indicator", "value", "unit", "derivation", "basis")
+    for column in columns:
         table.add_column(_(column), justify="right" if column == "value" else "left")
     for value in values:
         table.add_row(
@@ -353,9 +371,10 @@ def _print_values(values: list[IndicatorValue], format_: str) -> None:
             value.flow,
             value.category,
             value.indicator,
-            format_number(value.value, 2),
+            format_figure(value.value, value.decimals, value.qualifier, default=2),
             value.unit,
-            _(value.basis),
+            _(value.derivation),
+            value.basis,
         )
     out.print(table)
 
@@ -433,6 +452,41 @@ def groupings_add(
                     code, name_en, name_zh, kind="grouping", members=tuple(member), note=definition
                 )
             )
+        except ValueError as error:
+            raise usage(str(error)) from error
+    out.print(_("registered {code}", code=code))
+
+
+@bases_app.callback()
+def bases(ctx: typer.Context, db: DbOption = None) -> None:
+    """List statistical bases (MOFCOM services-trade statistics, SAFE balance of payments...)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_store(db) as store:
+        codes = list(store.classifications().bases)
+    table = Table(title=_("Statistical bases"))
+    for column in (_("code"), _("name"), _("aliases")):
+        table.add_column(column)
+    for code in codes:
+        table.add_row(code.code, code.name(language()), " | ".join(code.aliases))
+    out.print(table)
+
+
+@bases_app.command("add")
+def bases_add(
+    code: str,
+    name_en: Annotated[str, typer.Option("--name-en")],
+    name_zh: Annotated[str, typer.Option("--name-zh")],
+    alias: Annotated[list[str], typer.Option("--alias", help="Another name; repeat.")] = [],  # noqa: B006
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who registers it (default: the OS user).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Register a statistical basis, e.g. a province's own statistics, for the basis column."""
+    with open_store(db) as store:
+        try:
+            store.add_basis(Code(code, name_en, name_zh, tuple(alias)), by or getpass.getuser())
         except ValueError as error:
             raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))

@@ -22,6 +22,14 @@ DbOption = Annotated[
     typer.Option("--db", help="DuckDB file (default: $SERVTRADE_DB or the user data dir)."),
 ]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
+BasisOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basis",
+        help="Statistical basis: mofcom_sts, bop, unknown or a registered one "
+        "(default: the first of mofcom_sts, bop, others, unknown with figures).",
+    ),
+]
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 
 
@@ -41,6 +49,16 @@ def period_option(label: str | None) -> Period | None:
         return parse_period(label)
     except PeriodError as error:
         raise usage(str(error)) from error
+
+
+def basis_option(store: Store, label: str | None) -> str | None:
+    """The basis code a `--basis` names (a code or a name such as 国际收支)."""
+    if label is None:
+        return None
+    code = store.classifications().bases.resolve(label)
+    if code is None:
+        raise usage(_("unknown statistical basis {value!r}", value=label))
+    return code
 
 
 def date_option(label: str | None) -> date | None:

@@ -24,7 +24,7 @@ from servtrade.cli.common import (
     period_option,
     usage,
 )
-from servtrade.i18n import N_, _, format_number, language
+from servtrade.i18n import N_, _, format_figure, format_number, language
 from servtrade.plans import (
     PlanError,
     add_plan,
@@ -177,7 +177,8 @@ def _target_row(progress: TargetProgress, lang: str) -> list[str]:
     latest_text = "—"
     if judged is not None:
         percent = "%" if target.is_growth else ""
-        latest_text = f"{format_number(judged.value, 2)}{percent} ({judged.period})"
+        shown = format_figure(judged.value, None, judged.qualifier, default=2)
+        latest_text = f"{shown}{percent} ({judged.period})"
     required = progress.required_annual_growth
     actual = progress.actual_annual_growth
     pp = (
@@ -361,7 +362,9 @@ def compare(
                     "region": r.region,
                     "value": r.value.value if r.value else None,
                     "unit": r.value.unit if r.value else None,
+                    "derivation": r.value.derivation if r.value else None,
                     "basis": r.value.basis if r.value else None,
+                    "qualifier": r.value.qualifier if r.value else None,
                     "targets": [{"plan": plan_id, **p.as_dict()} for plan_id, p in r.targets],
                 }
                 for r in rows

@@ -149,7 +149,9 @@ def _level_values(
     values = compute_indicators(store, request)
     levels = preferred_by_period([v for v in values if v.indicator == "value"])
     growth = {
-        v.period: v.value for v in values if v.indicator == "yoy_growth" and v.basis == "published"
+        v.period: v.value
+        for v in values
+        if v.indicator == "yoy_growth" and v.derivation == "published"
     }
     return {p: (v.value, growth.get(p), v.unit) for p, v in levels.items()}
 

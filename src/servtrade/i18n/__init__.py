@@ -117,6 +117,44 @@ def format_number(value: float, decimals: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=babel_locale())
 
 
+# How a qualified figure is marked where it is shown: a bound or an approximation before
+# the number, an estimate or a provisional figure after it.
+QUALIFIER_MARKS = {
+    "lower_bound": ("≥ ", ""),
+    "upper_bound": ("≤ ", ""),
+    "approximate": ("≈ ", ""),
+    "estimate": ("", N_(" (est.)")),
+    "provisional": ("", N_(" (prov.)")),
+}
+# The same in running text ("at least 1.3 trillion yuan").
+QUALIFIER_WORDS = {
+    "lower_bound": N_("at least {figure}"),
+    "upper_bound": N_("at most {figure}"),
+    "approximate": N_("about {figure}"),
+    "estimate": N_("{figure} (estimate)"),
+    "provisional": N_("{figure} (provisional)"),
+}
+
+
+def format_figure(
+    value: float, decimals: int | None = None, qualifier: str = "exact", default: int = 1
+) -> str:
+    """A figure as published: to its published precision (`decimals` in its unit; negative
+    for one rounded to tens or hundreds), else to `default` decimals, marked if it is a
+    bound, an approximation, an estimate or provisional (≥ 13,000)."""
+    shown = default if decimals is None else max(decimals, 0)
+    if decimals is not None and decimals < 0 and math.isfinite(value):
+        value = round(value, decimals)
+    before, after = QUALIFIER_MARKS.get(qualifier, ("", ""))
+    return f"{before}{format_number(value, shown)}{gettext(after) if after else ''}"
+
+
+def figure_in_words(text: str, qualifier: str = "exact") -> str:
+    """A formatted figure in running text, with its qualifier in words."""
+    template = QUALIFIER_WORDS.get(qualifier)
+    return gettext(template, figure=text) if template else text
+
+
 # Amounts are shown in the unit that reads naturally in each language: 亿元 and 万亿元 in
 # Chinese, billion and trillion in English. (scale in base units, unit name, decimals)
 _AMOUNT_STEPS = {

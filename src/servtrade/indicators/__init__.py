@@ -2,7 +2,13 @@
 
 Published figures are never overwritten: a published growth rate is reported beside the
 one computed from levels, and a published total beside (not replaced by) a sum. Every
-result says its basis: ``published``, ``computed`` or ``published_aggregate``.
+result says its derivation (``published``, ``computed`` or ``published_aggregate``), its
+statistical basis (MOFCOM's services-trade statistics, SAFE's balance of payments...),
+whether it is exact or a bound, and its published precision.
+
+Each indicator is computed on one basis: the first of `BASIS_PREFERENCE` that gives it
+any value, or the one a request names. Growth, shares, balances and sums therefore never
+combine figures of two bases.
 """
 
 from __future__ import annotations
@@ -12,17 +18,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from servtrade.classification import ALL_SERVICES, WORLD, Classifications
+from servtrade.classification import (
+    ALL_SERVICES,
+    EXACT,
+    UNKNOWN_BASIS,
+    WORLD,
+    Classifications,
+)
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, Message, gettext
 from servtrade.indicators.panel import (
-    BASIS_ORDER,
     COMPUTED,
     CURRENCIES,
+    DERIVATION_ORDER,
     PUBLISHED,
     Level,
     Panel,
 )
+from servtrade.indicators.qualifiers import DECREASING, INCREASING, combined, unordered
 from servtrade.periods import Period, years_between
 from servtrade.store import ObservationQuery, Store
 
@@ -44,6 +57,11 @@ GROUPING_SHARES = {
 }
 PERCENT = "percent"
 INDEX = "index"
+# The basis an indicator is computed on when a request names none: the first that gives
+# it a value. One order for every indicator, so that the figures of one page (exports,
+# imports, their balance, growth, shares) come from one basis and reconcile; bases a user
+# registers come after these, in code order, and figures of unknown basis last.
+BASIS_PREFERENCE = ("mofcom_sts", "bop")
 
 
 class IndicatorError(ValueError):
@@ -67,15 +85,22 @@ class IndicatorValue:
     indicator: str
     value: float
     unit: str
-    basis: str
+    derivation: str
     note: Message | None = None  # how it was derived, if it was
+    basis: str = UNKNOWN_BASIS
+    qualifier: str = EXACT
+    decimals: int | None = None  # published precision in `unit`; None when computed
 
     def __post_init__(self) -> None:
         # Binary floats leave noise past the 15th significant digit of a converted or
         # computed figure (2.10247万亿元 is 21024.699999999997 亿元); no figure has more.
         object.__setattr__(self, "value", without_float_noise(self.value))
 
-    def as_dict(self) -> dict[str, str | float]:
+    @property
+    def is_bound(self) -> bool:
+        return self.qualifier in ("lower_bound", "upper_bound")
+
+    def as_dict(self) -> dict[str, str | float | int | None]:
         return {
             "region": self.region,
             "period": self.period,
@@ -84,7 +109,10 @@ class IndicatorValue:
             "indicator": self.indicator,
             "value": self.value,
             "unit": self.unit,
+            "derivation": self.derivation,
             "basis": self.basis,
+            "qualifier": self.qualifier,
+            "decimals": self.decimals,
         }
 
 
@@ -101,32 +129,62 @@ class IndicatorRequest:
     reference: str | None = None
     mode: str = "ALL"
     skip_unconvertible: bool = False
+    basis: str | None = None  # None: the first of BASIS_PREFERENCE that gives a value
 
 
 class _Context:
-    """What every indicator needs: the panel, the request and unit handling."""
+    """What every indicator needs: the panel of one basis, the request and unit handling."""
 
     def __init__(self, store: Store, request: IndicatorRequest) -> None:
         self.request = request
         self.classifications: Classifications = store.classifications()
+        if request.basis is not None and request.basis not in self.classifications.bases:
+            raise IndicatorError(
+                gettext("unknown statistical basis {value!r}", value=request.basis)
+            )
         reference = request.reference or self._default_reference(request.region)
         self.reference = reference
-        observations = store.observations(
+        self._observations = store.observations(
             ObservationQuery(regions=[request.region, reference], as_of=request.as_of)
         )
-        self.panel = Panel(observations, self.classifications, store.rate_table(), request.mode)
+        self._rates = store.rate_table()
+        self._panels: dict[str, Panel] = {}
         self.unit_currency: str | None = None
         if request.unit is not None:
             spec = self.classifications.unit(request.unit)
             if spec.measure not in CURRENCIES:
                 raise IndicatorError(f"unit {request.unit} is not a currency unit")
             self.unit_currency = spec.measure
+        self.basis = UNKNOWN_BASIS
+        self.use(self.bases()[0] if self.bases() else UNKNOWN_BASIS)
+
+    def bases(self) -> list[str]:
+        """The bases to try, in order: the request's, else those with figures for the
+        region by preference."""
+        if self.request.basis is not None:
+            return [self.request.basis]
+        present = set(
+            self._observations.loc[
+                self._observations["region"] == self.request.region, "basis"
+            ].unique()
+        )
+        return basis_order(present)
+
+    def use(self, basis: str) -> Panel:
+        """Compute on `basis` from now on."""
+        if basis not in self._panels:
+            rows = self._observations[self._observations["basis"] == basis]
+            self._panels[basis] = Panel(rows, self.classifications, self._rates, self.request.mode)
+        self.basis = basis
+        self.panel = self._panels[basis]
+        request = self.request
         self.periods = [
             p
             for p in self.panel.periods(request.region)
             if (request.period_from is None or p.start >= request.period_from.start)
             and (request.period_to is None or (p.year, p.last_month) <= _end(request.period_to))
         ]
+        return self.panel
 
     def _default_reference(self, region: str) -> str:
         parent = self.classifications.regions[region].parent
@@ -184,7 +242,15 @@ class _Context:
     ) -> IndicatorValue:
         unit, scale = self.unit_for(currency)
         return self.result(
-            indicator, period, level.amount / scale, unit, level.basis, level.note, flow=flow
+            indicator,
+            period,
+            level.amount / scale,
+            unit,
+            level.derivation,
+            level.note,
+            flow=flow,
+            qualifier=level.qualifier,
+            decimals=decimals_for(level.step, scale),
         )
 
     def result(
@@ -193,11 +259,13 @@ class _Context:
         period: Period | str,
         value: float,
         unit: str,
-        basis: str,
+        derivation: str,
         note: Message | None = None,
         *,
         flow: str | None = None,
         category: str | None = None,
+        qualifier: str = EXACT,
+        decimals: int | None = None,
     ) -> IndicatorValue:
         return IndicatorValue(
             self.request.region,
@@ -207,9 +275,26 @@ class _Context:
             indicator,
             value,
             unit,
-            basis,
+            derivation,
             note,
+            self.basis,
+            qualifier,
+            decimals,
         )
+
+
+def basis_order(present: set[str]) -> list[str]:
+    """Bases with figures, in the order of `BASIS_PREFERENCE`, then others, unknown last."""
+    preferred = [b for b in BASIS_PREFERENCE if b in present]
+    others = sorted(present - set(BASIS_PREFERENCE) - {UNKNOWN_BASIS})
+    return preferred + others + ([UNKNOWN_BASIS] if UNKNOWN_BASIS in present else [])
+
+
+def decimals_for(step: float | None, scale: float) -> int | None:
+    """Decimals in a unit of `scale` that a figure published to `step` deserves."""
+    if step is None or step <= 0:
+        return None
+    return -round(math.log10(step / scale))
 
 
 def _end(period: Period) -> tuple[int, int]:
@@ -265,6 +350,7 @@ def _yoy_growth(ctx: _Context) -> Iterator[IndicatorValue]:
             Message.of(
                 N_("{period} over {previous}"), period=str(period), previous=str(period.shifted(-1))
             ),
+            qualifier=combined((now[0].qualifier, INCREASING), (before.qualifier, DECREASING)),
         )
 
 
@@ -300,6 +386,7 @@ def _cagr(ctx: _Context) -> Iterator[IndicatorValue]:
             first=str(first),
             last=str(last),
         ),
+        qualifier=combined((end[0].qualifier, INCREASING), (start[0].qualifier, DECREASING)),
     )
 
 
@@ -319,7 +406,14 @@ def _balance(ctx: _Context) -> Iterator[IndicatorValue]:
         if imports is None:
             continue
         balance = exports[0].amount - imports.amount
-        level = Level(balance, COMPUTED, Message.of(N_("exports - imports")))
+        steps = (exports[0].step, imports.step)
+        level = Level(
+            balance,
+            COMPUTED,
+            Message.of(N_("exports - imports")),
+            combined((exports[0].qualifier, INCREASING), (imports.qualifier, DECREASING)),
+            None if None in steps else max(s for s in steps if s is not None),
+        )
         yield ctx.value("balance", period, level, exports[1], "balance")
 
 
@@ -329,24 +423,38 @@ def _share_of_total(ctx: _Context, indicator: str, category: str) -> Iterator[In
         published = ctx.panel.cell(request.region, str(period), request.flow, category, PERCENT)
         if published is not None and published.amount is not None:
             yield ctx.result(
-                indicator, period, published.amount, PERCENT, PUBLISHED, category=category
+                indicator,
+                period,
+                published.amount,
+                PERCENT,
+                PUBLISHED,
+                category=category,
+                qualifier=published.qualifier,
+                decimals=decimals_for(published.step, 1.0),
             )
         part = ctx.level(period, request.flow, category, prefer_components=True)
         if part is None:
             continue
-        whole = ctx.panel.level(
-            request.region,
-            str(period),
-            request.flow,
-            ALL_SERVICES,
-            part[1],
-            convert=False,
-        )
+        where = (request.region, str(period), request.flow, ALL_SERVICES, part[1])
+        whole = ctx.panel.level(*where, convert=False)
+        converted = whole is None
+        if converted:  # a total published only in the other currency: at the period's rate
+            try:
+                whole = ctx.panel.level(*where)
+            except MissingRateError:
+                continue
         if whole is None or whole.amount == 0:
             continue
         share = part[0].amount / whole.amount * 100
         yield ctx.result(
-            indicator, period, share, PERCENT, part[0].basis, part[0].note, category=category
+            indicator,
+            period,
+            share,
+            PERCENT,
+            COMPUTED if converted else part[0].derivation,
+            whole.note if converted else part[0].note,
+            category=category,
+            qualifier=combined((part[0].qualifier, INCREASING), (whole.qualifier, DECREASING)),
         )
 
 
@@ -370,23 +478,24 @@ def _rca(ctx: _Context) -> Iterator[IndicatorValue]:
         raise IndicatorError("rca needs --category other than S (all services)")
     for period in ctx.periods:
         parts = []
-        for region in (request.region, ctx.reference):
+        qualifiers: list[tuple[str, int]] = []
+        for sign, region in ((INCREASING, request.region), (DECREASING, ctx.reference)):
             part = ctx.level(period, "export", request.category, region=region)
             whole = ctx.level(period, "export", ALL_SERVICES, region=region)
             if part is None or whole is None or whole[0].amount == 0 or part[1] != whole[1]:
                 break
             parts.append(part[0].amount / whole[0].amount)
+            qualifiers += [(part[0].qualifier, sign), (whole[0].qualifier, -sign)]
         if len(parts) == 2 and parts[1] > 0:
-            yield IndicatorValue(
-                request.region,
-                str(period),
-                "export",
-                request.category,
+            yield ctx.result(
                 "rca",
+                period,
                 parts[0] / parts[1],
                 INDEX,
                 COMPUTED,
                 Message.of(N_("reference {region}"), region=ctx.reference),
+                flow="export",
+                qualifier=combined(*qualifiers),
             )
 
 
@@ -429,6 +538,7 @@ def _partner_hhi(ctx: _Context) -> Iterator[IndicatorValue]:
             INDEX,
             COMPUTED,
             Message.of(N_("over {count} reported partners"), count=len(partners)),
+            qualifier=unordered(*(lv.qualifier for lv in levels if lv)),
         )
 
 
@@ -456,6 +566,7 @@ def _share_of_parent(ctx: _Context) -> Iterator[IndicatorValue]:
             PERCENT,
             COMPUTED,
             Message.of(N_("of {region}"), region=ctx.reference),
+            qualifier=combined((own[0].qualifier, INCREASING), (whole.qualifier, DECREASING)),
         )
 
 
@@ -476,7 +587,7 @@ _COMPUTE: dict[str, Callable[[_Context], Iterator[IndicatorValue]]] = {
 def preferred_by_period(values: list[IndicatorValue]) -> dict[str, IndicatorValue]:
     """One value per period and indicator: published first, then computed, then aggregate."""
     best: dict[str, IndicatorValue] = {}
-    for value in sorted(values, key=lambda v: BASIS_ORDER.index(v.basis)):
+    for value in sorted(values, key=lambda v: DERIVATION_ORDER.index(v.derivation)):
         best.setdefault(value.period, value)
     return best
 
@@ -498,5 +609,10 @@ def compute_indicators(store: Store, request: IndicatorRequest) -> list[Indicato
     ctx = _Context(store, request)
     results: list[IndicatorValue] = []
     for indicator in request.indicators:
-        results.extend(_COMPUTE[indicator](ctx))
+        for basis in ctx.bases():
+            ctx.use(basis)
+            found = list(_COMPUTE[indicator](ctx))
+            if found:
+                results.extend(found)
+                break
     return results

@@ -1,9 +1,11 @@
-"""Levels of services trade, published or derived, in one currency.
+"""Levels of services trade on one statistical basis, published or derived, in one currency.
 
 A level is taken as published where it exists; otherwise it is derived from its parts
 (exports plus imports, the twelve EBOPS headings, a grouping's members) only when every
 part is there, or converted from the other currency at a rate from the store. Each level
-says how it was obtained, because an official report must.
+says how it was obtained, whether it is exact or a bound, and to what step it was
+published, because an official report must. A panel holds one basis only, so nothing it
+derives mixes MOFCOM's and SAFE's figures.
 """
 
 from __future__ import annotations
@@ -13,24 +15,27 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from servtrade.classification import ALL_SERVICES, WORLD, Classifications
+from servtrade.classification import ALL_SERVICES, EXACT, WORLD, Classifications
 from servtrade.fx import RateTable
 from servtrade.i18n import N_, Message
+from servtrade.indicators.qualifiers import INCREASING, combined
 from servtrade.periods import Period, parse_period
 
 PUBLISHED = "published"
 COMPUTED = "computed"
 PUBLISHED_AGGREGATE = "published_aggregate"
 CURRENCIES = ("CNY", "USD")
-# Which figure to show first when several bases exist for one period.
-BASIS_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
+# Which figure to show first when several derivations exist for one period.
+DERIVATION_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
 
 
 @dataclass(frozen=True)
 class Level:
     amount: float
-    basis: str
+    derivation: str
     note: Message | None = None  # how it was derived, if it was
+    qualifier: str = EXACT
+    step: float | None = None  # the rounding step it was published to, in base units
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,26 @@ class Cell:
     amount: float | None
     yoy_growth: float | None
     source: str
+    qualifier: str = EXACT
+    step: float | None = None
+
+
+def _summed(parts: list[Level], derivation: str, note: Message) -> Level:
+    steps = [p.step for p in parts]
+    return Level(
+        sum(p.amount for p in parts),
+        derivation,
+        note,
+        combined(*((p.qualifier, INCREASING) for p in parts)),
+        None if None in steps else max(s for s in steps if s is not None),
+    )
+
+
+def _step(decimals: object, scale: float) -> float | None:
+    """The published rounding step in base units, from decimals in the value's unit."""
+    if decimals is None or pd.isna(decimals):  # type: ignore[call-overload]
+        return None
+    return float(10.0 ** -int(decimals) * scale)  # type: ignore[call-overload]
 
 
 Key = tuple[str, str, str, str, str, str]
@@ -64,6 +89,7 @@ class Panel:
         self.rates = rates
         self.cells: dict[Key, Cell] = {}
         selected = observations[observations["mode"] == mode]
+        scales = {u.code: classifications.unit(u.code).scale for u in classifications.units}
         for row in selected.itertuples(index=False):
             key: Key = (
                 str(row.region),
@@ -73,7 +99,13 @@ class Panel:
                 str(row.partner),
                 str(row.measure),
             )
-            self.cells[key] = Cell(_number(row.amount), _number(row.yoy_growth), str(row.source))
+            self.cells[key] = Cell(
+                _number(row.amount),
+                _number(row.yoy_growth),
+                str(row.source),
+                str(row.qualifier),
+                _step(row.decimals, scales.get(str(row.unit), 1.0)),
+            )
 
     def periods(self, region: str) -> list[Period]:
         return sorted({parse_period(k[1]) for k in self.cells if k[0] == region})
@@ -130,6 +162,8 @@ class Panel:
                 rate=rate.cny_per_unit,
                 source=rate.source,
             ),
+            original.qualifier,
+            None if original.step is None else original.step * factor,
         )
 
     def _level_in(
@@ -155,17 +189,24 @@ class Panel:
         aggregate = prefer_components and bool(members) and category != ALL_SERVICES
         cell = self.cell(region, period, flow, category, measure, partner)
         if cell is not None and cell.amount is not None:
-            return Level(cell.amount, PUBLISHED_AGGREGATE if aggregate else PUBLISHED)
+            return Level(
+                cell.amount,
+                PUBLISHED_AGGREGATE if aggregate else PUBLISHED,
+                qualifier=cell.qualifier,
+                step=cell.step,
+            )
         if flow == "total":
-            parts = [
+            found = [
                 self._level_in(region, period, f, category, measure, partner, prefer_components)
                 for f in ("export", "import")
             ]
-            if all(parts):
-                bases = {p.basis for p in parts if p}
-                basis = PUBLISHED_AGGREGATE if bases == {PUBLISHED_AGGREGATE} else COMPUTED
-                total = sum(p.amount for p in parts if p)
-                return Level(total, basis, Message.of(N_("exports + imports")))
+            parts = [p for p in found if p is not None]
+            if len(parts) == 2:
+                derivations = {p.derivation for p in parts}
+                derivation = (
+                    PUBLISHED_AGGREGATE if derivations == {PUBLISHED_AGGREGATE} else COMPUTED
+                )
+                return _summed(parts, derivation, Message.of(N_("exports + imports")))
         if members and not prefer_components:
             return self._sum(region, period, flow, members, measure, partner)
         return None
@@ -186,8 +227,10 @@ class Panel:
         measure: str,
         partner: str,
     ) -> Level | None:
-        parts = [self._level_in(region, period, flow, m, measure, partner, False) for m in members]
-        if not all(parts):
+        found = [self._level_in(region, period, flow, m, measure, partner, False) for m in members]
+        parts = [p for p in found if p is not None]
+        if len(parts) < len(found):
             return None
-        total = sum(p.amount for p in parts if p)
-        return Level(total, COMPUTED, Message.of(N_("sum of {members}"), members="+".join(members)))
+        return _summed(
+            parts, COMPUTED, Message.of(N_("sum of {members}"), members="+".join(members))
+        )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from servtrade.classification import Classifications
-from servtrade.i18n import format_number
+from servtrade.i18n import format_figure
 from servtrade.indicators import (
     IndicatorRequest,
     IndicatorValue,
@@ -24,6 +24,7 @@ from servtrade.store import Store
 class HeadlineRow:
     period: str
     unit: str
+    basis: str
     total: IndicatorValue | None
     exports: IndicatorValue | None
     imports: IndicatorValue | None
@@ -44,15 +45,16 @@ class HeadlineRow:
 
 
 def headline_cell(value: IndicatorValue | None, row_unit: str, decimals: int = 1) -> str:
-    """A headline figure as shown: its unit if not the row's, * if computed from published
-    figures, † if taken from a published aggregate, a dash if there is none."""
+    """A headline figure as shown: at its published precision, marked if a bound (≥) or
+    approximate (≈), its unit if not the row's, * if computed from published figures,
+    † if taken from a published aggregate, a dash if there is none."""
     if value is None:
         return "—"
-    text = format_number(value.value, decimals)
+    text = format_figure(value.value, value.decimals, value.qualifier, default=decimals)
     if value.unit not in (row_unit, "percent"):
         text += f" {value.unit}"
-    if value.basis != PUBLISHED:
-        text += "*" if value.basis == COMPUTED else "†"
+    if value.derivation != PUBLISHED:
+        text += "*" if value.derivation == COMPUTED else "†"
     return text
 
 
@@ -61,9 +63,20 @@ def _first(values: list[IndicatorValue], period: str, indicator: str) -> Indicat
 
 
 def headline_summary(
-    store: Store, region: str, *, years: int = 5, as_of: date | None = None
+    store: Store,
+    region: str,
+    *,
+    years: int = 5,
+    as_of: date | None = None,
+    basis: str | None = None,
 ) -> list[HeadlineRow]:
-    """The latest `years` full years, then the latest year-to-date period after them."""
+    """The latest `years` full years, then the latest year-to-date period after them, all
+    on one basis: `basis`, else the one the region's total is computed on."""
+    if basis is None:
+        totals = compute_indicators(
+            store, IndicatorRequest(region=region, indicators=["value"], as_of=as_of)
+        )
+        basis = totals[0].basis if totals else None
     by_flow = {
         flow: compute_indicators(
             store,
@@ -77,6 +90,7 @@ def headline_summary(
                 ),
                 flow=flow,
                 as_of=as_of,
+                basis=basis,
             ),
         )
         for flow in ("total", "export", "import")
@@ -96,6 +110,7 @@ def headline_summary(
             HeadlineRow(
                 period=label,
                 unit=total.unit if total else "",
+                basis=total.basis if total else "",
                 total=total,
                 exports=_first(by_flow["export"], label, "value"),
                 imports=_first(by_flow["import"], label, "value"),

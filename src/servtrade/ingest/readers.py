@@ -29,7 +29,10 @@ from servtrade.sdmx import detect_format
 LINE = "__line"
 SOURCE_COLUMN = "__source_column"
 REQUIRED_COLUMNS = ("region", "period", "flow", "category", "value", "unit")
-OPTIONAL_COLUMNS = ("partner", "mode", "yoy_growth", "source", "vintage", "note")
+OPTIONAL_COLUMNS = (
+    *("partner", "mode", "yoy_growth", "source", "vintage", "note"),
+    *("basis", "qualifier", "decimals"),
+)
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
@@ -54,6 +57,14 @@ HEADER_ALIASES = {
     "来源": "source",
     "发布日期": "vintage",
     "备注": "note",
+    "口径": "basis",
+    "统计口径": "basis",
+    "数据口径": "basis",
+    "数值性质": "qualifier",
+    "数据性质": "qualifier",
+    "限定": "qualifier",
+    "小数位数": "decimals",
+    "精度": "decimals",
 }
 
 

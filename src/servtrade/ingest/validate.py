@@ -7,16 +7,19 @@ is reported with its line, column and reason; a row with any problem is set asid
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from servtrade.classification import WORLD, Classifications, Codelist
+from servtrade.classification import EXACT, UNKNOWN_BASIS, WORLD, Classifications, Codelist
 from servtrade.i18n import N_
 from servtrade.ingest.readers import LINE, SOURCE_COLUMN
 from servtrade.ingest.report import RowIssue
@@ -33,8 +36,12 @@ _NUMBER_WITH_SUFFIX = re.compile(
 MAX_AMOUNT = 1e15
 MAX_DIGITS = 17
 MAX_GROWTH = 10_000.0
+# Published precision: decimals after the point in the value's unit; negative for a figure
+# rounded to tens, hundreds... (5.98万亿元 is 59,800亿元 to the nearest hundred: -2).
+MIN_DECIMALS, MAX_DECIMALS = -12, 12
+# Chinese magnitude words, as multipliers of the currency unit.
+_MAGNITUDES = {"万亿": 1e12, "兆": 1e12, "亿": 1e8, "万": 1e4}
 _DIGITS = re.compile(r"[0-9]")
-_DECIMALS = r"\.(\d+)$"
 RELATIVE_TOLERANCE = 1e-9
 Reason = tuple[str, dict[str, object]]  # a message template and the values that fill it
 UNKNOWN = {
@@ -43,6 +50,8 @@ UNKNOWN = {
     "category": N_("unknown category {value!r}"),
     "partner": N_("unknown partner {value!r}"),
     "mode of supply": N_("unknown mode of supply {value!r}"),
+    "basis": N_("unknown statistical basis {value!r}"),
+    "qualifier": N_("unknown qualifier {value!r}"),
 }
 EMPTY = {
     "region": N_("region is empty"),
@@ -50,6 +59,8 @@ EMPTY = {
     "category": N_("category is empty"),
     "partner": N_("partner is empty"),
     "mode of supply": N_("mode of supply is empty"),
+    "basis": N_("basis is empty"),
+    "qualifier": N_("qualifier is empty"),
 }
 
 
@@ -139,21 +150,52 @@ def _numbers(cells: pd.Series) -> pd.Series:
     return numeric.where(np.isfinite(numeric))
 
 
+def without_qualifier_word(text: str, words: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+    """A value cell without the word that bounds it (突破1.3万亿元, 40%左右), and the
+    qualifier that word means."""
+    stripped = text.strip()
+    for word, qualifier in words:
+        if stripped.startswith(word):
+            return stripped[len(word) :].strip(), qualifier
+        if stripped.endswith(word):
+            return stripped[: -len(word)].strip(), qualifier
+    return stripped, None
+
+
+@dataclass
+class _Values:
+    numbers: pd.Series  # floats, for amounts and checks
+    units: pd.Series
+    texts: pd.Series  # the number as written, without grouping commas, unit or qualifier
+    qualifiers: pd.Series  # the qualifier a word in the cell gives, else None
+
+
 def _values(
     frame: pd.DataFrame, units: pd.Series, classifications: Classifications, issues: _Issues
-) -> tuple[pd.Series, pd.Series]:
+) -> _Values:
     cells = frame["value"]
     values = _numbers(cells)
+    texts = cells.str.strip().where(values.notna())
     suffix_units = pd.Series(None, index=frame.index, dtype=object)
+    qualifiers = pd.Series(None, index=frame.index, dtype=object)
     unparsed = values.isna() & (cells != "")
-    parsed = {v: _parse_amount(v, classifications.units) for v in cells[unparsed].unique()}
+    words = classifications.qualifier_words
+    parsed = {}
+    for cell in cells[unparsed].unique():
+        number_text, qualifier = without_qualifier_word(cell, words)
+        parsed[cell] = (*_parse_amount(number_text, classifications.units), qualifier)
     for index in unparsed[unparsed].index:
-        number, unit, error = parsed[cells[index]]
+        number, unit, error, qualifier = parsed[cells[index]]
         if error is not None:
             issues.add(pd.Series({index: True}), "value", _always(error))
         else:
             values[index] = number
             suffix_units[index] = unit
+            qualifiers[index] = qualifier
+            match = _NUMBER_WITH_SUFFIX.match(
+                without_qualifier_word(cells[index], words)[0].strip()
+            )
+            texts[index] = match[1].replace(",", "") if match else None
     clash = suffix_units.notna() & units.notna() & (frame["unit"] != "") & (suffix_units != units)
     issues.add(
         clash,
@@ -164,7 +206,74 @@ def _values(
         ),
     )
     units = units.where(units.notna(), suffix_units)
-    return values, units
+    return _Values(values, units, texts, qualifiers)
+
+
+def _decimal_text(text: object) -> str | None:
+    """The number as a plain decimal (no exponent), for the store's exact DECIMAL."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return format(Decimal(text.lstrip("+")), "f")
+    except InvalidOperation:
+        return None
+
+
+def written_decimals(text: object) -> int | None:
+    """Decimals of a number as written: 2 for 5.98, 0 for 13000, -2 for 5.98e4."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        exponent = Decimal(text.lstrip("+")).as_tuple().exponent
+    except InvalidOperation:
+        return None
+    return -exponent if isinstance(exponent, int) else None
+
+
+@cache
+def _published_form_pattern(words: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w, _ in words)
+    return re.compile(
+        rf"(?P<before>{alternatives})?\s*(?<![0-9.,])(?P<number>[0-9][0-9,]*(?:\.[0-9]+)?)\s*"
+        r"(?P<magnitude>万亿|兆|亿|万)?(?P<currency>美元|元)?(?P<percent>%|％)?(?![0-9])"
+        rf"\s*(?P<after>{alternatives})?"
+    )
+
+
+def published_form(
+    note: str,
+    amount: float,
+    measure: str,
+    scale: float,
+    words: tuple[tuple[str, str], ...],
+) -> tuple[str | None, int | None]:
+    """(qualifier, decimals in the row's unit) from the note's statement of the same figure
+    as published, e.g. "published as 突破1.3万亿元" beside 13,000 亿元; (None, None) when
+    the note states no figure that equals the value at the note's own precision."""
+    qualifier_of = dict(words)
+    for found in _published_form_pattern(words).finditer(note):
+        if measure == "percent":
+            if not found["percent"]:
+                continue
+            multiplier = 1.0
+        else:
+            if not (found["magnitude"] or found["currency"]) or found["percent"]:
+                continue
+            currency = {"美元": "USD", "元": "CNY"}.get(found["currency"] or "", measure)
+            if currency != measure:
+                continue
+            multiplier = _MAGNITUDES.get(found["magnitude"] or "", 1.0)
+        number = found["number"].replace(",", "")
+        decimals = written_decimals(number)
+        if decimals is None:
+            continue
+        half_step = 0.5 * 10.0**-decimals * multiplier
+        if abs(float(number) * multiplier - amount) > half_step * (1 + RELATIVE_TOLERANCE):
+            continue
+        word = found["before"] or found["after"]
+        in_row_unit = decimals - round(math.log10(multiplier / scale))
+        return (qualifier_of[word] if word else None), in_row_unit
+    return None, None
 
 
 def validate(
@@ -184,7 +293,11 @@ def validate(
         if column not in frame:
             frame[column] = default
         frame[column] = frame[column].mask(frame[column] == "", default)
-    for column in ("yoy_growth", "source", "vintage", "note"):
+    for column, default in (("basis", UNKNOWN_BASIS), ("qualifier", "")):
+        if column not in frame:
+            frame[column] = default
+    frame["basis"] = frame["basis"].mask(frame["basis"] == "", UNKNOWN_BASIS)
+    for column in ("yoy_growth", "source", "vintage", "note", "decimals"):
         if column not in frame:
             frame[column] = ""
     issues = _Issues(file, frame)
@@ -195,11 +308,13 @@ def validate(
         "category": _resolve(frame, "category", classifications.categories, "category", issues),
         "partner": _resolve(frame, "partner", classifications.regions, "partner", issues),
         "mode": _resolve(frame, "mode", classifications.modes, "mode of supply", issues),
+        "basis": _resolve(frame, "basis", classifications.bases, "basis", issues),
     }
     units = lookup(
         frame["unit"], lambda value: classifications.units.resolve(value) if value else None
     )
-    values, units = _values(frame, units, classifications, issues)
+    read = _values(frame, units, classifications, issues)
+    values, units = read.numbers, read.units
     issues.add(
         units.isna(),
         "unit",
@@ -250,6 +365,7 @@ def validate(
     )
     _plausible(frame, values, units, measure, scale, growth, issues)
     vintages = _vintages(frame, default_vintage, issues)
+    qualifiers, decimals = _precision(frame, read, measure, scale, classifications, issues)
 
     bad = issues.bad_rows()
     good = frame.index.difference(pd.Index(list(bad))) if bad else slice(None)
@@ -261,10 +377,12 @@ def validate(
             "year": periods["year"].loc[good].astype("int32"),
             "first_month": periods["first_month"].loc[good].astype("int32"),
             "last_month": periods["last_month"].loc[good].astype("int32"),
-            "value": values.loc[good].astype(float),
+            "value": lookup(read.texts.loc[good], _decimal_text),
             "unit": units.loc[good],
             "amount": (values.loc[good] * scale.loc[good]).astype(float),
             "yoy_growth": growth.loc[good].astype(float),
+            "qualifier": qualifiers.loc[good],
+            "decimals": decimals.loc[good].astype("Int32"),
             "source": frame["source"]
             .loc[good]
             .mask(frame["source"].loc[good] == "", default_source),
@@ -278,6 +396,69 @@ def validate(
     staged, duplicate_errors, duplicate_warnings = _deduplicate(staged, file)
     warnings = duplicate_warnings + _flow_consistency(staged, file, classifications)
     return Validated(staged, errors + duplicate_errors, warnings)
+
+
+def _precision(
+    frame: pd.DataFrame,
+    read: _Values,
+    measure: pd.Series,
+    scale: pd.Series,
+    classifications: Classifications,
+    issues: _Issues,
+) -> tuple[pd.Series, pd.Series]:
+    """Each row's qualifier and published decimals.
+
+    The qualifier column wins; else a word in the value cell (突破, 近, 以上...); else a word
+    beside the same figure stated in the note; else exact. Decimals: the column, else the
+    coarser of the value as written and the same figure as the note states it.
+    """
+    cells = frame["qualifier"]
+    named = lookup(cells, lambda v: classifications.qualifiers.resolve(v) if v else None)
+    issues.add(
+        named.isna() & (cells != ""),
+        "qualifier",
+        lambda i: (UNKNOWN["qualifier"], {"value": cells[i]}),
+    )
+    issues.add(
+        named.notna() & read.qualifiers.notna() & (named != read.qualifiers),
+        "qualifier",
+        lambda i: (
+            N_("qualifier says {named} but the value {value!r} reads as {read}"),
+            {"named": named[i], "value": frame["value"][i], "read": read.qualifiers[i]},
+        ),
+    )
+    words = classifications.qualifier_words
+    from_note: dict[int, tuple[str | None, int | None]] = {}
+    notes = frame["note"]
+    for index in notes[(notes != "") & read.numbers.notna()].index:
+        from_note[index] = published_form(
+            notes[index],
+            float(read.numbers[index] * scale[index]),
+            str(measure[index]),
+            float(scale[index]),
+            words,
+        )
+    note_qualifier = pd.Series({i: q for i, (q, _) in from_note.items()}, dtype=object)
+    note_decimals = pd.Series({i: d for i, (_, d) in from_note.items()}, dtype="Float64")
+    qualifiers = named.where(named.notna(), read.qualifiers)
+    qualifiers = qualifiers.where(qualifiers.notna(), note_qualifier.reindex(frame.index))
+    qualifiers = qualifiers.where(qualifiers.notna(), EXACT)
+
+    written = lookup(read.texts, written_decimals).astype("Float64")
+    inferred = pd.concat([written, note_decimals.reindex(frame.index)], axis=1).min(axis=1)
+    given_cells = frame["decimals"]
+    given = pd.to_numeric(given_cells.where(given_cells != ""), errors="coerce")
+    issues.add(
+        (given_cells != "")
+        & (given.isna() | (given % 1 != 0) | (given < MIN_DECIMALS) | (given > MAX_DECIMALS)),
+        "decimals",
+        lambda i: (
+            N_("decimals {value!r} is not a whole number from {low} to {high}"),
+            {"value": given_cells[i], "low": MIN_DECIMALS, "high": MAX_DECIMALS},
+        ),
+    )
+    decimals = given.where(given.notna(), inferred)
+    return qualifiers, decimals.round()
 
 
 def _significant_digits(text: str) -> int:
@@ -425,11 +606,15 @@ def _deduplicate(
 def _flow_consistency(
     staged: pd.DataFrame, file: str, classifications: Classifications
 ) -> list[RowIssue]:
-    """Warn where exports plus imports differ from the total by more than rounding."""
-    levels = staged[staged["measure"] != "percent"]
+    """Warn where exports plus imports differ from the total by more than their published
+    rounding (bounds and approximations are not expected to add up)."""
+    levels = staged[
+        (staged["measure"] != "percent")
+        & ~staged["qualifier"].isin(["lower_bound", "upper_bound", "approximate"])
+    ]
     if not {"export", "import", "total"} <= set(levels["flow"].unique()):
         return []
-    decimals = levels["value_text"].str.extract(_DECIMALS)[0].str.len().fillna(0)
+    decimals = levels["decimals"].astype("Float64").fillna(0).astype(float)
     unit_scale = lookup(levels["unit"], lambda u: classifications.unit(u).scale).astype(float)
     half_step = 0.5 * 10.0 ** (-decimals) * unit_scale
     frame = levels.assign(half_step=half_step)

@@ -76,10 +76,15 @@ def compound_growth(start: float, end: float, years: float) -> float | None:
 
 @dataclass(frozen=True)
 class Evidence:
+    """A figure a target is judged on, with what an official must say of it."""
+
     period: str
     value: float
-    basis: str
+    derivation: str
     note: Message | None = None
+    basis: str = "unknown"  # the statistical basis
+    qualifier: str = "exact"
+    decimals: int | None = None
 
 
 @dataclass
@@ -217,7 +222,15 @@ def indicator_series(
     for label in sorted(by_period, key=parse_period):
         value = by_period[label]
         period = parse_period(label)
-        evidence = Evidence(label, value.value, value.basis, value.note)
+        evidence = Evidence(
+            label,
+            value.value,
+            value.derivation,
+            value.note,
+            value.basis,
+            value.qualifier,
+            value.decimals,
+        )
         if period.kind == "annual":
             annual[period.year] = evidence
         elif period.first_month == 1 and period.kind in ("range", "quarter", "month"):

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from servtrade.classification import Classifications
-from servtrade.i18n import N_, _, format_number, translate_all
+from servtrade.i18n import N_, _, figure_in_words, format_number, translate_all
 from servtrade.indicators.summary import headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
 from servtrade.report.charts import Chart, structure_chart, trajectory_chart, trend_chart
@@ -121,9 +121,9 @@ def _target_row(
     if item.judged is not None:
         judged = item.judged
         value = (
-            format_number(judged.value, 1) + "%"
+            figure_in_words(format_number(judged.value, 1) + "%", judged.qualifier)
             if target.is_growth
-            else amount_text(judged.value, target.unit, classifications)
+            else amount_text(judged.value, target.unit, classifications, judged.qualifier)
         )
         latest = f"{value} ({period_text(judged.period)})"
     year_to_date = None

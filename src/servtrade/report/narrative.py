@@ -11,9 +11,17 @@ from dataclasses import dataclass, field
 
 from babel.dates import get_month_names
 
-from servtrade.classification import Classifications
-from servtrade.i18n import _, babel_locale, format_amount, format_number, language
+from servtrade.classification import EXACT, Classifications
+from servtrade.i18n import (
+    _,
+    babel_locale,
+    figure_in_words,
+    format_amount,
+    format_number,
+    language,
+)
 from servtrade.indicators import IndicatorValue
+from servtrade.indicators.qualifiers import DECREASING, INCREASING, combined
 from servtrade.periods import parse_period
 from servtrade.plans.progress import TargetProgress
 from servtrade.report.content import ReportContent
@@ -48,12 +56,15 @@ def period_text(label: str) -> str:
     return f"{months[period.first_month]}–{months[period.last_month]} {period.year}"
 
 
-def amount_text(value: float, unit: str, classifications: Classifications) -> str:
-    """A level in its unit as locale words (亿元, billion yuan); percents as `n%`."""
+def amount_text(
+    value: float, unit: str, classifications: Classifications, qualifier: str = EXACT
+) -> str:
+    """A level in its unit as locale words (亿元, billion yuan), percents as `n%`; a bound
+    or an approximation says so ("at least 1.3 trillion yuan", 约40.0%)."""
     spec = classifications.unit(unit)
     if spec.measure == "percent":
-        return format_number(value, 1) + "%"
-    return format_amount(value * spec.scale, spec.measure)
+        return figure_in_words(format_number(value, 1) + "%", qualifier)
+    return figure_in_words(format_amount(value * spec.scale, spec.measure), qualifier)
 
 
 def _latest_with(content: ReportContent, attribute: str) -> IndicatorValue | None:
@@ -72,7 +83,7 @@ def _trade_sentences(content: ReportContent, classifications: Classifications) -
     values = {
         "period": period_text(latest.period),
         "region": content.region_name,
-        "amount": amount_text(total.value, total.unit, classifications),
+        "amount": amount_text(total.value, total.unit, classifications, total.qualifier),
     }
     sentences = []
     if latest.growth is None:
@@ -102,7 +113,12 @@ def _trade_sentences(content: ReportContent, classifications: Classifications) -
             )
         )
     if latest.exports is not None and latest.imports is not None:
-        balance = latest.exports.value - latest.imports.value
+        exports, imports = latest.exports, latest.imports
+        balance = exports.value - imports.value
+        larger, smaller = (exports, imports) if balance >= 0 else (imports, exports)
+        balance_qualifier = combined(
+            (larger.qualifier, INCREASING), (smaller.qualifier, DECREASING)
+        )
         message = (
             _("Exports were {exports} and imports {imports}, a surplus of {balance}.")
             if balance >= 0
@@ -111,9 +127,15 @@ def _trade_sentences(content: ReportContent, classifications: Classifications) -
         sentences.append(
             Sentence(
                 message.format(
-                    exports=amount_text(latest.exports.value, latest.exports.unit, classifications),
-                    imports=amount_text(latest.imports.value, latest.imports.unit, classifications),
-                    balance=amount_text(abs(balance), latest.exports.unit, classifications),
+                    exports=amount_text(
+                        exports.value, exports.unit, classifications, exports.qualifier
+                    ),
+                    imports=amount_text(
+                        imports.value, imports.unit, classifications, imports.qualifier
+                    ),
+                    balance=amount_text(
+                        abs(balance), exports.unit, classifications, balance_qualifier
+                    ),
                 ),
                 {
                     "exports": latest.exports.value,
@@ -142,7 +164,8 @@ def _share_sentences(content: ReportContent) -> list[Sentence]:
             sentences.append(
                 Sentence(
                     message.format(
-                        share=format_number(value.value, 1), period=period_text(value.period)
+                        share=figure_in_words(format_number(value.value, 1), value.qualifier),
+                        period=period_text(value.period),
                     ),
                     {attribute: value.value},
                 )

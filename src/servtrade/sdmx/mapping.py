@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from servtrade.classification import Classifications
 from servtrade.i18n import N_
 from servtrade.periods import from_sdmx_time
+from servtrade.sdmx.export import STATUS_QUALIFIERS
 from servtrade.sdmx.messages import MEASURE, FlatData, SdmxReadError
 
 # Why a series is skipped; messages translated where shown.
@@ -53,6 +54,9 @@ class SdmxMapping(BaseModel):
     unit: str | None = None
     unit_multiplier: str | None = None
     status: str | None = None
+    basis: str | None = None
+    qualifier: str | None = None
+    decimals: str | None = None
     growth: str | None = None
     source: str | None = None
     vintage: str | None = None
@@ -193,9 +197,20 @@ def map_observations(
     def field_of(name: str, component: str | None, default: str = "") -> pd.Series:
         return _field(rows, mapping, name, component, default)
 
+    def attribute_of(name: str, component: str | None) -> pd.Series:
+        """An attribute that files written before it existed do not carry."""
+        return field_of(name, component if component in rows.columns else None)
+
     status = field_of("status", mapping.status)
+    # OBS_STATUS codes that are a qualifier (SDMX CL_OBS_STATUS); others stay in the note.
+    from_status = status.map(lambda s: STATUS_QUALIFIERS.get(s, ""))
+    qualifier = attribute_of("qualifier", mapping.qualifier)
+    qualifier = qualifier.where(qualifier.ne(""), from_status)
+    kept_status = status.where(from_status.eq(""), "")
     note = field_of("note", mapping.note)
-    note = note.where(status.eq(""), note.str.cat(status.map(lambda s: f"OBS_STATUS={s}"), sep=" "))
+    note = note.where(
+        kept_status.eq(""), note.str.cat(kept_status.map(lambda s: f"OBS_STATUS={s}"), sep=" ")
+    )
     provenance = f"{flat.dataflow}, {file_name}, series "
     source = field_of("source", mapping.source)
     source = source.where(source.eq(""), source + "; ") + provenance + rows["__series"]
@@ -213,6 +228,9 @@ def map_observations(
             "value": rows[MEASURE],
             "yoy_growth": field_of("yoy_growth", mapping.growth),
             "unit": _unit(rows, mapping),
+            "basis": attribute_of("basis", mapping.basis),
+            "qualifier": qualifier,
+            "decimals": attribute_of("decimals", mapping.decimals),
             "source": source,
             "vintage": vintage,
             "note": note.str.strip(),

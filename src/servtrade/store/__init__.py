@@ -90,6 +90,7 @@ class ObservationQuery:
     partners: list[str] = field(default_factory=list)
     modes: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
+    bases: list[str] = field(default_factory=list)
     period_from: Period | None = None
     period_to: Period | None = None
     as_of: date | None = None
@@ -108,8 +109,17 @@ class Store:
             with self.transaction():
                 for statement in sql.SCHEMA:
                     self._execute(statement)
+                self._upgrade_observations()
             if fresh:
                 self.set_exchange_rates(ecb_reference_rates())
+
+    def _upgrade_observations(self) -> None:
+        """Give a store written before the observation attributes existed its new columns."""
+        types = dict(self._execute(sql.OBSERVATION_COLUMN_TYPES).fetchall())
+        if "basis" in types and str(types["value"]).startswith("DECIMAL"):
+            return
+        for statement in sql.OBSERVATION_UPGRADE:
+            self._execute(statement)
 
     def session(self) -> Store:
         """Another connection to the same open database, for use by one thread while
@@ -246,6 +256,7 @@ class Store:
                 ("partner", query.partners),
                 ("mode", query.modes),
                 ("measure", query.measures),
+                ("basis", query.bases),
             )
             if values
         }
@@ -291,6 +302,24 @@ class Store:
                 ],
             )
 
+    def add_basis(self, basis: Code, user: str) -> None:
+        """Register a statistical basis beyond the bundled codelist (a province's own),
+        audited in the same transaction."""
+        self.classifications().extended(bases=[basis])  # validates code and labels
+        with self.transaction():
+            self._execute(
+                sql.INSERT_BASIS,
+                [basis.code, basis.name_en, basis.name_zh, "|".join(basis.aliases)],
+            )
+            self._audit(
+                user,
+                "add_basis",
+                basis.code,
+                None,
+                None,
+                json.dumps({"name_en": basis.name_en, "name_zh": basis.name_zh}),
+            )
+
     def classifications(self) -> Classifications:
         places = [
             Code(code, en, zh, tuple(filter(None, aliases.split("|"))), parent=parent, kind=kind)
@@ -300,7 +329,11 @@ class Store:
             Code(code, en, zh, kind="grouping", members=tuple(members.split("|")), note=note)
             for code, en, zh, members, note in self._execute(sql.SELECT_GROUPINGS).fetchall()
         ]
-        return default_classifications().extended(places=places, groupings=groupings)
+        bases = [
+            Code(code, en, zh, tuple(filter(None, aliases.split("|"))))
+            for code, en, zh, aliases in self._execute(sql.SELECT_BASES).fetchall()
+        ]
+        return default_classifications().extended(places=places, groupings=groupings, bases=bases)
 
     # -- plans and their tasks ---------------------------------------------------------
     def save_plan(self, plan_id: str, region: str, document: str, saved_by: str) -> None:

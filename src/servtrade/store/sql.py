@@ -12,7 +12,13 @@ from functools import cache
 import sqlglot
 from sqlglot import exp
 
-OBSERVATION_KEY = ("region", "period", "flow", "category", "partner", "mode", "measure")
+# A figure's statistical basis is part of its key: a MOFCOM and a SAFE figure for the same
+# period are two observations, never one revised by the other.
+OBSERVATION_KEY = (
+    *("region", "period", "flow", "category", "partner", "mode", "measure", "basis"),
+)
+# The value is kept as the exact decimal that was published (DECIMAL), never a binary float.
+VALUE_TYPE = "DECIMAL(38, 12)"
 
 OBSERVATION_COLUMNS = (
     *OBSERVATION_KEY,
@@ -23,6 +29,8 @@ OBSERVATION_COLUMNS = (
     "unit",
     "amount",
     "yoy_growth",
+    "qualifier",
+    "decimals",
     "source",
     "vintage",
     "note",
@@ -48,13 +56,16 @@ SCHEMA = (
         partner VARCHAR NOT NULL,
         mode VARCHAR NOT NULL,
         measure VARCHAR NOT NULL,
+        basis VARCHAR NOT NULL,
         year INTEGER NOT NULL,
         first_month INTEGER NOT NULL,
         last_month INTEGER NOT NULL,
-        value DOUBLE,
+        value DECIMAL(38, 12),
         unit VARCHAR NOT NULL,
         amount DOUBLE,
         yoy_growth DOUBLE,
+        qualifier VARCHAR NOT NULL,
+        decimals INTEGER,
         source VARCHAR,
         vintage DATE NOT NULL,
         note VARCHAR,
@@ -73,6 +84,11 @@ SCHEMA = (
         name_zh VARCHAR NOT NULL,
         parent VARCHAR,
         kind VARCHAR NOT NULL,
+        aliases VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS bases (
+        code VARCHAR PRIMARY KEY,
+        name_en VARCHAR NOT NULL,
+        name_zh VARCHAR NOT NULL,
         aliases VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS groupings (
         code VARCHAR PRIMARY KEY,
@@ -147,6 +163,21 @@ SCHEMA = (
         after VARCHAR)""",
 )
 
+# Stores written before the observation attributes existed: each figure's basis is then
+# unknown, its qualifier exact as loaded, its precision not recorded, and its value turned
+# to a decimal (at the precision a double held).
+OBSERVATION_UPGRADE = (
+    "ALTER TABLE observations ADD COLUMN IF NOT EXISTS basis VARCHAR DEFAULT 'unknown'",
+    "ALTER TABLE observations ADD COLUMN IF NOT EXISTS qualifier VARCHAR DEFAULT 'exact'",
+    "ALTER TABLE observations ADD COLUMN IF NOT EXISTS decimals INTEGER",
+    f"ALTER TABLE observations ALTER COLUMN value TYPE {VALUE_TYPE}",
+)
+OBSERVATION_COLUMN_TYPES = (
+    "SELECT column_name, data_type FROM information_schema.columns "
+    "WHERE table_name = 'observations'"
+)
+INSERT_BASIS = "INSERT INTO bases VALUES (?, ?, ?, ?)"
+SELECT_BASES = "SELECT code, name_en, name_zh, aliases FROM bases ORDER BY code"
 LOAD_BY_SHA = "SELECT load_id, file, loaded_at FROM loads WHERE sha256 = ? AND status <> 'rejected'"
 NEXT_LOAD_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM loads"
 INSERT_LOAD = "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -205,21 +236,25 @@ SELECT_LOADS = (
 
 # Existing observations that share a key and vintage with the staged ones.
 STAGED_CLASHES = """
-SELECT s.line, s.region, s.period, s.flow, s.category, s.partner, s.mode, s.measure,
+SELECT s.line, s.region, s.period, s.flow, s.category, s.partner, s.mode, s.measure, s.basis,
        s.amount AS staged_amount, o.amount AS stored_amount, o.value AS stored_value,
        o.unit AS stored_unit, l.file AS stored_file, s.vintage
 FROM staged AS s
 JOIN observations AS o
   ON o.region = s.region AND o.period = s.period AND o.flow = s.flow
  AND o.category = s.category AND o.partner = s.partner AND o.mode = s.mode
- AND o.measure = s.measure AND o.vintage = s.vintage
+ AND o.measure = s.measure AND o.basis = s.basis AND o.vintage = s.vintage
 JOIN loads AS l ON l.load_id = o.load_id
 """
 
 
 def insert_staged(columns: tuple[str, ...] = OBSERVATION_COLUMNS) -> str:
+    """Staged rows into the store; the value arrives as the published decimal's text."""
     names = ", ".join(columns)
-    return f"INSERT INTO observations ({names}) SELECT {names} FROM staged"
+    selected = ", ".join(
+        f"CAST(value AS {VALUE_TYPE}) AS value" if c == "value" else c for c in columns
+    )
+    return f"INSERT INTO observations ({names}) SELECT {selected} FROM staged"
 
 
 def latest_observations(filters: dict[str, list[str]], period_from: bool, period_to: bool) -> str:
@@ -239,7 +274,13 @@ def latest_observations(filters: dict[str, list[str]], period_from: bool, period
     if period_to:
         condition = exp.and_(condition, sqlglot.condition("year * 100 + last_month <= ?"))
     ranked = (
-        sqlglot.select("o.*", "l.seq AS load_seq", "l.file AS file")
+        sqlglot.select(
+            "o.*",
+            # The exact published decimal, for exports (`value` reads as a float).
+            "CAST(o.value AS VARCHAR) AS value_text",
+            "l.seq AS load_seq",
+            "l.file AS file",
+        )
         .from_("observations AS o")
         .join("loads AS l", on="l.load_id = o.load_id")
         .where(condition)

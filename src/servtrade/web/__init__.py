@@ -17,7 +17,7 @@ from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
 from servtrade.api.routes import csv_response, region_code
 from servtrade.forecast import Frequency
-from servtrade.i18n import N_, _, format_number, language, translate_all
+from servtrade.i18n import N_, _, format_figure, format_number, language, translate_all
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
     NATIONAL,
@@ -280,7 +280,10 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
                 "goal": f"{target.comparator} {format_number(target.value, 1)} {target.unit}",
                 "latest": "—"
                 if item.judged is None
-                else f"{format_number(item.judged.value, 1)}{percent} ({item.judged.period})",
+                else (
+                    f"{format_figure(item.judged.value, None, item.judged.qualifier)}{percent}"
+                    f" ({item.judged.period})"
+                ),
                 "year_to_date": _year_to_date(item),
                 "fill": round(fill * 100),
                 "status": _(item.status),
