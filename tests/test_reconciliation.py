@@ -434,3 +434,27 @@ def test_a_registered_basis_is_audited_and_loads(tmp_path: Path) -> None:
         app, ["bases", "add", "bop", "--name-en", "x", "--name-zh", "y", "--db", str(db)]
     )
     assert again.exit_code == 2 and "duplicate code 'bop'" in again.output
+
+
+def test_q1_2025_export_growth_is_not_computed_against_a_safe_base(bundled: Store) -> None:
+    """Q1 2025 exports: +12.2% published (MOFCOM); the only Q1 2024 exports figure is SAFE's,
+    so no growth is computed from levels (it gave +29.1%)."""
+    q1 = parse_period("2025-01/2025-03")
+    found = compute_indicators(
+        bundled,
+        IndicatorRequest(
+            region="CN", indicators=["yoy_growth"], flow="export", period_from=q1, period_to=q1
+        ),
+    )
+    assert [(v.value, v.derivation, v.basis) for v in found] == [(12.2, "published", "mofcom_sts")]
+
+
+def test_h1_2025_yuan_and_dollars_are_not_set_side_by_side_across_bases(bundled: Store) -> None:
+    """H1 2025: MOFCOM's 38,872.6 亿元 and 5,077 亿美元 from a source naming no basis implied
+    7.66 CNY/USD. On MOFCOM's basis the dollars are the yuan at the period's rate."""
+    h1 = parse_period("2025-01/2025-06")
+    usd = _values(bundled, "value", region="CN", unit="USD_100M", period_from=h1, period_to=h1)
+    value = usd["2025-01/2025-06"]
+    rate = bundled.rate_table().rate(h1, "USD").cny_per_unit
+    assert (value.derivation, value.basis) == ("computed", "mofcom_sts")
+    assert value.value == pytest.approx(38872.6 / rate)

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, _, figure_in_words, format_number, translate_all
-from servtrade.indicators.summary import headline_cell
+from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
 from servtrade.report.charts import Chart, structure_chart, trajectory_chart, trend_chart
 from servtrade.report.content import ReportContent
@@ -44,9 +44,12 @@ LABELS = {
     "dds": N_("DDS %"),
     "marks": N_(
         "KIS: knowledge-intensive services; DDS: digitally deliverable services, each as % of "
-        "total services trade. Figures as published unless marked: * computed from published "
-        "figures, † from a published aggregate."
+        "total services trade. Figures as published, to their published precision, unless "
+        "marked: * computed from published figures, † from a published aggregate; ≥ a lower "
+        "bound, ≤ an upper bound, ≈ approximate."
     ),
+    "basis": N_("Statistical basis"),
+    "qualified": N_("Bounds and approximations"),
     "targets": N_("Targets"),
     "target": N_("Target"),
     "year": N_("Year"),
@@ -154,6 +157,14 @@ def _target_row(
     }
 
 
+def headline_basis_name(
+    rows: list[HeadlineRow], classifications: Classifications, lang: str
+) -> str:
+    """The name of the one basis a headline table is on ('' for an empty table)."""
+    basis = next((row.basis for row in rows if row.basis), "")
+    return classifications.bases[basis].name(lang) if basis else ""
+
+
 def charts(content: ReportContent, classifications: Classifications) -> list[Chart]:
     unit_name = classifications.units[content.unit].name(content.lang)
     found = [trend_chart(content, unit_name), structure_chart(content, unit_name)]
@@ -182,6 +193,7 @@ def report_view(content: ReportContent, classifications: Classifications) -> dic
         "plan_sources": plan.sources,
         "summary": [s.text for s in written_summary(content, classifications)],
         "unit_name": unit_name,
+        "basis_name": headline_basis_name(content.headline, classifications, lang),
         "headline": [
             {
                 "period": period_text(row.period),

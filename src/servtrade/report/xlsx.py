@@ -19,10 +19,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from servtrade.classification import Classifications
-from servtrade.i18n import N_, _
+from servtrade.i18n import N_, QUALIFIER_MARKS, _
+from servtrade.indicators.summary import HeadlineRow
 from servtrade.report.cells import FORMULA_STARTS
 from servtrade.report.content import ReportContent
-from servtrade.report.html import labels
+from servtrade.report.html import headline_basis_name, labels
 from servtrade.report.narrative import written_summary
 
 AMOUNT_FORMAT = "#,##0.0"
@@ -59,6 +60,18 @@ def write_cell(
     cell.value = value
     if number_format:
         cell.number_format = number_format
+
+
+def _qualified(row: HeadlineRow, label: dict[str, str]) -> str:
+    """Which of a headline row's figures are bounds or approximations (≥ total, ≈ exports):
+    the cells hold numbers, so the mark goes beside them."""
+    names = ("total", "exports", "imports", "growth", "kis", "dds")
+    marks = []
+    for name, value in zip(names, row.figures(), strict=True):
+        if value is not None and value.qualifier in QUALIFIER_MARKS:
+            before, after = QUALIFIER_MARKS[value.qualifier]
+            marks.append(f"{before}{label[name]}{_(after) if after else ''}")
+    return "; ".join(marks)
 
 
 def _sheet(
@@ -109,9 +122,16 @@ def render_xlsx(content: ReportContent, classifications: Classifications) -> byt
             (label["growth"], PERCENT_FORMAT),
             (label["kis"], PERCENT_FORMAT),
             (label["dds"], PERCENT_FORMAT),
+            (label["basis"], None),
+            (label["qualified"], None),
         ],
         [
-            [row.period, *(None if v is None else v.value for v in row.figures())]
+            [
+                row.period,
+                *(None if v is None else v.value for v in row.figures()),
+                headline_basis_name([row], classifications, lang),
+                _qualified(row, label),
+            ]
             for row in content.headline
         ],
     )

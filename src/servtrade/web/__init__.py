@@ -32,6 +32,7 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.progress import STATUSES, TargetProgress, track_plan, year_to_date_note
 from servtrade.plans.trajectory import target_trajectories
 from servtrade.report.html import LABELS as REPORT_LABELS
+from servtrade.report.html import headline_basis_name
 from servtrade.report.narrative import amount_text
 from servtrade.store import ObservationQuery, Store
 from servtrade.web.charts import (
@@ -138,9 +139,15 @@ def render(request: Request, template: str, **values: Any) -> HTMLResponse:
 
 
 def _headline(store: Store, region: str) -> list[dict[str, Any]]:
+    rows = headline_summary(store, region)
+    basis = headline_basis_name(rows, store.classifications(), language())
     return [
-        {"period": row.period, "cells": [headline_cell(v, row.unit) for v in row.figures()]}
-        for row in headline_summary(store, region)
+        {
+            "period": row.period,
+            "basis": basis,
+            "cells": [headline_cell(v, row.unit) for v in row.figures()],
+        }
+        for row in rows
     ]
 
 
