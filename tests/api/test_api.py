@@ -300,11 +300,15 @@ def test_records_upload_lists_rejected_rows_checks_scope_and_is_audited(
     assert (invalid.status_code, invalid.json()["error"]["code"]) == (422, "invalid_records_file")
     assert _stored_records(client) == 1
     audit = client.get("/api/audit", headers=_auth(tokens["admin"])).json()
-    assert [(a["user_name"], a["action"], a["region"]) for a in audit][-1] == (
+    writes = [a for a in audit if a["action"] != "refused"]
+    assert [(a["user_name"], a["action"], a["region"]) for a in writes][-1] == (
         "gz-editor",
         "records_upload",
         "CN-GZ",
     )
+    # The refused upload (outside the editor's scope) is audited too.
+    refusals = [(a["user_name"], a["target"]) for a in audit if a["action"] == "refused"]
+    assert ("gz-editor", "POST /api/records/uploads") in refusals
 
 
 def _write(client: TestClient, action: str, token: str, region: str) -> int:

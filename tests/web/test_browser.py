@@ -5,11 +5,12 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from servtrade.access import add_user
 from servtrade.api import Settings, create_app
@@ -152,7 +153,7 @@ def _upload(page: Page, token: str, path: Path) -> None:
     page.fill("#token", token)
     page.set_input_files("#file", str(path))
     page.click("#check")
-    page.wait_for_function("document.getElementById('result').textContent.length > 0")
+    expect(page.locator("#result")).not_to_be_empty()
 
 
 def test_upload_bad_file_shows_its_errors(
@@ -192,7 +193,7 @@ def test_upload_good_file_changes_the_chart(
     _upload(page, token, good)
     assert page.locator("#result").inner_text().startswith("checked")
     page.click("#commit")
-    page.wait_for_function("document.getElementById('result').textContent.startsWith('loaded')")
+    expect(page.locator("#result")).to_have_text(re.compile(r"^loaded"))
     page.goto(base + "/region/CN-GZ")
     page.wait_for_load_state("networkidle")
     chart = page.locator("#chart-trend")

@@ -9,17 +9,29 @@ may change Guiyang, never Guangdong); an admin writes everything and manages use
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from servtrade.classification import Classifications
 from servtrade.store import Store
 
 ROLES = ("viewer", "editor", "admin")
+# A token stops working this many days after it was issued (`SERVTRADE_TOKEN_DAYS`).
+ENV_TOKEN_DAYS = "SERVTRADE_TOKEN_DAYS"
+DEFAULT_TOKEN_DAYS = 90
+# Letters (any script), digits and . _ @ -, up to 64: a name never hides a space.
+USER_NAME = re.compile(r"[\w.@-]{1,64}")
 
 
 class AccessError(ValueError):
     """A user definition that cannot be stored (unknown role or region)."""
+
+
+class UserExistsError(AccessError):
+    """A new user with the name of an existing one, without asking to replace it."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,26 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_user(store: Store, name: str, role: str, regions: list[str]) -> str:
-    """Create (or replace) a user and return its new token; the old token stops working."""
-    if not name.strip():
-        raise AccessError("a user needs a name")
+def token_lifetime() -> timedelta:
+    days = os.environ.get(ENV_TOKEN_DAYS, "")
+    return timedelta(days=int(days) if days.isdigit() and int(days) > 0 else DEFAULT_TOKEN_DAYS)
+
+
+def add_user(
+    store: Store,
+    name: str,
+    role: str,
+    regions: list[str],
+    *,
+    replace: bool = False,
+    by: str = "servtrade",
+) -> str:
+    """Create a user and return its token; with `replace`, replace an existing one (its
+    old token stops working). A name is used as given, never trimmed or changed."""
+    if not USER_NAME.fullmatch(name):
+        raise AccessError(f"user name {name!r} must be 1-64 letters, digits or . _ @ - (no spaces)")
+    if not replace and any(n == name for n in store.users()["name"]):
+        raise UserExistsError(f"user {name!r} exists; replace it explicitly to change it")
     if role not in ROLES:
         raise AccessError(f"role must be one of {', '.join(ROLES)}")
     classifications = store.classifications()
@@ -53,12 +81,13 @@ def add_user(store: Store, name: str, role: str, regions: list[str]) -> str:
     if role == "editor" and not codes:
         raise AccessError("an editor needs at least one --region")
     token = secrets.token_urlsafe(32)
-    store.save_user(name.strip(), role, codes, token_digest(token))
+    store.save_user(name, role, codes, token_digest(token), by)
     return token
 
 
 def user_for_token(store: Store, token: str) -> User | None:
-    found = store.user_by_token(token_digest(token))
+    """The user a token belongs to, if the token is current (not revoked, not expired)."""
+    found = store.user_by_token(token_digest(token), datetime.now() - token_lifetime())
     return None if found is None else User(*found)
 
 

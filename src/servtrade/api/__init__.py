@@ -8,6 +8,7 @@ main connection, behind a lock.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -111,6 +112,11 @@ class Service:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.write_limit: RateLimitItem = parse(settings.write_rate)
         self.cache = ResponseCache(settings.cache_entries if settings.public_read else 0)
+        # Uploads are written here while they are checked and loaded; what a crash left
+        # behind (uploaded data included) is removed when the server starts.
+        self.upload_directory = self.store.path.with_name(self.store.path.name + ".uploads")
+        shutil.rmtree(self.upload_directory, ignore_errors=True)
+        self.upload_directory.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
         self.store.close()
@@ -244,6 +250,7 @@ class LanguageAndCache:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    from servtrade.api.guard import Guard, too_large_handler
     from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages
@@ -255,8 +262,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.service = Service(settings)
 
-    app.add_middleware(LanguageAndCache)
+    app.add_middleware(Guard)
+    app.add_middleware(LanguageAndCache)  # outermost: the language is set for the guard too
     app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(413, too_large_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router, prefix="/api")
     app.include_router(opening_router, prefix="/api/opening")

@@ -149,7 +149,7 @@ async def import_text(
     if not user.is_admin:
         raise ApiError(403, "forbidden", N_("only an admin can do this"))
     _edition(edition_id)
-    with tempfile.TemporaryDirectory(prefix="servtrade-opening-") as folder:
+    with tempfile.TemporaryDirectory(prefix="opening-", dir=svc.upload_directory) as folder:
         path = Path(folder) / Path(file.filename or "list.txt").name
         data = await file.read(svc.settings.max_upload_bytes + 1)
         if len(data) > svc.settings.max_upload_bytes:

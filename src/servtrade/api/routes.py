@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from servtrade.access import ROLES, AccessError, User, add_user
+from servtrade.access import ROLES, AccessError, User, UserExistsError, add_user
 from servtrade.api import (
     Service,
     admin,
@@ -35,14 +35,20 @@ from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, c
 from servtrade.indicators.summary import headline_summary
 from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_file
 from servtrade.periods import Period, PeriodError, parse_period
-from servtrade.plans import PlanError, plan_catalog, task_states, update_task
+from servtrade.plans import (
+    PlanError,
+    bundled_plan_text,
+    plan_catalog,
+    task_states,
+    update_task,
+)
 from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.progress import track_plan
 from servtrade.plans.schema import Plan
 from servtrade.records.load import DuckDBRecords, regions_in
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
-from servtrade.report.cells import csv_safe
+from servtrade.spreadsheet import csv_safe
 from servtrade.store import ObservationQuery, Store
 
 router = APIRouter()
@@ -474,7 +480,7 @@ async def upload(
     dry_run: bool = False,
     allow_partial: bool = False,
 ) -> Json:
-    with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=svc.upload_directory) as folder:
         path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
         # Off the event loop: a write holding the store's lock hands it back through the
         # loop, so waiting for the lock on it would hang the server.
@@ -522,7 +528,7 @@ async def upload_records(
     svc: Annotated[Service, Depends(service)],
     dry_run: bool = False,
 ) -> Json:
-    with tempfile.TemporaryDirectory(prefix="servtrade-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=svc.upload_directory) as folder:
         path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
         name = file.filename or path.name
         return await run_in_threadpool(_load_records_upload, svc, user, path, name, dry_run)
@@ -581,12 +587,19 @@ def put_plan(
     if plan.id != plan_id:
         raise ApiError(422, "plan_id_mismatch", N_("the document's id is {found}"), found=plan.id)
     check_region(user, plan.region, store)
-    before = store.plan_document(plan_id)
-    if before is not None:
+    bundled = bundled_plan_text(plan_id)
+    if bundled is not None and not user.is_admin:
+        raise ApiError(
+            403,
+            "bundled_plan",
+            N_("only an admin can change the bundled plan {plan}"),
+            plan=plan_id,
+        )
+    before = store.plan_document(plan_id) or bundled
+    if before is not None:  # the plan belongs to its region: its editors (or an admin) only
         old_region = parse_plan(before, plan_id, store.classifications()).region
         check_region(user, old_region, store)
-    store.save_plan(plan.id, plan.region, document, user.name)
-    store.record_audit(user.name, "plan", plan.id, plan.region, before, document)
+    store.save_plan(plan.id, plan.region, document, user.name, before)
     return _plan_summary(plan, language())
 
 
@@ -601,23 +614,20 @@ def set_task(
 ) -> Json:
     found = _plan(store, plan_id)
     check_region(user, found.region, store)
-    before = {s.task.id: s.status for s in task_states(store, found)}.get(task_id)
     try:
         update_task(store, found, task_id, change.status, user.name, change.note)
     except PlanError as error:
         raise ApiError(
             422, "invalid_task", N_("invalid task change: {reason}"), reason=str(error)
         ) from error
-    store.record_audit(
-        user.name, "task", f"{plan_id}/{task_id}", found.region, before, change.status
-    )
     return {"plan": plan_id, "task": task_id, "status": change.status}
 
 
 class NewUser(BaseModel):
-    name: str
+    name: str = Field(max_length=64, description="letters, digits, . _ @ - (no spaces)")
     role: str = Field(description=", ".join(ROLES))
-    regions: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list, max_length=100)
+    replace: bool = Field(False, description="replace an existing user (its token stops)")
 
 
 @router.post("/users", summary="Create a user and return its token (admins)")
@@ -625,13 +635,23 @@ def create_user(new: NewUser, store: WriteStoreDep, user: WriterDep) -> Json:
     if not user.is_admin:
         raise ApiError(403, "forbidden", N_("only an admin can do this"))
     try:
-        token = add_user(store, new.name, new.role, new.regions)
+        token = add_user(store, new.name, new.role, new.regions, replace=new.replace, by=user.name)
+    except UserExistsError as error:
+        raise ApiError(
+            409, "user_exists", N_("invalid user: {reason}"), reason=str(error)
+        ) from error
     except AccessError as error:
         raise ApiError(
             422, "invalid_user", N_("invalid user: {reason}"), reason=str(error)
         ) from error
-    store.record_audit(user.name, "user", new.name, None, None, new.role)
     return {"name": new.name, "role": new.role, "regions": new.regions, "token": token}
+
+
+@router.delete("/users/{name}/tokens", summary="Revoke a user's token (admins)")
+def revoke_token(name: str, store: WriteStoreDep, user: AdminDep) -> Json:
+    if not store.revoke_token(name, user.name):
+        raise ApiError(404, "unknown_user", N_("no user {name}"), name=name)
+    return {"name": name, "revoked": True}
 
 
 @router.delete("/loads/{load_id}", summary="Take a mistaken load out of the store (admins)")

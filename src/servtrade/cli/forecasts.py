@@ -33,7 +33,7 @@ from servtrade.forecast.panel import (
 )
 from servtrade.i18n import N_, _, format_number
 from servtrade.ingest import ExitStatus
-from servtrade.report.cells import csv_safe
+from servtrade.spreadsheet import csv_safe
 from servtrade.store import Store
 
 BreakOption = Annotated[

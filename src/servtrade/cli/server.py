@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated
 
 import typer
@@ -48,17 +49,35 @@ def users_add(
     name: str,
     role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
     region: Annotated[list[str], typer.Option("--region", help="Region in scope (repeat).")] = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    replace: Annotated[
+        bool, typer.Option(help="Replace an existing user (its old token stops working).")
+    ] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who does it (default: OS user).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Create a user (or replace it, revoking its old token) and print its token once."""
+    """Create a user (or, with --replace, replace it) and print its token once."""
     with open_store(db) as store:
         try:
-            token = add_user(store, name, role, region)
+            token = add_user(store, name, role, region, replace=replace, by=by or getpass.getuser())
         except AccessError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error
     out.print(_("token for {name} (shown once; store it safely):", name=name))
     out.print(token, highlight=False, soft_wrap=True)
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: str,
+    by: Annotated[str | None, typer.Option("--by", help="Who does it (default: OS user).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Revoke a user's token now (a new one: `users add NAME --replace`)."""
+    with open_store(db) as store:
+        if not store.revoke_token(name, by or getpass.getuser()):
+            err.print(f"[red]{_('no user {name}', name=name)}[/red]")
+            raise typer.Exit(2)
+    out.print(_("token of {name} revoked", name=name))
 
 
 @users_app.command("list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +36,11 @@ OPTIONAL_COLUMNS = (
 )
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+# A workbook (a zip) is refused before it is parsed when it would unpack to more than
+# MAX_UNPACKED_BYTES, or a member of over a mebibyte unpacks more than MAX_RATIO times its
+# packed size: the signs of a decompression bomb (a 2 MiB file that expands to 2 GiB).
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 100
 
 HEADER_ALIASES = {
     "地区": "region",
@@ -274,8 +280,42 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def check_archive(path: Path) -> None:
+    """Refuse a zip-based file (.xlsx, .docx) that would unpack beyond the limits."""
+    name = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise FileRejectedError(
+            RowIssue.of(name, None, None, N_("not a readable .xlsx: {error}"), error=str(error))
+        ) from error
+    unpacked = sum(m.file_size for m in members)
+    inflated = [
+        m
+        for m in members
+        if m.file_size > 1024 * 1024 and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+    ]
+    if unpacked > MAX_UNPACKED_BYTES or inflated:
+        raise FileRejectedError(
+            RowIssue.of(
+                name,
+                None,
+                None,
+                N_(
+                    "the file would unpack to {size:,} bytes (limit {limit:,}, at most "
+                    "{ratio} times a member's packed size): refused before reading"
+                ),
+                size=unpacked,
+                limit=MAX_UNPACKED_BYTES,
+                ratio=MAX_RATIO,
+            )
+        )
+
+
 def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
     name = str(path)
+    check_archive(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for corrupt files

@@ -20,7 +20,7 @@ from pathlib import Path
 from docx.opc.exceptions import PackageNotFoundError
 
 from servtrade.classification import normalize_label
-from servtrade.ingest.readers import decode
+from servtrade.ingest.readers import check_archive, decode
 from servtrade.ingest.report import FileRejectedError
 from servtrade.opening import Edition, Measure, doors, editions
 from servtrade.store import Store
@@ -67,6 +67,7 @@ def _docx_rows(path: Path) -> list[list[str]]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_archive(path)
     document = Document(str(path))
     rows: list[list[str]] = []
     for block in document.iter_inner_content():

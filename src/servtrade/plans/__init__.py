@@ -48,6 +48,14 @@ def plan_catalog(store: Store) -> dict[str, Plan]:
     return plans
 
 
+def bundled_plan_text(plan_id: str) -> str | None:
+    """The document of the bundled plan with this id (files are named by id), or None."""
+    for path in bundled_plan_files():
+        if path.stem == plan_id:
+            return path.read_text(encoding="utf-8")
+    return None
+
+
 def find_plan(store: Store, id_or_path: str) -> Plan:
     """A plan by id, or from a YAML file path."""
     catalog = plan_catalog(store)
@@ -63,7 +71,13 @@ def find_plan(store: Store, id_or_path: str) -> Plan:
 def add_plan(store: Store, path: Path, saved_by: str) -> Plan:
     """Validate a plan file and store it; nothing is stored if it does not validate."""
     plan = load_plan(path, store.classifications())
-    store.save_plan(plan.id, plan.region, path.read_text(encoding="utf-8"), saved_by)
+    store.save_plan(
+        plan.id,
+        plan.region,
+        path.read_text(encoding="utf-8"),
+        saved_by,
+        store.plan_document(plan.id) or bundled_plan_text(plan.id),
+    )
     return plan
 
 
@@ -105,4 +119,5 @@ def update_task(
         )
     if not changed_by.strip():
         raise PlanError([PlanIssue(plan.id, "by", None, "say who made the change")])
-    store.record_task_status(plan.id, task_id, status, note, changed_by)
+    before = {s.task.id: s.status for s in task_states(store, plan)}[task_id]
+    store.record_task_status(plan.id, task_id, status, note, changed_by, plan.region, before)

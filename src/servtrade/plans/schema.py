@@ -59,7 +59,8 @@ def _classifications(info: ValidationInfo) -> Classifications | None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Only finite numbers: a target of -inf would read as met, NaN as neither.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Bilingual(_Strict):

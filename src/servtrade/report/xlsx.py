@@ -21,10 +21,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, QUALIFIER_MARKS, _
 from servtrade.indicators.summary import HeadlineRow
-from servtrade.report.cells import FORMULA_STARTS
 from servtrade.report.content import ReportContent
 from servtrade.report.html import headline_basis_name, labels
 from servtrade.report.narrative import written_summary
+from servtrade.spreadsheet import FORMULA_STARTS
 
 AMOUNT_FORMAT = "#,##0.0"
 PERCENT_FORMAT = "0.0"

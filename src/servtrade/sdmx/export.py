@@ -25,6 +25,7 @@ from sdmx.model import common, v30
 
 from servtrade.classification import default_classifications
 from servtrade.periods import parse_period, to_sdmx_time
+from servtrade.spreadsheet import csv_safe
 
 AGENCY = "SERVTRADE"
 DATAFLOW = "DF_SERVICES_TRADE"
@@ -78,6 +79,8 @@ def write_sdmx_csv(observations: pd.DataFrame, path: Path) -> int:
         values = {dimension: str(row[column]) for dimension, column in DIMENSIONS.items()}
         values["TIME_PERIOD"] = to_sdmx_time(parse_period(str(row["period"])))
         texts = {name: _text(row[column]) for name, column in ATTRIBUTES.items()}
+        for free_text in ("SOURCE", "NOTE"):  # never a formula when the file is opened
+            texts[free_text] = str(csv_safe(texts[free_text]))
         texts["OBS_STATUS"] = QUALIFIER_STATUS.get(str(row["qualifier"]), "")
         texts["UNIT_MULT"] = unit_multiplier(str(row["unit"]))
         attached = {

@@ -27,6 +27,7 @@ from servtrade.i18n import N_
 from servtrade.periods import from_sdmx_time
 from servtrade.sdmx.export import STATUS_QUALIFIERS
 from servtrade.sdmx.messages import MEASURE, FlatData, SdmxReadError
+from servtrade.spreadsheet import from_csv_safe
 
 # Why a series is skipped; messages translated where shown.
 NOT_SERVICES = N_("not trade in services")
@@ -207,12 +208,12 @@ def map_observations(
     qualifier = attribute_of("qualifier", mapping.qualifier)
     qualifier = qualifier.where(qualifier.ne(""), from_status)
     kept_status = status.where(from_status.eq(""), "")
-    note = field_of("note", mapping.note)
+    note = field_of("note", mapping.note).map(from_csv_safe)
     note = note.where(
         kept_status.eq(""), note.str.cat(kept_status.map(lambda s: f"OBS_STATUS={s}"), sep=" ")
     )
     provenance = f"{flat.dataflow}, {file_name}, series "
-    source = field_of("source", mapping.source)
+    source = field_of("source", mapping.source).map(from_csv_safe)
     source = source.where(source.eq(""), source + "; ") + provenance + rows["__series"]
     vintage = field_of(
         "vintage", mapping.vintage, flat.prepared.isoformat() if flat.prepared else ""

@@ -336,22 +336,48 @@ class Store:
         return default_classifications().extended(places=places, groupings=groupings, bases=bases)
 
     # -- plans and their tasks ---------------------------------------------------------
-    def save_plan(self, plan_id: str, region: str, document: str, saved_by: str) -> None:
-        """Store a validated plan document, replacing an earlier version of the same id."""
+    def save_plan(
+        self,
+        plan_id: str,
+        region: str,
+        document: str,
+        saved_by: str,
+        before: str | None = None,
+    ) -> None:
+        """Store a validated plan document, replacing an earlier version of the same id (its
+        text `before`), audited in the same transaction."""
         with self.transaction():
             self._execute(sql.DELETE_PLAN, [plan_id])
             self._execute(sql.INSERT_PLAN, [plan_id, region, document, saved_by, datetime.now()])
+            self._audit(saved_by, "plan", plan_id, region, before, document)
 
     def plan_documents(self) -> list[tuple[str, str]]:
         return [(str(i), str(d)) for i, d in self._execute(sql.SELECT_PLANS).fetchall()]
 
     def record_task_status(
-        self, plan_id: str, task_id: str, status: str, note: str | None, changed_by: str
+        self,
+        plan_id: str,
+        task_id: str,
+        status: str,
+        note: str | None,
+        changed_by: str,
+        region: str | None = None,
+        before: str | None = None,
     ) -> None:
+        """Record a task's new status, audited (with the status `before`) in one
+        transaction."""
         with self.transaction():
             self._execute(
                 sql.INSERT_TASK_EVENT,
                 [plan_id, task_id, status, note, changed_by, datetime.now()],
+            )
+            self._audit(
+                changed_by,
+                "task",
+                f"{plan_id}/{task_id}",
+                region,
+                before,
+                status,
             )
 
     def task_events(self, plan_id: str) -> list[tuple[str, str, str | None, str, datetime]]:
@@ -394,22 +420,47 @@ class Store:
         ]
 
     # -- users and the audit log -------------------------------------------------------
-    def save_user(self, name: str, role: str, regions: Sequence[str], token_sha256: str) -> None:
-        """Add a user, or replace one of the same name (and so revoke its old token)."""
+    def save_user(
+        self, name: str, role: str, regions: Sequence[str], token_sha256: str, by: str
+    ) -> None:
+        """Add a user, or replace one of the same name (and so revoke its old token),
+        audited in the same transaction."""
         with self.transaction():
+            before = self._execute(sql.USER_ROLE, [name]).fetchone()
             self._execute(sql.DELETE_USER, [name])
             self._execute(
                 sql.INSERT_USER, [name, role, "|".join(regions), token_sha256, datetime.now()]
             )
+            self._audit(
+                by,
+                "user",
+                name,
+                None,
+                None if before is None else f"{before[0]} {before[1]}".strip(),
+                f"{role} {'|'.join(regions)}".strip(),
+            )
 
-    def user_by_token(self, token_sha256: str) -> tuple[str, str, tuple[str, ...]] | None:
-        row = self._execute(sql.USER_BY_TOKEN, [token_sha256]).fetchone()
+    def user_by_token(
+        self, token_sha256: str, issued_after: datetime
+    ) -> tuple[str, str, tuple[str, ...]] | None:
+        row = self._execute(sql.USER_BY_TOKEN, [token_sha256, issued_after]).fetchone()
         if row is None:
             return None
         return str(row[0]), str(row[1]), tuple(r for r in str(row[2]).split("|") if r)
 
     def users(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_USERS)
+
+    def revoke_token(self, name: str, by: str) -> bool:
+        """Make a user's token unusable (audited in the same transaction); False if there is
+        no such user. A new token comes with `add_user(..., replace=True)`."""
+        with self.transaction():
+            found = self._execute(sql.REVOKE_TOKEN, [f"revoked:{name}:{datetime.now()}", name])
+            changed = found.fetchone()
+            if changed is None or int(changed[0]) == 0:
+                return False
+            self._audit(by, "revoke_token", name, None, None, None)
+        return True
 
     def record_audit(
         self,

@@ -209,7 +209,10 @@ SELECT_DESIGNATIONS = (
 )
 INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?)"
 DELETE_USER = "DELETE FROM users WHERE name = ?"
-USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ?"
+USER_ROLE = "SELECT role, regions FROM users WHERE name = ?"
+USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ? AND created_at > ?"
+# A revoked token's digest is replaced by a value no token hashes to.
+REVOKE_TOKEN = "UPDATE users SET token_sha256 = ? WHERE name = ?"
 SELECT_USERS = "SELECT name, role, regions, created_at FROM users ORDER BY name"
 INSERT_AUDIT = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)"
 LOAD_BY_ID = "SELECT file, rows_loaded, status FROM loads WHERE load_id = ?"

@@ -1,0 +1,32 @@
+// The upload page: check a file (dry run), then load it, with the token typed in the form.
+(function () {
+  var drop = document.getElementById("drop"), input = document.getElementById("file");
+  drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("drop", function (e) { e.preventDefault(); input.files = e.dataTransfer.files; });
+  function send(dryRun) {
+    var body = new FormData();
+    body.append("file", input.files[0]);
+    return fetch("/api/uploads?dry_run=" + dryRun, {
+      method: "POST", body: body,
+      headers: {"Authorization": "Bearer " + document.getElementById("token").value,
+                "Accept-Language": document.documentElement.lang}
+    }).then(function (r) { return r.json(); }).then(function (report) {
+      var table = document.getElementById("issues"), rows = table.querySelector("tbody");
+      rows.innerHTML = "";
+      if (report.error) { document.getElementById("result").textContent = report.error.message; table.hidden = true; return report; }
+      document.getElementById("result").textContent = report.status + ": " + report.rows_read + " / " + report.rows_loaded + " / " + report.rows_rejected;
+      report.errors.concat(report.warnings).forEach(function (issue) {
+        var tr = document.createElement("tr");
+        [issue.line, issue.column, issue.reason].forEach(function (cell) {
+          var td = document.createElement("td"); td.textContent = cell === null ? "" : cell; tr.appendChild(td);
+        });
+        rows.appendChild(tr);
+      });
+      table.hidden = rows.children.length === 0;
+      document.getElementById("commit").disabled = !(dryRun && report.status === "checked");
+      return report;
+    });
+  }
+  document.getElementById("check").addEventListener("click", function () { send(true); });
+  document.getElementById("commit").addEventListener("click", function () { send(false); });
+})();
