@@ -44,7 +44,7 @@ def test_an_upload_and_other_writes_at_once_all_answer(tmp_path: Path) -> None:
     with Store(db) as store:
         admin = add_user(store, "root", "admin", [])
     upload = _synthetic_upload(tmp_path / "upload.csv", 40_000)
-    app = create_app(Settings(db=db, write_rate="1000/minute"))
+    app = create_app(Settings(db=db, write_rate="1000/minute", read_rate="100000/minute"))
     headers = {"Authorization": f"Bearer {admin}"}
     with served(app) as (base, server, thread):
 

@@ -19,7 +19,7 @@ def test_no_request_makes_the_server_fail(bundled: Store) -> None:
     headers = {"Authorization": f"Bearer {add_user(bundled, 'root', 'admin', [])}"}
     path = bundled.path
     bundled.close()
-    app = create_app(Settings(db=path, write_rate="100000/minute"))
+    app = create_app(Settings(db=path, write_rate="100000/minute", read_rate="100000/minute"))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     assert len(operations) >= 15

@@ -385,3 +385,37 @@ def test_the_access_log_has_a_line_per_request(
     lines = [r.getMessage() for r in caplog.records if r.name == "servtrade.access"]
     assert any(line.startswith("GET /api/summary - 200") for line in lines), lines
     assert any(line.startswith("POST /api/uploads - 401") for line in lines), lines
+
+
+def test_reads_past_the_cache_are_rate_limited(bundled: Store) -> None:
+    """Bypassing the cache with a junk query parameter dropped the server to 7 requests/s:
+    a client's computed reads are limited (answers from the cache are not counted)."""
+    for client in _client(bundled, read_rate="5/minute"):
+        answers = [client.get(f"/api/summary?region=CN&junk={i}") for i in range(7)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
+        assert answers[-1].json()["error"]["code"] == "rate_limited"
+        assert client.get("/api/summary?region=CN&junk=0").status_code == 200  # cached
+
+
+def test_a_plan_is_parsed_once_for_many_requests(
+    bundled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One large stored plan made every plan page take minutes: each request re-parsed
+    every plan. Parsed plans are kept until their document or the codelists change."""
+    import servtrade.plans as plans
+
+    calls: list[str] = []
+    from servtrade.plans.documents import parse_plan as original
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(str(args[1]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plans, "parse_plan", counted)
+    plans._PARSED.clear()
+    first = plans.plan_catalog(bundled)
+    parsed = len(calls)
+    assert parsed == len(first)
+    for _ in range(3):
+        assert plans.plan_catalog(bundled).keys() == first.keys()
+    assert len(calls) == parsed

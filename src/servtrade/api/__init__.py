@@ -45,6 +45,9 @@ class Settings:
     db: Path
     public_read: bool = True
     write_rate: str = "30/minute"
+    # Reads computed (not answered from the cache) per client: a junk query parameter no
+    # longer lets one client take the server's whole capacity.
+    read_rate: str = "600/minute"
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     cache_entries: int = 256  # 0 turns the response cache off
 
@@ -111,6 +114,7 @@ class Service:
         self.lock = threading.Lock()
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.write_limit: RateLimitItem = parse(settings.write_rate)
+        self.read_limit: RateLimitItem = parse(settings.read_rate)
         self.cache = ResponseCache(settings.cache_entries if settings.public_read else 0)
         # Uploads are written here while they are checked and loaded; what a crash left
         # behind (uploaded data included) is removed when the server starts.

@@ -103,6 +103,16 @@ class Guard:
                 self._refused(service, None, method, path, code)
                 await _error(answer, 401, code, _(message))
                 return
+            if not writes and not path.startswith("/static"):
+                client = user.name if user else (scope.get("client") or ("-",))[0]
+                if not service.limiter.hit(service.read_limit, "read", str(client)):
+                    await _error(
+                        answer,
+                        429,
+                        "rate_limited",
+                        _("too many reads; at most {limit}", limit=service.read_limit),
+                    )
+                    return
             if writes:
                 limit = body_limit(path, service.settings.max_upload_bytes)
                 declared = headers.get(b"content-length")

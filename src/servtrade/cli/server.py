@@ -26,6 +26,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     private: Annotated[bool, typer.Option(help="Reading also needs a token.")] = False,
     write_rate: Annotated[str, typer.Option(help="Writes allowed per user.")] = "30/minute",
+    read_rate: Annotated[
+        str, typer.Option(help="Reads not answered from the cache, per client.")
+    ] = "600/minute",
     cache: Annotated[
         int, typer.Option(help="Answers to public reads kept until the next write (0: none).")
     ] = 256,
@@ -38,7 +41,13 @@ def serve(
     with open_store(db) as store:
         path = store.path
     app = create_app(
-        Settings(db=path, public_read=not private, write_rate=write_rate, cache_entries=cache)
+        Settings(
+            db=path,
+            public_read=not private,
+            write_rate=write_rate,
+            read_rate=read_rate,
+            cache_entries=cache,
+        )
     )
     out.print(_("serving {db} on http://{host}:{port}/", db=path, host=host, port=port))
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -7,10 +7,12 @@ with who and when; a task's status is its latest change, else what the document 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from servtrade.classification import Classifications
 from servtrade.plans.documents import (
     PlanError,
     PlanIssue,
@@ -36,15 +38,44 @@ __all__ = [
 ]
 
 
+# Parsed plans by (origin, document digest, codelist sizes): a page reads the catalogue on
+# every request, and a plan is parsed once, not per request. Codelists only grow (a user
+# registers places, groupings, bases), so their sizes tell when a plan must be re-checked.
+_PARSED: dict[tuple[str, str, tuple[int, ...]], Plan] = {}
+_PARSED_LIMIT = 1024
+
+
+def _parsed(document: str, origin: str, classifications: Classifications) -> Plan:
+    key = (
+        origin,
+        hashlib.sha256(document.encode("utf-8")).hexdigest(),
+        tuple(
+            len(codelist.codes)
+            for codelist in (
+                classifications.regions,
+                classifications.categories,
+                classifications.bases,
+            )
+        ),
+    )
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_plan(document, origin, classifications)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
+
+
 def plan_catalog(store: Store) -> dict[str, Plan]:
     """Every known plan by id: the bundled ones, then those added to the store."""
     classifications = store.classifications()
     plans = {}
     for path in bundled_plan_files():
-        plan = load_plan(path, classifications)
+        plan = _parsed(path.read_text(encoding="utf-8"), str(path), classifications)
         plans[plan.id] = plan
     for plan_id, document in store.plan_documents():
-        plans[plan_id] = parse_plan(document, f"store:{plan_id}", classifications)
+        plans[plan_id] = _parsed(document, f"store:{plan_id}", classifications)
     return plans
 
 
