@@ -419,3 +419,22 @@ def test_a_plan_is_parsed_once_for_many_requests(
     for _ in range(3):
         assert plans.plan_catalog(bundled).keys() == first.keys()
     assert len(calls) == parsed
+
+
+def test_an_overlong_cell_is_reported_with_its_line_and_column(
+    store: Store, tmp_path: Path
+) -> None:
+    """A cell over ~1 MiB was misreported as malformed CSV."""
+    path = tmp_path / "long.csv"
+    path.write_text(
+        f"{HEADER},note\nCN,2024,total,S,1,亿元,,constructed,2025-01-01,{'x' * 2_000_000}\n",
+        encoding="utf-8",
+    )
+    report = ingest_file(store, path)
+    assert report.status == "rejected"
+    (issue,) = report.errors
+    assert (issue.line, issue.column, issue.reason) == (
+        2,
+        "note",
+        "a cell is over 65,536 characters long",
+    )

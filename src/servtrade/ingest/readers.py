@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -41,6 +42,10 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 # packed size: the signs of a decompression bomb (a 2 MiB file that expands to 2 GiB).
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_RATIO = 100
+# The longest cell a table may have (a citation or note is far shorter).
+MAX_CELL_CHARS = 65_536
+# Matched only where a cell starts (the look-behind), so the scan is linear in the text.
+_LONG_CELL = re.compile(rf"(?<![^,\n])[^,\n]{{{MAX_CELL_CHARS + 1}}}")
 
 HEADER_ALIASES = {
     "地区": "region",
@@ -211,11 +216,40 @@ def _read_csv(path: Path) -> pd.DataFrame:
             RowIssue.of(name, 1, None, N_("malformed CSV: {error}"), error=str(error))
         ) from error
     width = len(header)
+    _check_cell_lengths(text, data, header, name)
     frame = _parse_csv(data, header, name)
     if frame.shape[1] != width:
         raise FileRejectedError(RowIssue(name, 1, None, N_("malformed CSV header")))
     frame[LINE] = _csv_lines(text, len(frame))
     return frame
+
+
+def _check_cell_lengths(text: str, data: bytes, header: list[str], name: str) -> None:
+    """Refuse a cell longer than MAX_CELL_CHARS, with its line and column, before parsing
+    (a source or note is never that long; such a cell is a broken or hostile file)."""
+    octets = np.frombuffer(data, dtype=np.uint8)  # a line's bytes are at least its characters
+    ends = np.concatenate(([-1], np.flatnonzero(octets == ord("\n")), [len(octets)]))
+    if int(np.diff(ends).max()) <= MAX_CELL_CHARS:  # no line, so no cell, is that long
+        return
+    lines = text.split("\n")
+    long_lines = (i for i, t in enumerate(lines) if len(t) > MAX_CELL_CHARS)
+    found = next(
+        ((i, m) for i in long_lines if (m := _LONG_CELL.search(lines[i])) is not None), None
+    )
+    if found is None:
+        return
+    line, match = found[0] + 1, found[1]
+    index = lines[found[0]].count(",", 0, match.start())
+    column = header[index] if index < len(header) else None
+    raise FileRejectedError(
+        RowIssue.of(
+            name,
+            line,
+            column,
+            N_("a cell is over {limit:,} characters long"),
+            limit=MAX_CELL_CHARS,
+        )
+    )
 
 
 def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
