@@ -1,12 +1,15 @@
-"""Schemathesis generates requests from /openapi.json for every operation: none may make
-the server fail (5xx), whatever the parameters."""
+"""Schemathesis generates requests from /openapi.json for every operation, valid and
+invalid (negative data), with an admin's token and without one: none may make the server
+fail (5xx), whatever the parameters."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from servtrade.access import add_user
@@ -14,9 +17,14 @@ from servtrade.api import Settings, create_app
 from servtrade.store import Store
 
 
-def test_no_request_makes_the_server_fail(bundled: Store) -> None:
-    # As an admin, so that requests get past authentication to the code behind it.
-    headers = {"Authorization": f"Bearer {add_user(bundled, 'root', 'admin', [])}"}
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("as_admin", [True, False])
+def test_no_request_makes_the_server_fail(
+    bundled: Store, mode: GenerationMode, as_admin: bool
+) -> None:
+    # As an admin, requests get past authentication to the code behind it.
+    token = add_user(bundled, "root", "admin", [])
+    headers = {"Authorization": f"Bearer {token}"} if as_admin else {}
     path = bundled.path
     bundled.close()
     app = create_app(Settings(db=path, write_rate="100000/minute", read_rate="100000/minute"))
@@ -25,7 +33,7 @@ def test_no_request_makes_the_server_fail(bundled: Store) -> None:
     assert len(operations) >= 15
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=8,
             deadline=None,
