@@ -150,7 +150,7 @@ def _print_report(report: IngestReport) -> None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CSV, .xlsx or SDMX files.")],
+    files: Annotated[list[Path], typer.Argument(help="CSV, .xlsx, .xls, .ods or SDMX files.")],
     db: DbOption = None,
     allow_partial: Annotated[bool, typer.Option(help="Load good rows, quarantine bad.")] = False,
     vintage: Annotated[str | None, typer.Option(help="Release date for rows without one.")] = None,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from servtrade.classification import normalize_label
 from servtrade.i18n import N_
@@ -37,6 +37,7 @@ OPTIONAL_COLUMNS = (
 )
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods"}
 # A workbook (a zip) is refused before it is parsed when it would unpack to more than
 # MAX_UNPACKED_BYTES, or a member of over a mebibyte unpacks more than MAX_RATIO times its
 # packed size: the signs of a decompression bomb (a 2 MiB file that expands to 2 GiB).
@@ -96,7 +97,7 @@ def is_sdmx(path: Path, options: ReadOptions) -> bool:
     """Whether to read the file as SDMX: as asked, else if its first bytes say so."""
     if options.format is not None:
         return options.format == "sdmx"
-    if not path.is_file() or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+    if not path.is_file() or path.suffix.lower() in WORKBOOKS:
         return False
     with path.open("rb") as handle:
         return detect_format(handle.read(65536)) is not None
@@ -131,14 +132,7 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     name = str(path)
     check_file(path, options)
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        frame = _read_excel(path, options.sheet)
-    elif suffix == ".xls":
-        raise FileRejectedError(
-            RowIssue(name, None, None, N_("legacy .xls workbooks are not read; save as .xlsx"))
-        )
-    else:
-        frame = _read_csv(path)
+    frame = _read_workbook(path, options.sheet) if suffix in WORKBOOKS else _read_csv(path)
     frame = _canonical_headers(frame, name)
     if options.wide:
         frame = _melt_wide(frame, name)
@@ -322,7 +316,7 @@ def check_archive(path: Path) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise FileRejectedError(
-            RowIssue.of(name, None, None, N_("not a readable .xlsx: {error}"), error=str(error))
+            RowIssue.of(name, None, None, N_("not a readable workbook: {error}"), error=str(error))
         ) from error
     unpacked = sum(m.file_size for m in members)
     inflated = [
@@ -347,34 +341,52 @@ def check_archive(path: Path) -> None:
         )
 
 
-def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
+    """A sheet of an .xlsx, .xls or .ods workbook (python-calamine reads all three): the
+    one named, else the only sheet with data."""
     name = str(path)
-    check_archive(path)
+    if path.suffix.lower() != ".xls":  # .xlsx and .ods are zip archives; .xls is not
+        check_archive(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for corrupt files
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = {
+            title: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            for title in workbook.sheet_names
+            if sheet is None or title == sheet
+        }
+    except Exception as error:  # calamine raises its own types for corrupt files
         raise FileRejectedError(
-            RowIssue.of(name, None, None, N_("not a readable .xlsx: {error}"), error=str(error))
+            RowIssue.of(name, None, None, N_("not a readable workbook: {error}"), error=str(error))
         ) from error
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise FileRejectedError(
-                RowIssue.of(name, None, None, N_("no sheet named {sheet!r}"), sheet=sheet)
+    if sheet is not None and sheet not in sheets:
+        raise FileRejectedError(
+            RowIssue.of(name, None, None, N_("no sheet named {sheet!r}"), sheet=sheet)
+        )
+    with_data = [
+        t for t, rows in sheets.items() if any(_cell_text(v).strip() for r in rows for v in r)
+    ]
+    if not with_data:
+        raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
+    if len(with_data) > 1:
+        raise FileRejectedError(
+            RowIssue.of(
+                name,
+                None,
+                None,
+                N_("sheets {sheets} all have data: choose one with --sheet"),
+                sheets=", ".join(with_data),
             )
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
-        header = [_cell_text(h) for h in header_row]
-        records, lines = [], []
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row]
-            if any(c.strip() for c in cells):
-                records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
-                lines.append(number)
-    finally:
-        workbook.close()
+        )
+    rows = sheets[with_data[0]]
+    header = [_cell_text(h) for h in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    records, lines = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = [_cell_text(v) for v in row]
+        if any(c.strip() for c in cells):
+            records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
+            lines.append(number)
     frame = pd.DataFrame(records, columns=header, dtype=str)
     frame[LINE] = lines
     return frame
