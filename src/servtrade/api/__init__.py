@@ -27,13 +27,14 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servtrade import __version__
-from servtrade.access import User, may_write, user_for_token
+from servtrade.access import User, may_write
 from servtrade.api.errors import (
     ApiError,
     api_error_handler,
     request_language,
     validation_error_handler,
 )
+from servtrade.api.guard import AUTH_STATE, Guard, too_large_handler
 from servtrade.i18n import N_, set_language
 from servtrade.store import Store
 
@@ -153,16 +154,15 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def current_user(
-    svc: Annotated[Service, Depends(service)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User | None:
-    if credentials is None:
+    """The user whose token the request carries, as the guard found it (the bearer
+    dependency documents the scheme)."""
+    found: tuple[str | None, User | None] = getattr(request.state, AUTH_STATE)
+    token, user = found
+    if token is None:
         return None
-    session = svc.store.session()
-    try:
-        user = user_for_token(session, credentials.credentials)
-    finally:
-        session.close()
     if user is None:
         raise ApiError(401, "invalid_token", N_("the token is not valid"))
     return user
@@ -254,7 +254,6 @@ class LanguageAndCache:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from servtrade.api.guard import Guard, too_large_handler
     from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages

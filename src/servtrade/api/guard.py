@@ -26,6 +26,7 @@ from servtrade.i18n import N_, _
 ACCESS_LOG = logging.getLogger("servtrade.access")
 READS = ("GET", "HEAD", "OPTIONS")
 TOKEN_COOKIE = "servtrade_token"
+AUTH_STATE = "servtrade_auth"  # (token, user) in the request's state
 # A body that is not an upload (a plan, a task change, a user) is small.
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
@@ -93,6 +94,8 @@ class Guard:
                     user = user_for_token(session, token)
                 finally:
                     session.close()
+            # The routes' `current_user` reads this answer: one look-up per request.
+            scope.setdefault("state", {})[AUTH_STATE] = (token, user)
             if needs_token and user is None:
                 code = "invalid_token" if token is not None else "login_required"
                 message = (
@@ -117,13 +120,10 @@ class Guard:
                 limit = body_limit(path, service.settings.max_upload_bytes)
                 declared = headers.get(b"content-length")
                 if declared is not None and declared.isdigit() and int(declared) > limit:
+                    # Refused before the route runs, in the API's format (Starlette's
+                    # limiter would answer a declared length with its own plain text).
                     self._refused(service, user, method, path, "too_large")
-                    await _error(
-                        answer,
-                        413,
-                        "too_large",
-                        _("the request body is over {limit:,} bytes", limit=limit),
-                    )
+                    await _error(answer, 413, "too_large", too_large_message(limit))
                     return
                 # A body without a length is counted as it arrives (Starlette's limiter).
                 await RequestBodyLimitResponder(self.app, limit)(scope, receive, answer)
@@ -166,8 +166,11 @@ async def too_large_handler(request: Any, error: Exception) -> Any:
     from fastapi.responses import JSONResponse
 
     limit = body_limit(request.url.path, request.app.state.service.settings.max_upload_bytes)
-    message = _("the request body is over {limit:,} bytes", limit=limit)
-    return JSONResponse(error_body("too_large", message), status_code=413)
+    return JSONResponse(error_body("too_large", too_large_message(limit)), status_code=413)
+
+
+def too_large_message(limit: int) -> str:
+    return _("the request body is over {limit:,} bytes", limit=limit)
 
 
 async def _error(send: Send, status: int, code: str, message: str) -> None:

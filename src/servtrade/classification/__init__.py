@@ -39,7 +39,15 @@ ALL_SERVICES = "S"
 WORLD = "W1"
 CHINA = "CN"
 UNKNOWN_BASIS = "unknown"
+# Qualifier codes (classification/data/qualifiers.csv).
 EXACT = "exact"
+LOWER_BOUND = "lower_bound"
+UPPER_BOUND = "upper_bound"
+APPROXIMATE = "approximate"
+ESTIMATE = "estimate"
+PROVISIONAL = "provisional"
+# Figures that are not the value itself, only a side of it or near it: they need not add up.
+INEXACT = (LOWER_BOUND, UPPER_BOUND, APPROXIMATE)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from servtrade.indicators.panel import (
     PUBLISHED,
     Level,
     Panel,
+    coarsest_step,
 )
 from servtrade.indicators.qualifiers import DECREASING, INCREASING, combined, unordered
 from servtrade.periods import Period, years_between
@@ -96,10 +97,6 @@ class IndicatorValue:
         # computed figure (2.10247万亿元 is 21024.699999999997 亿元); no figure has more.
         object.__setattr__(self, "value", without_float_noise(self.value))
 
-    @property
-    def is_bound(self) -> bool:
-        return self.qualifier in ("lower_bound", "upper_bound")
-
     def as_dict(self) -> dict[str, str | float | int | None]:
         return {
             "region": self.region,
@@ -155,8 +152,7 @@ class _Context:
             if spec.measure not in CURRENCIES:
                 raise IndicatorError(f"unit {request.unit} is not a currency unit")
             self.unit_currency = spec.measure
-        self.basis = UNKNOWN_BASIS
-        self.use(self.bases()[0] if self.bases() else UNKNOWN_BASIS)
+        self.use((self.bases() or [UNKNOWN_BASIS])[0])
 
     def bases(self) -> list[str]:
         """The bases to try, in order: the request's, else those with figures for the
@@ -170,7 +166,7 @@ class _Context:
         )
         return basis_order(present)
 
-    def use(self, basis: str) -> Panel:
+    def use(self, basis: str) -> None:
         """Compute on `basis` from now on."""
         if basis not in self._panels:
             rows = self._observations[self._observations["basis"] == basis]
@@ -184,7 +180,6 @@ class _Context:
             if (request.period_from is None or p.start >= request.period_from.start)
             and (request.period_to is None or (p.year, p.last_month) <= _end(request.period_to))
         ]
-        return self.panel
 
     def _default_reference(self, region: str) -> str:
         parent = self.classifications.regions[region].parent
@@ -406,13 +401,12 @@ def _balance(ctx: _Context) -> Iterator[IndicatorValue]:
         if imports is None:
             continue
         balance = exports[0].amount - imports.amount
-        steps = (exports[0].step, imports.step)
         level = Level(
             balance,
             COMPUTED,
             Message.of(N_("exports - imports")),
             combined((exports[0].qualifier, INCREASING), (imports.qualifier, DECREASING)),
-            None if None in steps else max(s for s in steps if s is not None),
+            coarsest_step(exports[0], imports),
         )
         yield ctx.value("balance", period, level, exports[1], "balance")
 

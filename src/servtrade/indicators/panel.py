@@ -47,14 +47,20 @@ class Cell:
     step: float | None = None
 
 
-def _summed(parts: list[Level], derivation: str, note: Message) -> Level:
+def coarsest_step(*parts: Level) -> float | None:
+    """The rounding step of a sum or difference of published levels: the coarsest of
+    theirs, unknown if any is."""
     steps = [p.step for p in parts]
+    return None if None in steps else max(s for s in steps if s is not None)
+
+
+def _summed(parts: list[Level], derivation: str, note: Message) -> Level:
     return Level(
         sum(p.amount for p in parts),
         derivation,
         note,
         combined(*((p.qualifier, INCREASING) for p in parts)),
-        None if None in steps else max(s for s in steps if s is not None),
+        coarsest_step(*parts),
     )
 
 

@@ -9,14 +9,25 @@ both lower bounds is bounded neither way, so it is approximate.
 
 from __future__ import annotations
 
-from servtrade.classification import EXACT
+from servtrade.classification import (
+    APPROXIMATE,
+    ESTIMATE,
+    EXACT,
+    INEXACT,
+    LOWER_BOUND,
+    PROVISIONAL,
+    UPPER_BOUND,
+)
 
-LOWER_BOUND = "lower_bound"
-UPPER_BOUND = "upper_bound"
-APPROXIMATE = "approximate"
-ESTIMATE = "estimate"
-PROVISIONAL = "provisional"
-BOUNDS = (LOWER_BOUND, UPPER_BOUND, APPROXIMATE)
+__all__ = [
+    "APPROXIMATE",
+    "DECREASING",
+    "INCREASING",
+    "LOWER_BOUND",
+    "UPPER_BOUND",
+    "combined",
+    "unordered",
+]
 
 INCREASING = 1
 DECREASING = -1
@@ -50,6 +61,6 @@ def combined(*parts: tuple[str, int]) -> str:
 def unordered(*qualifiers: str) -> str:
     """The qualifier of a result that is not monotone in its parts (a concentration
     index): any bound or approximation makes it approximate."""
-    if any(q in BOUNDS for q in qualifiers):
+    if any(q in INEXACT for q in qualifiers):
         return APPROXIMATE
     return combined(*((q, INCREASING) for q in qualifiers))

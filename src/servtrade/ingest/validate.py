@@ -19,7 +19,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from servtrade.classification import EXACT, UNKNOWN_BASIS, WORLD, Classifications, Codelist
+from servtrade.classification import (
+    EXACT,
+    INEXACT,
+    UNKNOWN_BASIS,
+    WORLD,
+    Classifications,
+    Codelist,
+)
 from servtrade.i18n import N_
 from servtrade.ingest.readers import LINE, SOURCE_COLUMN
 from servtrade.ingest.report import RowIssue
@@ -120,14 +127,17 @@ def _resolve(
     return codes
 
 
-def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None, Reason | None]:
-    """(value, unit named in the cell, error) for cells like `1,234.5` or `120亿元`."""
+def _parse_amount(
+    text: str, units: Codelist
+) -> tuple[float | None, str | None, Reason | None, str | None]:
+    """(value, unit named in the cell, error, the number as written without grouping
+    commas) for cells like `1,234.5` or `120亿元`."""
     match = _NUMBER_WITH_SUFFIX.match(text.strip())
     if match is None or not match[1] or match[1] in "+-":
-        return None, None, (N_("value {value!r} is not a number"), {"value": text})
-    number = float(match[1].replace(",", ""))
+        return None, None, (N_("value {value!r} is not a number"), {"value": text}), None
+    written = match[1].replace(",", "")
     if match[2] is None:
-        return number, None, None
+        return float(written), None, None, written
     unit = units.resolve(match[2])
     if unit is None:
         return (
@@ -137,8 +147,9 @@ def _parse_amount(text: str, units: Codelist) -> tuple[float | None, str | None,
                 N_("value {value!r} carries an unknown unit {unit!r}"),
                 {"value": text, "unit": match[2]},
             ),
+            None,
         )
-    return number, unit, None
+    return float(written), unit, None, written
 
 
 def _always(reason: Reason) -> Callable[[int], Reason]:
@@ -181,21 +192,18 @@ def _values(
     unparsed = values.isna() & (cells != "")
     words = classifications.qualifier_words
     parsed = {}
-    for cell in cells[unparsed].unique():
+    for cell in cells[unparsed].unique():  # once per distinct cell, not per row
         number_text, qualifier = without_qualifier_word(cell, words)
         parsed[cell] = (*_parse_amount(number_text, classifications.units), qualifier)
     for index in unparsed[unparsed].index:
-        number, unit, error, qualifier = parsed[cells[index]]
+        number, unit, error, written, qualifier = parsed[cells[index]]
         if error is not None:
             issues.add(pd.Series({index: True}), "value", _always(error))
         else:
             values[index] = number
             suffix_units[index] = unit
             qualifiers[index] = qualifier
-            match = _NUMBER_WITH_SUFFIX.match(
-                without_qualifier_word(cells[index], words)[0].strip()
-            )
-            texts[index] = match[1].replace(",", "") if match else None
+            texts[index] = written
     clash = suffix_units.notna() & units.notna() & (frame["unit"] != "") & (suffix_units != units)
     issues.add(
         clash,
@@ -608,10 +616,7 @@ def _flow_consistency(
 ) -> list[RowIssue]:
     """Warn where exports plus imports differ from the total by more than their published
     rounding (bounds and approximations are not expected to add up)."""
-    levels = staged[
-        (staged["measure"] != "percent")
-        & ~staged["qualifier"].isin(["lower_bound", "upper_bound", "approximate"])
-    ]
+    levels = staged[(staged["measure"] != "percent") & ~staged["qualifier"].isin(INEXACT)]
     if not {"export", "import", "total"} <= set(levels["flow"].unique()):
         return []
     decimals = levels["decimals"].astype("Float64").fillna(0).astype(float)

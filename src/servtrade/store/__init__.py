@@ -22,6 +22,7 @@ import platformdirs
 import pyarrow as pa
 
 from servtrade.classification import Classifications, Code, default_classifications
+from servtrade.classification.codelist import split_aliases
 from servtrade.fx import ExchangeRate, RateTable, ecb_reference_rates
 from servtrade.i18n import gettext
 from servtrade.periods import Period
@@ -322,7 +323,7 @@ class Store:
 
     def classifications(self) -> Classifications:
         places = [
-            Code(code, en, zh, tuple(filter(None, aliases.split("|"))), parent=parent, kind=kind)
+            Code(code, en, zh, split_aliases(aliases), parent=parent, kind=kind)
             for code, en, zh, parent, kind, aliases in self._execute(sql.SELECT_PLACES).fetchall()
         ]
         groupings = [
@@ -330,7 +331,7 @@ class Store:
             for code, en, zh, members, note in self._execute(sql.SELECT_GROUPINGS).fetchall()
         ]
         bases = [
-            Code(code, en, zh, tuple(filter(None, aliases.split("|"))))
+            Code(code, en, zh, split_aliases(aliases))
             for code, en, zh, aliases in self._execute(sql.SELECT_BASES).fetchall()
         ]
         return default_classifications().extended(places=places, groupings=groupings, bases=bases)
