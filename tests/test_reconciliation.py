@@ -53,6 +53,7 @@ def _values(store: Store, indicator: str, **request: object) -> dict[str, Indica
 # figures 2020-2025 as their sources print them; the qualifier is the source's word
 # ("nearly", "exceed", 约...), the decimals those printed.
 PUBLISHED = [
+    ("2016", "total", "S", "mofcom_sts", "5.25", "CNY_TN", LOWER_BOUND, 2),  # 5.25万亿, exceeded
     ("2020", "total", "S", "mofcom_sts", "45642.7", "CNY_100M", EXACT, 1),
     ("2020", "import", "S", "mofcom_sts", "26286", "CNY_100M", EXACT, 0),
     ("2020", "total", "SD", "mofcom_sts", "1", "CNY_TN", APPROXIMATE, 0),  # 约1万亿元

@@ -334,10 +334,13 @@ def test_pages_run_no_inline_script() -> None:
         assert "<script>" not in template.read_text(encoding="utf-8"), template.name
 
 
-def test_an_infinite_target_is_not_a_plan(client: TestClient, tokens: dict[str, str]) -> None:
-    """`-inf` targets were accepted and shown as achieved."""
+@pytest.mark.parametrize("number", ["-.inf", ".nan"])
+def test_an_infinite_target_is_not_a_plan(
+    client: TestClient, tokens: dict[str, str], number: str
+) -> None:
+    """`-inf` targets were accepted and shown as achieved; NaN ones neither."""
     document = re.sub(
-        r"(?m)^(\s+value: )[0-9.]+", r"\1-.inf", bundled_plan_text(NATIONAL) or "", count=1
+        r"(?m)^(\s+value: )[0-9.]+", rf"\g<1>{number}", bundled_plan_text(NATIONAL) or "", count=1
     )
     headers = {**_auth(tokens["admin"]), "Content-Type": "application/yaml"}
     answer = client.put(f"/api/plans/{NATIONAL}", content=document, headers=headers)
