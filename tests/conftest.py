@@ -1,4 +1,6 @@
-"""Shared fixtures: real DuckDB files in a temporary directory, real files on disk.
+"""Shared fixtures: real DuckDB files in a temporary directory, real databases on the
+PostgreSQL server (`SERVTRADE_TEST_POSTGRES`), real files on disk. A test that takes `store`
+or `bundled` runs once on each engine.
 
 Constructed figures (`constructed_rows`) are NOT statistics: every such row says so in its
 source column.
@@ -8,18 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
 from servtrade.data import bundled_file
 from servtrade.ingest import ingest_file
-from servtrade.store import Store
+from servtrade.store import Store, StoreLocation
 
+POSTGRES = os.environ.get("SERVTRADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ENGINES = ("duckdb", "postgres")
 HEADER = "region,period,flow,category,value,unit,yoy_growth,source,vintage"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +53,63 @@ def snapshot(store: Store) -> tuple[int, str]:
     parts = []
     total = 0
     for table in tables:
-        rows = store._con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+        rows = sorted(store.fetchall(f"SELECT * FROM {table}"), key=repr)
         total += len(rows)
         parts.append(repr(rows))
     return total, hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
+def database_url(name: str) -> str:
+    """The test server's URL with another database."""
+    parts = urlsplit(POSTGRES)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def create_database(template: str | None = None) -> str:
+    name = f"servtrade_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        clause = f" TEMPLATE {template}" if template else ""
+        connection.execute(f"CREATE DATABASE {name}{clause}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "test.duckdb") as opened:
+def postgres_url() -> Iterator[str]:
+    """A URL whose tables live in a new schema, dropped afterwards."""
+    schema = f"servtrade_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES else "?"
+    yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The store's engine; a test or a directory that needs one names it (`engine`)."""
+    chosen: str = request.param
+    return chosen
+
+
+@pytest.fixture
+def store_location(engine: str, tmp_path: Path) -> Iterator[StoreLocation]:
+    if engine == "duckdb":
+        yield tmp_path / "test.duckdb"
+        return
+    name = create_database()
+    yield database_url(name)
+    drop_database(name)
+
+
+@pytest.fixture
+def store(store_location: StoreLocation) -> Iterator[Store]:
+    with Store(store_location) as opened:
         yield opened
 
 
@@ -66,11 +122,35 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def bundled_postgres() -> Iterator[str]:
+    """A database with the bundled figures, the template of each test's copy."""
+    name = create_database()
+    with Store(database_url(name)) as opened:
+        report = ingest_file(opened, bundled_file())
+        assert report.status == "loaded", report.errors
+    yield name
+    drop_database(name)
+
+
 @pytest.fixture
-def bundled(bundled_db: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "bundled.duckdb"
-    shutil.copy(bundled_db, copy)
-    with Store(copy) as opened:
+def bundled_location(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[StoreLocation]:
+    """A copy of the store with the bundled figures, for this test alone."""
+    if engine == "duckdb":
+        copy = tmp_path / "bundled.duckdb"
+        shutil.copy(request.getfixturevalue("bundled_db"), copy)
+        yield copy
+        return
+    name = create_database(template=request.getfixturevalue("bundled_postgres"))
+    yield database_url(name)
+    drop_database(name)
+
+
+@pytest.fixture
+def bundled(bundled_location: StoreLocation) -> Iterator[Store]:
+    with Store(bundled_location) as opened:
         yield opened
 
 

@@ -208,3 +208,45 @@ def test_quickstart_runs_as_an_installed_command(tmp_path: Path) -> None:
     assert "Trade in services: China (100 million yuan; MOFCOM services-trade" in result.stdout
     assert " 75,238 " in result.stdout  # 2024 total as published by MOFCOM (to the 亿元)
     assert "14.4" in result.stdout  # 2024 growth as published
+
+
+def test_a_store_held_by_a_server_is_named_in_one_line(bundled_db: Path, tmp_path: Path) -> None:
+    """While `servtrade serve` held the file, every command, `users add` included, ended in a
+    37-line DuckDB lock traceback: now one line names the process and what to do."""
+    db = tmp_path / "held.duckdb"
+    db.write_bytes(bundled_db.read_bytes())
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        for command in (["summary"], ["users", "add", "ana", "--role", "viewer"]):
+            result = subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("servtrade")),
+                    "--lang",
+                    "en",
+                    *command,
+                    "--db",
+                    str(db),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert result.returncode == 2, result.stderr
+            assert "Traceback" not in result.stderr
+            message = " ".join(result.stderr.split())
+            assert f"is in use by process {holder.pid}" in message, message
+            assert "PostgreSQL" in message
+    finally:
+        holder.kill()
+        holder.wait()

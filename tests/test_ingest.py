@@ -90,7 +90,7 @@ def test_partial_load_quarantines_bad_rows(store: Store, tmp_path: Path) -> None
     )
     report = ingest_file(store, path, IngestOptions(allow_partial=True))
     assert (report.status, report.exit_status, report.rows_loaded) == ("partial", 3, 1)
-    quarantined = store._con.execute('SELECT line, "column", reason FROM quarantine').fetchall()
+    quarantined = store.fetchall('SELECT line, "column", reason FROM quarantine')
     assert quarantined == [(3, "category", "unknown category 'XX'")]
     assert Path(f"{path}.rejected.csv").exists()
 

@@ -347,7 +347,7 @@ def test_values_are_stored_exactly_and_shown_without_float_noise(
             header=FULL,
         ),
     )
-    (stored,) = store.connection().execute("SELECT value FROM observations").fetchall()
+    (stored,) = store.fetchall("SELECT value FROM observations")
     assert stored[0] == Decimal("2.10247")
     value = _values(store, "value", region="CN-GZ", unit="CNY_100M")["2024"]
     assert value.value == 21024.7  # not 21024.699999999997

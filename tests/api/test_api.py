@@ -42,7 +42,7 @@ def tokens(bundled: Store) -> dict[str, str]:
 
 @pytest.fixture
 def client(bundled: Store, tokens: dict[str, str]) -> Iterator[TestClient]:
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path, write_rate="1000/minute"))
     with TestClient(app) as test_client:
@@ -171,7 +171,7 @@ def test_dry_run_checks_then_upload_loads_and_is_audited(
 
 
 def test_upload_size_limit(bundled: Store, tokens: dict[str, str]) -> None:
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path, max_upload_bytes=100))
     with TestClient(app) as small:
@@ -186,7 +186,7 @@ def test_upload_size_limit(bundled: Store, tokens: dict[str, str]) -> None:
 
 
 def test_writes_are_rate_limited(bundled: Store, tokens: dict[str, str]) -> None:
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path, write_rate="2/minute"))
     with TestClient(app) as limited:
@@ -203,7 +203,7 @@ def test_writes_are_rate_limited(bundled: Store, tokens: dict[str, str]) -> None
 
 
 def test_reading_can_require_a_token(bundled: Store, tokens: dict[str, str]) -> None:
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path, public_read=False))
     with TestClient(app) as private:
@@ -214,7 +214,7 @@ def test_reading_can_require_a_token(bundled: Store, tokens: dict[str, str]) -> 
 
 
 def test_tokens_are_stored_hashed(bundled: Store, tokens: dict[str, str]) -> None:
-    stored = bundled._con.execute("SELECT token_sha256 FROM users").fetchall()
+    stored = bundled.fetchall("SELECT token_sha256 FROM users")
     assert all(token not in {s for (s,) in stored} for token in tokens.values())
 
 
@@ -268,8 +268,8 @@ def _records_file(region: str, **changed: object) -> bytes:
 
 def _stored_records(client: TestClient) -> int:
     store: Store = client.app.state.service.store  # type: ignore[attr-defined]
-    found = store.connection().execute("SELECT COUNT(*) FROM records").fetchone()
-    return int(found[0]) if found else 0
+    ((found,),) = store.fetchall("SELECT COUNT(*) FROM records")
+    return int(found)
 
 
 def test_records_upload_lists_rejected_rows_checks_scope_and_is_audited(

@@ -25,7 +25,7 @@ def test_no_request_makes_the_server_fail(
     # As an admin, requests get past authentication to the code behind it.
     token = add_user(bundled, "root", "admin", [])
     headers = {"Authorization": f"Bearer {token}"} if as_admin else {}
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path, write_rate="100000/minute", read_rate="100000/minute"))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -154,8 +154,8 @@ def test_cli_and_api_forecast_quarters(store: Store, tmp_path: Path) -> None:
         (str(first.advanced(i)), "total", "S"): round(float(v), 4) for i, v in enumerate(quarters)
     }
     ingest_file(store, write_csv(tmp_path / "q.csv", *constructed_rows("CN-GZ", rows)))
+    db = store.location
     store.close()
-    db = str(tmp_path / "test.duckdb")
     result = runner.invoke(
         app,
         [
@@ -171,7 +171,7 @@ def test_cli_and_api_forecast_quarters(store: Store, tmp_path: Path) -> None:
         app, ["forecast", "--region", "CN-GZ", "--frequency", "weekly", "--db", db]
     )
     assert refused.exit_code == 1
-    api = create_app(Settings(db=Path(db)))
+    api = create_app(Settings(db=db))
     with TestClient(api) as client:
         answer = client.get("/api/forecast", params={"region": "CN-GZ", "frequency": "quarterly"})
         assert answer.status_code == 200, answer.text

@@ -223,7 +223,7 @@ tasks:
 
 
 def test_cli_query_and_import(store: Store, tmp_path: Path) -> None:
-    db = str(store.path)
+    db = store.location
     store.close()
     runner = CliRunner()
     result = runner.invoke(
@@ -244,7 +244,7 @@ def test_cli_query_and_import(store: Store, tmp_path: Path) -> None:
 
 def test_api_answers_and_scopes_designations(bundled: Store) -> None:
     token = add_user(bundled, "gz", "editor", ["CN-GZ"])
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     application = create_app(Settings(db=path))
     with TestClient(application) as client:

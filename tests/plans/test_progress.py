@@ -204,7 +204,7 @@ def test_year_to_date_evidence_is_shown_beside_the_full_year_never_as_one(
 
     from servtrade.api import Settings, create_app
 
-    path = store.path
+    path = store.location
     store.close()
     app = create_app(Settings(db=path))
     with TestClient(app) as client:

@@ -3,19 +3,13 @@ PostgreSQL server for each test that writes there."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 
 from servtrade.records.synthetic import SyntheticMix
 from servtrade.store import Store
-
-POSTGRES = os.environ.get("SERVTRADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
@@ -25,15 +19,10 @@ def mix(bundled_db: Path) -> SyntheticMix:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose tables live in a new schema, dropped afterwards."""
-    schema = f"records_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in POSTGRES else "?"
-    yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+def engine() -> str:
+    """Enterprise records run beside an embedded store (their own engines are chosen by
+    each test)."""
+    return "duckdb"
 
 
 def national_total(cells: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -43,7 +43,8 @@ from servtrade.records.load import DuckDBRecords
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.records.uscc import ALPHABET, check_character, is_valid, sql_is_valid
 from servtrade.store import Store
-from tests.records.conftest import POSTGRES, national_total
+from tests.conftest import POSTGRES
+from tests.records.conftest import national_total
 
 CONSTRUCTED = "CONSTRUCTED test record"
 
@@ -161,14 +162,14 @@ def test_load_quarantines_supersedes_and_reloads_idempotently(store: Store, tmp_
         _records([{"record_id": "r1", "amount": 120.0, "reported_at": pd.Timestamp("2024-04-01")}]),
     )
     assert records.load(correction).rows_loaded == 1
-    assert store._con.execute("SELECT COUNT(*) FROM records WHERE record_id = 'r1'").fetchone() == (
-        2,
-    )
+    assert store.connection().execute(
+        "SELECT COUNT(*) FROM records WHERE record_id = 'r1'"
+    ).fetchone() == (2,)
     cells = records.aggregate(min_reporters=1)
     total = national_total(cells, "2024")
     assert total["value_cny"].tolist() == [120.0 + 50.0]  # the correction, not the original
     # Kept: the good rows of the first file, written anew; the clean correction as it came.
-    files = store._con.sql("SELECT file, stored, rows FROM records_files").fetchall()
+    files = store.connection().sql("SELECT file, stored, rows FROM records_files").fetchall()
     assert [(file, rows) for file, _, rows in files] == [(str(first), 2), (str(correction), 1)]
     assert store.records_directory is not None
     kept = [store.records_directory / stored for _, stored, _ in files]
@@ -191,7 +192,7 @@ def test_concurrent_loads_in_one_process_store_each_record_once(
         with ThreadPoolExecutor(2) as pool:
             reports = list(pool.map(lambda f: DuckDBRecords(store.session()).load(f), files))
         DuckDBRecords(store)
-        stored = store._con.sql("SELECT COUNT(*), COUNT(DISTINCT record_id) FROM records")
+        stored = store.connection().sql("SELECT COUNT(*), COUNT(DISTINCT record_id) FROM records")
         assert stored.fetchall() == [(4_000, 4_000)]
     assert sum(report.rows_loaded for report in reports) == 4_000
     assert sum(report.rows_already_stored for report in reports) == 2_000
@@ -215,18 +216,18 @@ def test_records_of_a_store_from_version_0_10_move_to_files(store: Store, tmp_pa
     """servtrade 0.10 kept records in a table; opening such a store moves each load's rows
     to a file of the records directory and drops the table, losing nothing."""
     frame = _records([{"record_id": "r1", "amount": 100.0}, {"record_id": "r2", "amount": 7.5}])
-    store._con.register("old_rows", frame)
-    store._con.execute(
+    store.connection().register("old_rows", frame)
+    store.connection().execute(
         "CREATE TABLE records AS SELECT *, CASE WHEN record_id = 'r1' THEN 'a' ELSE 'b' END "
         "AS load_id FROM old_rows"
     )
-    store._con.unregister("old_rows")
+    store.connection().unregister("old_rows")
     records = DuckDBRecords(store)
-    listed = store._con.sql("SELECT load_id, stored, rows FROM records_files ORDER BY 1")
+    listed = store.connection().sql("SELECT load_id, stored, rows FROM records_files ORDER BY 1")
     assert listed.fetchall() == [("a", "a.parquet", 1), ("b", "b.parquet", 1)]
-    moved = store._con.sql("SELECT record_id, amount FROM records ORDER BY 1").fetchall()
+    moved = store.connection().sql("SELECT record_id, amount FROM records ORDER BY 1").fetchall()
     assert moved == [("r1", 100.0), ("r2", 7.5)]
-    tables = store._con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")
+    tables = store.connection().sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")
     assert "records" not in {name for (name,) in tables.fetchall()}
     total = national_total(records.aggregate(min_reporters=1), "2024")
     assert total["value_cny"].tolist() == [107.5]
@@ -520,9 +521,12 @@ def test_a_killed_load_leaves_the_store_consistent(tmp_path: Path, mix: Syntheti
     )
     with Store(db) as store:
         records = DuckDBRecords(store)
-        stored, _distinct = store._con.execute(count).fetchall()[0]
+        stored, _distinct = store.connection().execute(count).fetchall()[0]
         assert stored in (0, rows)
         records.load(path)
-        assert store._con.execute(count).fetchall() == [(rows, rows)]
-        listed = {name for (name,) in store._con.sql("SELECT stored FROM records_files").fetchall()}
+        assert store.connection().execute(count).fetchall() == [(rows, rows)]
+        listed = {
+            name
+            for (name,) in store.connection().sql("SELECT stored FROM records_files").fetchall()
+        }
     assert {p.name for p in directory.iterdir()} == listed  # what the kill left is gone

@@ -330,7 +330,7 @@ def test_amounts_in_each_language(value: float, currency: str, lang: str, text: 
 
 def test_report_command_writes_each_format(gz_store: Store, tmp_path: Path) -> None:
     runner = CliRunner()
-    db = str(gz_store.path)
+    db = gz_store.location
     gz_store.close()
     for format_ in ("html", "xlsx"):
         out = tmp_path / f"gz.{format_}"

@@ -348,7 +348,7 @@ def test_rows_read_through_the_python_api(tmp_path: Path) -> None:
 
 def test_cli_export_and_ingest(bundled: Store, tmp_path: Path) -> None:
     runner = CliRunner()
-    db = str(bundled.path)
+    db = bundled.location
     bundled.close()
     out = tmp_path / "zj.csv"
     result = runner.invoke(

@@ -4,7 +4,9 @@ on every route, users and tokens, refused writes audited, headers, exports."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from starlette.routing import Route
 from typer.testing import CliRunner
 
 from servtrade.access import USER_NAME, add_user
-from servtrade.api import Settings, create_app
+from servtrade.api import Settings, create_app, upload_base
 from servtrade.api.guard import MAX_DOCUMENT_BYTES
 from servtrade.cli import app as cli
 from servtrade.ingest import ingest_file
@@ -43,7 +45,7 @@ def tokens(bundled: Store) -> dict[str, str]:
 
 
 def _client(store: Store, **settings: object) -> Iterator[TestClient]:
-    path = store.path
+    path = store.location
     store.close()
     app = create_app(Settings(db=path, write_rate="1000/minute", **settings))  # type: ignore[arg-type]
     with TestClient(app) as client:
@@ -312,7 +314,7 @@ def test_a_token_expires(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     token = add_user(store, "analyst", "viewer", [])
     assert user_for_token(store, token) is not None
     old = datetime.now() - timedelta(days=91)
-    store.connection().execute("UPDATE users SET created_at = ?", [old])
+    store._execute("UPDATE users SET created_at = ?", [old])
     assert user_for_token(store, token) is None  # 90 days by default
     monkeypatch.setenv("SERVTRADE_TOKEN_DAYS", "365")
     assert user_for_token(store, token) is not None
@@ -357,7 +359,7 @@ def test_sdmx_export_neutralises_formula_cells(bundled: Store, tmp_path: Path) -
     )
     assert ingest_file(bundled, path).status == "loaded"
     out = tmp_path / "out.csv"
-    db = bundled.path
+    db = bundled.location
     bundled.close()
     result = runner.invoke(cli, ["export", "--region", "CN-GZ", "--db", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -371,12 +373,25 @@ def test_sdmx_export_neutralises_formula_cells(bundled: Store, tmp_path: Path) -
 
 
 def test_upload_leftovers_are_removed_when_the_server_starts(bundled: Store) -> None:
-    leftover = bundled.path.with_name(bundled.path.name + ".uploads") / "upload-crashed"
+    """A killed server left its upload directories behind (7-8 after a series of kills):
+    a starting server removes those of processes that are gone, keeps a running worker's,
+    and removes its own when it stops."""
+    base = upload_base(bundled)
+    leftover = base / "upload-crashed"
     leftover.mkdir(parents=True)
     (leftover / "data.csv").write_text("uploaded before a crash")
+    gone = base / "999999999"
+    gone.mkdir()
+    running = base / str(os.getppid())
+    running.mkdir(exist_ok=True)
     for client in _client(bundled):
         assert client.get("/api/summary?region=CN").status_code == 200
-        assert not leftover.exists()
+        assert not leftover.exists() and not gone.exists()
+        assert running.exists()
+        own = base / str(os.getpid())
+        assert own.is_dir()
+    assert not own.exists()
+    shutil.rmtree(base)
 
 
 def test_the_access_log_has_a_line_per_request(

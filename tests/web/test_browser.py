@@ -27,7 +27,7 @@ GUIZHOU_PLAN = "guizhou-services-digital-trade-2025"
 def site(bundled: Store) -> Iterator[tuple[str, str]]:
     """(base URL, admin token) of a server on the bundled figures."""
     token = add_user(bundled, "root", "admin", [])
-    path = bundled.path
+    path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path))
     with served(app) as (base, _server, _thread):

@@ -8,6 +8,8 @@ main connection, behind a lock.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import threading
 from collections import OrderedDict
@@ -17,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import platformdirs
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,14 +39,14 @@ from servtrade.api.errors import (
 )
 from servtrade.api.guard import AUTH_STATE, Guard, too_large_handler
 from servtrade.i18n import N_, set_language
-from servtrade.store import Store
+from servtrade.store import Store, StoreLocation
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @dataclass
 class Settings:
-    db: Path
+    db: StoreLocation
     public_read: bool = True
     write_rate: str = "30/minute"
     # Reads computed (not answered from the cache) per client: a junk query parameter no
@@ -106,6 +109,42 @@ class ResponseCache:
             self._answers.clear()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def upload_base(store: Store) -> Path:
+    """Where the server processes of a store write uploads while they check and load them:
+    beside a DuckDB file, or in the user cache for a PostgreSQL store."""
+    if store.path is not None:
+        return store.path.with_name(store.path.name + ".uploads")
+    digest = hashlib.sha256(store.location.encode()).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("servtrade")) / "uploads" / digest
+
+
+def upload_directory(store: Store) -> Path:
+    """This process's own directory under `upload_base`. What a killed process left behind
+    (uploaded data included) is removed here, at start, without touching the directories
+    of workers still running."""
+    base = upload_base(store)
+    base.mkdir(parents=True, exist_ok=True)
+    for entry in base.iterdir():
+        if not (entry.name.isdigit() and _alive(int(entry.name))) or int(entry.name) == os.getpid():
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    own = base / str(os.getpid())
+    own.mkdir()
+    return own
+
+
 class Service:
     """What the routes share: the store behind its lock, settings, the write limiter."""
 
@@ -117,14 +156,11 @@ class Service:
         self.write_limit: RateLimitItem = parse(settings.write_rate)
         self.read_limit: RateLimitItem = parse(settings.read_rate)
         self.cache = ResponseCache(settings.cache_entries if settings.public_read else 0)
-        # Uploads are written here while they are checked and loaded; what a crash left
-        # behind (uploaded data included) is removed when the server starts.
-        self.upload_directory = self.store.path.with_name(self.store.path.name + ".uploads")
-        shutil.rmtree(self.upload_directory, ignore_errors=True)
-        self.upload_directory.mkdir(parents=True, exist_ok=True)
+        self.upload_directory = upload_directory(self.store)
 
     def close(self) -> None:
         self.store.close()
+        shutil.rmtree(self.upload_directory, ignore_errors=True)
 
 
 def service(request: Request) -> Service:

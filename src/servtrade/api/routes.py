@@ -46,7 +46,7 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.progress import track_plan
 from servtrade.plans.schema import Plan
-from servtrade.records.load import DuckDBRecords, regions_in
+from servtrade.records.load import DuckDBRecords, records_beside, regions_in
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import ObservationQuery, Store
@@ -540,7 +540,14 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
             regions = regions_in(path, svc.store)
             for region in regions:  # the whole file is refused if one lies outside
                 check_region(user, region, svc.store)
-            report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
+            if svc.store.url is None:
+                report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
+            else:
+                records = records_beside(svc.store.session())
+                try:
+                    report = records.load(path, dry_run=dry_run)
+                finally:
+                    records.close()
         except ValueError as error:
             raise ApiError(
                 422,

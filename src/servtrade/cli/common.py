@@ -12,14 +12,17 @@ from rich.console import Console
 from servtrade.i18n import _
 from servtrade.ingest import ExitStatus
 from servtrade.periods import Period, PeriodError, parse_period
-from servtrade.store import Store, default_db_path
+from servtrade.store import Store, StoreLocation, StoreLockedError, default_db_path, is_postgres
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file (default: $SERVTRADE_DB or the user data dir)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file or postgresql:// URL (default: $SERVTRADE_DB or the user data dir).",
+    ),
 ]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
 BasisOption = Annotated[
@@ -33,8 +36,17 @@ BasisOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 
 
-def open_store(db: Path | None) -> Store:
-    return Store(db or default_db_path())
+def open_store(db: str | None) -> Store:
+    """The store `--db` names; when it cannot be opened (a server holds the file, the
+    database is unreachable), one line says why and what to do."""
+    location: StoreLocation = default_db_path() if db is None else db
+    if not is_postgres(location):
+        location = Path(location)
+    try:
+        return Store(location)
+    except (StoreLockedError, ConnectionError) as error:
+        err.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(ExitStatus.USAGE) from None
 
 
 def usage(message: str) -> typer.Exit:

@@ -16,7 +16,7 @@ from servtrade.i18n import _
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
 from servtrade.records.load import POSTGRES_URLS, RecordsStore, open_records
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
-from servtrade.store import Store, default_db_path
+from servtrade.store import Store, default_db_path, is_postgres
 
 records_app = typer.Typer(no_args_is_help=True, help="Enterprise-level reported transactions.")
 synth_app = typer.Typer(no_args_is_help=True, help="SYNTHETIC data for scale tests.")
@@ -42,11 +42,12 @@ RecordsDbOption = Annotated[
     ),
 ]
 StoreOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--store",
-        help="With postgres or spark: the DuckDB store whose classifications and exchange "
-        "rates apply (default: $SERVTRADE_DB or the user data dir).",
+        help="With postgres or spark: the store (file or postgresql:// URL) whose "
+        "classifications and exchange rates apply (default: $SERVTRADE_DB or the user data "
+        "dir).",
     ),
 ]
 MasterOption = Annotated[
@@ -56,16 +57,16 @@ MasterOption = Annotated[
 
 @contextmanager
 def _records(
-    engine: str | None, db: str | None, store: Path | None, master: str
+    engine: str | None, db: str | None, store: str | None, master: str
 ) -> Iterator[RecordsStore]:
     chosen = engine or ("postgres" if db and db.startswith(POSTGRES_URLS) else "duckdb")
     if chosen == "duckdb":
-        reference = open_store(Path(db) if db else store)
+        reference = open_store(db or store)
     else:  # only read, so that any number of loaders can share it
-        path = store or default_db_path()
-        if not path.exists():
-            Store(path).close()
-        reference = Store(path, read_only=True)
+        location = store or default_db_path()
+        if not is_postgres(location) and not Path(location).exists():
+            open_store(str(location)).close()
+        reference = Store(location if is_postgres(location) else Path(location), read_only=True)
     try:
         records = open_records(chosen, db, reference, master)
     except ValueError as error:

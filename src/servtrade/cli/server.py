@@ -39,17 +39,17 @@ def serve(
     from servtrade.api import Settings, create_app
 
     with open_store(db) as store:
-        path = store.path
+        location = store.location
     app = create_app(
         Settings(
-            db=path,
+            db=location,
             public_read=not private,
             write_rate=write_rate,
             read_rate=read_rate,
             cache_entries=cache,
         )
     )
-    out.print(_("serving {db} on http://{host}:{port}/", db=path, host=host, port=port))
+    out.print(_("serving {db} on http://{host}:{port}/", db=location, host=host, port=port))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -65,6 +65,20 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
         report.errors.append(rejected.issue)
         return report
     sha = _sha256(path)
+    # What is already stored is read in the transaction that writes: loaders running side
+    # by side on a server neither duplicate a figure nor load one file twice.
+    with store.transaction():
+        return _checked_and_written(store, path, sha, frame, options, report)
+
+
+def _checked_and_written(
+    store: Store,
+    path: Path,
+    sha: str,
+    frame: pd.DataFrame,
+    options: IngestOptions,
+    report: IngestReport,
+) -> IngestReport:
     previous = store.load_with_sha(sha)
     if previous is not None:
         report.status = "unchanged"

@@ -413,7 +413,8 @@ class PostgresRecords:
         self.engine = PostgresEngine(url)
         _register_references(self.engine, store)
 
-    def load(self, path: Path) -> RecordsLoad:
+    def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
+        """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
         check_records_file(path)
         parquet = pq.ParquetFile(path)
         first = True
@@ -433,6 +434,9 @@ class PostgresRecords:
         self.engine.execute("CREATE INDEX ON staged (record_id, reported_at)")
         self.engine.execute("ANALYZE staged")
         report = _validated(self.engine, path, uuid.uuid4().hex)
+        if dry_run:
+            report.rows_already_stored = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
+            return report
         with self.engine.con.transaction():
             loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
@@ -516,6 +520,14 @@ class SparkRecords:
     def close(self) -> None:
         self.engine.close()
         self.store.close()
+
+
+def records_beside(store: Store) -> DuckDBRecords | PostgresRecords:
+    """The records kept with a store: beside its DuckDB file, or in its PostgreSQL database
+    (on a connection of their own; closing them closes `store`)."""
+    if store.url is not None:
+        return PostgresRecords(store.url, store)
+    return DuckDBRecords(store)
 
 
 def open_records(engine: str, db: str | None, store: Store, master: str) -> RecordsStore:

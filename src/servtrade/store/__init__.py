@@ -1,4 +1,5 @@
-"""The statistics store: observations with their source and vintage, in a DuckDB file.
+"""The statistics store: observations with their source and vintage, in a DuckDB file or
+on a PostgreSQL server (`postgresql://` URL) that several processes share.
 
 A later release of a figure supersedes an earlier one for queries, but both are kept;
 ``as_of`` answers with what was known on a given date. Every write happens in one
@@ -19,7 +20,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 import platformdirs
-import pyarrow as pa
 
 from servtrade.classification import Classifications, Code, default_classifications
 from servtrade.classification.codelist import split_aliases
@@ -27,32 +27,42 @@ from servtrade.fx import ExchangeRate, RateTable, ecb_reference_rates
 from servtrade.i18n import gettext
 from servtrade.periods import Period
 from servtrade.store import sql
+from servtrade.store.engines import ENV_MEMORY_LIMIT as ENV_MEMORY_LIMIT
+from servtrade.store.engines import Cursor, DuckDBEngine, Engine, PostgresEngine
+from servtrade.store.engines import StoreLockedError as StoreLockedError
+from servtrade.store.engines import duckdb_config as duckdb_config
+from servtrade.store.engines import is_postgres as is_postgres
 
 ENV_DB = "SERVTRADE_DB"
-# DuckDB's memory limit for every store this process opens (e.g. "2GB"); beyond it, DuckDB
-# spills to a temporary directory beside the store file. Default: DuckDB's own (80% of RAM).
-ENV_MEMORY_LIMIT = "SERVTRADE_MEMORY_LIMIT"
 
 
-def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB settings from the environment: `SERVTRADE_MEMORY_LIMIT`, or a ValueError
-    naming it when DuckDB does not read it as a size."""
-    limit = os.environ.get(ENV_MEMORY_LIMIT)
-    if not limit:
-        return {}
-    try:
-        duckdb.connect(":memory:", config={"memory_limit": limit}).close()
-    except duckdb.Error as error:
-        raise ValueError(f"{ENV_MEMORY_LIMIT}={limit!r}: {error}") from error
-    return {"memory_limit": limit}
+StoreLocation = str | Path
 
 
-def default_db_path() -> Path:
-    """`SERVTRADE_DB` if set, else a file in the user data directory."""
+def default_db_path() -> StoreLocation:
+    """`SERVTRADE_DB` if set (a file or a `postgresql://` URL), else a file in the user data
+    directory."""
     configured = os.environ.get(ENV_DB)
     if configured:
-        return Path(configured)
+        return configured if is_postgres(configured) else Path(configured)
     return Path(platformdirs.user_data_dir("servtrade")) / "servtrade.duckdb"
+
+
+def migrate(url: str) -> None:
+    """Bring a PostgreSQL store's tables to the latest schema (Alembic)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -98,14 +108,27 @@ class ObservationQuery:
 
 
 class Store:
-    dialect = "duckdb"
+    """The store at `location`: a DuckDB file (created if missing) or a PostgreSQL URL
+    (its tables created or upgraded by migrations)."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_db_path()
+    def __init__(self, location: StoreLocation | None = None, *, read_only: bool = False) -> None:
+        target = location if location is not None else default_db_path()
+        self.url: str | None = str(target) if is_postgres(target) else None
+        self.path = Path(target) if self.url is None else None
+        self._engine: Engine
+        self._in_transaction = False
+        if self.url is not None:
+            if not read_only:
+                migrate(self.url)
+            self._engine = PostgresEngine(self.url)
+            if not read_only and self.count_rates() == 0:
+                self.set_exchange_rates(ecb_reference_rates())
+            return
+        assert self.path is not None
         fresh = not self.path.exists()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(self.path), read_only=read_only, config=duckdb_config())
+        self._engine = DuckDBEngine.open(self.path, read_only)
         if not read_only:
             with self.transaction():
                 for statement in sql.SCHEMA:
@@ -113,6 +136,15 @@ class Store:
                 self._upgrade_observations()
             if fresh:
                 self.set_exchange_rates(ecb_reference_rates())
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect
+
+    @property
+    def location(self) -> str:
+        """The file or the server's URL, as given (for messages and other processes)."""
+        return self.url if self.url is not None else str(self.path)
 
     def _upgrade_observations(self) -> None:
         """Give a store written before the observation attributes existed its new columns."""
@@ -123,28 +155,37 @@ class Store:
             self._execute(statement)
 
     def session(self) -> Store:
-        """Another connection to the same open database, for use by one thread while
-        others use theirs (DuckDB serves concurrent connections of one process)."""
+        """Another connection to the same store, for use by one thread while others use
+        theirs."""
         other = object.__new__(Store)
         other.path = self.path
-        other._con = self._con.cursor()
+        other.url = self.url
+        other._engine = self._engine.session()
+        other._in_transaction = False
         return other
 
     @property
     def records_directory(self) -> Path | None:
         """Where enterprise records are kept, beside the database file (as DuckDB keeps
-        its `.wal`); None for an in-memory store. Copy or move the two together."""
-        if str(self.path) == ":memory:":
+        its `.wal`); None for an in-memory store or a server. Copy or move the two
+        together."""
+        if self.path is None or str(self.path) == ":memory:":
             return None
         return self.path.with_name(self.path.name + ".records")
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The open DuckDB connection, for engines that run their own SQL on this file
         (enterprise records)."""
-        return self._con
+        if not isinstance(self._engine, DuckDBEngine):
+            raise TypeError(gettext("enterprise records on a PostgreSQL store use its server"))
+        return self._engine.con
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a statement (in DuckDB's dialect, transpiled), for inspection."""
+        return [tuple(row) for row in self._execute(statement, params).fetchall()]
 
     def close(self) -> None:
-        self._con.close()
+        self._engine.close()
 
     def __enter__(self) -> Store:
         return self
@@ -152,21 +193,35 @@ class Store:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _execute(self, statement: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
-        return self._con.execute(sql.transpile(statement, self.dialect), list(params))
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
+        return self._engine.execute(statement, params)
 
     def _frame(self, statement: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        return self._execute(statement, params).df()
+        return self._engine.frame(statement, params)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self._con.begin()
+        """All or nothing; on a server, one writer at a time. A transaction opened inside
+        another is part of it (a load checks what is stored and writes in one)."""
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            with self._outermost_transaction():
+                yield
+        finally:
+            self._in_transaction = False
+
+    @contextmanager
+    def _outermost_transaction(self) -> Iterator[None]:
+        self._engine.begin()
         try:
             yield
         except BaseException:
-            self._con.rollback()
+            self._engine.rollback()
             raise
-        self._con.commit()
+        self._engine.commit()
 
     # -- loads -----------------------------------------------------------------------
     def load_with_sha(self, sha256: str) -> tuple[str, str, datetime] | None:
@@ -175,11 +230,11 @@ class Store:
 
     def clashes(self, staged: pd.DataFrame) -> pd.DataFrame:
         """Stored observations with the same key and vintage as a staged one."""
-        self._con.register("staged", staged)
+        self._engine.register("staged", staged)
         try:
             return self._frame(sql.STAGED_CLASHES)
         finally:
-            self._con.unregister("staged")
+            self._engine.unregister("staged")
 
     def write_load(
         self,
@@ -204,12 +259,11 @@ class Store:
                 ],
             )
             if len(staged):
-                # Arrow hands DuckDB the columns without a per-value conversion.
-                self._con.register("staged", pa.Table.from_pandas(staged, preserve_index=False))
+                self._engine.register("staged", staged)
                 try:
                     self._execute(sql.insert_staged())
                 finally:
-                    self._con.unregister("staged")
+                    self._engine.unregister("staged")
             for row in quarantined:
                 self._execute(
                     sql.INSERT_QUARANTINE,
@@ -456,10 +510,9 @@ class Store:
         """Make a user's token unusable (audited in the same transaction); False if there is
         no such user. A new token comes with `add_user(..., replace=True)`."""
         with self.transaction():
-            found = self._execute(sql.REVOKE_TOKEN, [f"revoked:{name}:{datetime.now()}", name])
-            changed = found.fetchone()
-            if changed is None or int(changed[0]) == 0:
+            if self._execute(sql.USER_ROLE, [name]).fetchone() is None:
                 return False
+            self._execute(sql.REVOKE_TOKEN, [f"revoked:{name}:{datetime.now()}", name])
             self._audit(by, "revoke_token", name, None, None, None)
         return True
 
@@ -500,12 +553,16 @@ class Store:
             columns=["period", "currency", "cny_per_unit", "source"],
         )
         with self.transaction():
-            self._con.register("staged_rates", staged)
+            self._engine.register("staged_rates", staged)
             try:
                 self._execute(sql.DELETE_STAGED_RATES)
                 self._execute(sql.INSERT_STAGED_RATES)
             finally:
-                self._con.unregister("staged_rates")
+                self._engine.unregister("staged_rates")
+
+    def count_rates(self) -> int:
+        row = self._execute(sql.COUNT_RATES).fetchone()
+        return int(row[0]) if row else 0
 
     def rate_table(self) -> RateTable:
         return RateTable(

@@ -163,6 +163,17 @@ SCHEMA = (
         after VARCHAR)""",
 )
 
+# On a PostgreSQL server these belong to the records' own migrations (servtrade.records).
+RECORDS_TABLES = ("records_files", "records_quarantine")
+
+
+def table_name(create_statement: str) -> str:
+    """The table a CREATE TABLE statement of `SCHEMA` makes."""
+    created = sqlglot.parse_one(create_statement, read="duckdb").find(exp.Table)
+    assert created is not None
+    return created.name
+
+
 # Stores written before the observation attributes existed: each figure's basis is then
 # unknown, its qualifier exact as loaded, its precision not recorded, and its value turned
 # to a decimal (at the precision a double held).
@@ -192,6 +203,7 @@ DELETE_STAGED_RATES = """DELETE FROM exchange_rates WHERE EXISTS (
 INSERT_STAGED_RATES = (
     "INSERT INTO exchange_rates SELECT period, currency, cny_per_unit, source FROM staged_rates"
 )
+COUNT_RATES = "SELECT COUNT(*) FROM exchange_rates"
 SELECT_RATES = "SELECT period, currency, cny_per_unit, source FROM exchange_rates"
 DELETE_PLAN = "DELETE FROM plans WHERE plan_id = ?"
 INSERT_PLAN = "INSERT INTO plans VALUES (?, ?, ?, ?, ?)"
@@ -276,6 +288,7 @@ def latest_observations(filters: dict[str, list[str]], period_from: bool, period
         condition = exp.and_(condition, sqlglot.condition("year * 100 + first_month >= ?"))
     if period_to:
         condition = exp.and_(condition, sqlglot.condition("year * 100 + last_month <= ?"))
+    # A ranked subquery rather than QUALIFY, which PostgreSQL does not have.
     ranked = (
         sqlglot.select(
             "o.*",
@@ -283,17 +296,20 @@ def latest_observations(filters: dict[str, list[str]], period_from: bool, period
             "CAST(o.value AS VARCHAR) AS value_text",
             "l.seq AS load_seq",
             "l.file AS file",
+            "ROW_NUMBER() OVER (PARTITION BY "
+            + ", ".join(f"o.{c}" for c in OBSERVATION_KEY)
+            + " ORDER BY o.vintage DESC, l.seq DESC) AS vintage_rank",
         )
         .from_("observations AS o")
         .join("loads AS l", on="l.load_id = o.load_id")
         .where(condition)
-        .qualify(
-            "ROW_NUMBER() OVER (PARTITION BY "
-            + ", ".join(f"o.{c}" for c in OBSERVATION_KEY)
-            + " ORDER BY o.vintage DESC, l.seq DESC) = 1"
-        )
     )
-    return ranked.sql(dialect="duckdb")
+    latest = (
+        sqlglot.select(*OBSERVATION_COLUMNS, "value_text", "load_seq", "file")
+        .from_(ranked.subquery("ranked"))
+        .where("vintage_rank = 1")
+    )
+    return latest.sql(dialect="duckdb")
 
 
 # Aggregates that SQL spells differently on every engine and SQLGlot does not translate: a
