@@ -303,7 +303,7 @@ def test_records_upload_lists_rejected_rows_checks_scope_and_is_audited(
     writes = [a for a in audit if a["action"] != "refused"]
     assert [(a["user_name"], a["action"], a["region"]) for a in writes][-1] == (
         "gz-editor",
-        "records_upload",
+        "records_load",
         "CN-GZ",
     )
     # The refused upload (outside the editor's scope) is audited too.

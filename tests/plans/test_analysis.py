@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
@@ -224,11 +225,18 @@ def test_plans_list_json_and_check_cli(bundled_db: Path) -> None:
     assert "5.3%" in checked.stdout
 
 
-def test_tasks_cli_requires_who(tmp_path: Path) -> None:
+def test_tasks_cli_names_who(tmp_path: Path) -> None:
+    """A task change from the CLI is attributed to --by, else to the OS user, in the audit
+    log as in the task's history."""
     db = str(tmp_path / "t.duckdb")
     plan = tmp_path / "plan.yaml"
     plan.write_text(GOOD, encoding="utf-8")
-    assert runner.invoke(app, ["tasks", str(plan), "--set", "t1=done", "--db", db]).exit_code == 2
+    unnamed = runner.invoke(app, ["tasks", str(plan), "--set", "t1=in_progress", "--db", db])
+    assert unnamed.exit_code == 0, unnamed.output
+    with Store(Path(db)) as store:
+        audit = store.audit_log()
+    assert list(audit["user_name"]) == [getpass.getuser()]
+    assert list(audit["after"]) == ["in_progress"]
     done = runner.invoke(
         app, ["tasks", str(plan), "--set", "t1=done", "--by", "Li", "--db", db, "--format", "json"]
     )

@@ -9,12 +9,14 @@ main connection, behind a lock.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -289,17 +291,38 @@ class LanguageAndCache:
             cache.put(key, CachedResponse(200, list(started["headers"]), b"".join(chunks)))
 
 
+# `servtrade serve --workers N` hands each worker process its settings here, as JSON.
+ENV_SERVE_SETTINGS = "SERVTRADE_SERVE_SETTINGS"
+
+
+def settings_to_environment(settings: Settings) -> None:
+    os.environ[ENV_SERVE_SETTINGS] = json.dumps(asdict(settings) | {"db": str(settings.db)})
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker process of a server on PostgreSQL."""
+    return create_app(Settings(**json.loads(os.environ[ENV_SERVE_SETTINGS])))
+
+
 def create_app(settings: Settings) -> FastAPI:
     from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages
 
+    service = Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()  # on shutdown (SIGTERM) too: its upload directory goes with it
+
     app = FastAPI(
         title="servtrade",
         version=__version__,
         description="Trade-in-services statistics, indicators, plans and forecasts.",
+        lifespan=lifespan,
     )
-    app.state.service = Service(settings)
+    app.state.service = service
 
     app.add_middleware(Guard)
     app.add_middleware(LanguageAndCache)  # outermost: the language is set for the guard too

@@ -500,21 +500,13 @@ def _ingest_upload(
         rejected_dir=path.parent,
         dry_run=dry_run,
         check_regions=within_scope,
+        by=user.name,
+        audit_action="upload",
     )
     with svc.lock:
         report = ingest_file(svc.store, path, options)
-        if dry_run:
-            return _report_json(report)
-        svc.cache.invalidate()
-        if report.status in ("loaded", "partial"):
-            svc.store.record_audit(
-                user.name,
-                "upload",
-                path.name,
-                ",".join(report.regions),
-                None,
-                json.dumps({"load_id": report.load_id, "rows_loaded": report.rows_loaded}),
-            )
+        if not dry_run:
+            svc.cache.invalidate()
         return _report_json(report)
 
 
@@ -541,11 +533,11 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
             for region in regions:  # the whole file is refused if one lies outside
                 check_region(user, region, svc.store)
             if svc.store.url is None:
-                report = DuckDBRecords(svc.store).load(path, dry_run=dry_run)
+                report = DuckDBRecords(svc.store).load(path, dry_run=dry_run, by=user.name)
             else:
                 records = records_beside(svc.store.session())
                 try:
-                    report = records.load(path, dry_run=dry_run)
+                    report = records.load(path, dry_run=dry_run, by=user.name)
                 finally:
                     records.close()
         except ValueError as error:
@@ -555,15 +547,6 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
                 N_("not a records file: {reason}"),
                 reason=str(error),
             ) from error
-        if not dry_run:
-            svc.store.record_audit(
-                user.name,
-                "records_upload",
-                name,
-                ",".join(regions),
-                None,
-                json.dumps({"rows_loaded": report.rows_loaded}),
-            )
     return {
         "status": "checked" if dry_run else "loaded",
         "regions": regions,

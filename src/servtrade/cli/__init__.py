@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import os
@@ -21,8 +20,10 @@ from rich.table import Table
 from servtrade.classification import Code
 from servtrade.cli.common import (
     BasisOption,
+    ByOption,
     DbOption,
     LangOption,
+    acting,
     basis_option,
     date_option,
     err,
@@ -167,6 +168,7 @@ def ingest(
         Path | None, typer.Option(help="SDMX structure message (DSD with codelists).")
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="SDMX mapping file (YAML).")] = None,
+    by: ByOption = None,
 ) -> None:
     """Load statistics files: all or nothing per file unless --allow-partial."""
     if format_ not in (None, "table", "sdmx"):
@@ -183,6 +185,7 @@ def ingest(
             structure=structure,
             mapping=mapping,
         ),
+        by=by,
     )
     statuses = []
     with open_store(db) as store:
@@ -478,15 +481,13 @@ def bases_add(
     name_en: Annotated[str, typer.Option("--name-en")],
     name_zh: Annotated[str, typer.Option("--name-zh")],
     alias: Annotated[list[str], typer.Option("--alias", help="Another name; repeat.")] = [],  # noqa: B006
-    by: Annotated[
-        str | None, typer.Option("--by", help="Who registers it (default: the OS user).")
-    ] = None,
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Register a statistical basis, e.g. a province's own statistics, for the basis column."""
     with open_store(db) as store:
         try:
-            store.add_basis(Code(code, name_en, name_zh, tuple(alias)), by or getpass.getuser())
+            store.add_basis(Code(code, name_en, name_zh, tuple(alias)), acting(by))
         except ValueError as error:
             raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))
@@ -570,15 +571,13 @@ def loads(ctx: typer.Context, db: DbOption = None) -> None:
 @loads_app.command("remove")
 def remove_load(
     load_id: Annotated[str, typer.Argument(metavar="LOAD_ID")],
-    by: Annotated[
-        str | None, typer.Option("--by", help="Who removes it (default: the OS user).")
-    ] = None,
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Take a load out of the store, as one transaction, audited."""
     with open_store(db) as store:
         try:
-            removed = store.remove_load(load_id, by or getpass.getuser())
+            removed = store.remove_load(load_id, acting(by))
         except LookupError as error:
             err.print(f"[red]{escape(str(error))}[/red]")
             raise typer.Exit(ExitStatus.REJECTED) from error

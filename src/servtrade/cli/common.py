@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,10 @@ DbOption = Annotated[
         help="DuckDB file or postgresql:// URL (default: $SERVTRADE_DB or the user data dir).",
     ),
 ]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who does it, as the audit log names them (default: the OS user)."),
+]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
 BasisOption = Annotated[
     str | None,
@@ -34,6 +39,11 @@ BasisOption = Annotated[
     ),
 ]
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+def acting(by: str | None) -> str:
+    """Who a command's write is attributed to in the audit log: `--by`, else the OS user."""
+    return by or getpass.getuser()
 
 
 def open_store(db: str | None) -> Store:

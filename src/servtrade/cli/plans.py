@@ -13,8 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from servtrade.cli.common import (
+    ByOption,
     DbOption,
     FormatOption,
+    acting,
     check_format,
     date_option,
     err,
@@ -133,13 +135,13 @@ def plans_schema() -> None:
 @plans_app.command("add")
 def plans_add(
     file: Path,
-    by: Annotated[str, typer.Option("--by", help="Who adds the plan.")],
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Validate a plan file and store it (replacing an earlier version of the same id)."""
     with open_store(db) as store:
         try:
-            plan = add_plan(store, file, by)
+            plan = add_plan(store, file, acting(by))
         except PlanError as error:
             _print_plan_error(error)
             raise typer.Exit(1) from error
@@ -264,7 +266,7 @@ def tasks(
         list[str],
         typer.Option("--set", help="TASK_ID=STATUS (not_started, in_progress, done, blocked)."),
     ] = [],  # noqa: B006 - Typer reads the default, it is never mutated
-    by: Annotated[str | None, typer.Option("--by", help="Who makes the change.")] = None,
+    by: ByOption = None,
     note: Annotated[str | None, typer.Option(help="Evidence for the change.")] = None,
     db: DbOption = None,
     format_: FormatOption = "table",
@@ -274,11 +276,9 @@ def tasks(
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
         changes = parse_assignments(set_, "--set")
-        if changes and not by:
-            raise usage(_("--by is required with --set"))
         for task_id, status in changes.items():
             try:
-                update_task(store, plan, task_id, status, by or "", note)
+                update_task(store, plan, task_id, status, acting(by), note)
             except PlanError as error:
                 _print_plan_error(error)
                 raise typer.Exit(1) from error

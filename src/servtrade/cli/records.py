@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import err, open_store, out, usage
+from servtrade.cli.common import ByOption, acting, err, open_store, out, usage
 from servtrade.i18n import _
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
 from servtrade.records.load import POSTGRES_URLS, RecordsStore, open_records
@@ -85,13 +85,14 @@ def load(
     db: RecordsDbOption = None,
     store: StoreOption = None,
     master: MasterOption = "local[*]",
+    by: ByOption = None,
 ) -> None:
     """Validate Parquet files of records and store the good rows (bad rows quarantined)."""
     failed = False
     with _records(engine, db, store, master) as records:
         for file in files:
             try:
-                report = records.load(file)
+                report = records.load(file, by=acting(by))
             except ValueError as error:
                 err.print(f"[red]{error}[/red]")
                 failed = True

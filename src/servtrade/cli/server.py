@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from servtrade.access import ROLES, AccessError, add_user
-from servtrade.cli.common import DbOption, err, open_store, out
+from servtrade.cli.common import ByOption, DbOption, acting, err, open_store, out, usage
 from servtrade.i18n import _
+from servtrade.store import redacted
 
 users_app = typer.Typer(no_args_is_help=True, help="Users of the API and their tokens.")
 
@@ -32,25 +32,48 @@ def serve(
     cache: Annotated[
         int, typer.Option(help="Answers to public reads kept until the next write (0: none).")
     ] = 256,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (more than one needs PostgreSQL).")
+    ] = 1,
 ) -> None:
     """Serve the REST API (/api, /docs) and the dashboard (/)."""
     import uvicorn
 
-    from servtrade.api import Settings, create_app
+    from servtrade.api import Settings, create_app, settings_to_environment
 
     with open_store(db) as store:
         location = store.location
-    app = create_app(
-        Settings(
-            db=location,
-            public_read=not private,
-            write_rate=write_rate,
-            read_rate=read_rate,
-            cache_entries=cache,
+        shared = store.url is not None
+    if workers > 1 and not shared:
+        raise usage(
+            _(
+                "--workers {workers} needs a PostgreSQL store (--db postgresql://...): a DuckDB "
+                "file is opened by one process",
+                workers=workers,
+            )
         )
+    settings = Settings(
+        db=location,
+        public_read=not private,
+        write_rate=write_rate,
+        read_rate=read_rate,
+        cache_entries=cache,
     )
-    out.print(_("serving {db} on http://{host}:{port}/", db=location, host=host, port=port))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    out.print(
+        _("serving {db} on http://{host}:{port}/", db=redacted(location), host=host, port=port)
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    settings_to_environment(settings)
+    uvicorn.run(
+        "servtrade.api:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @users_app.command("add")
@@ -61,13 +84,13 @@ def users_add(
     replace: Annotated[
         bool, typer.Option(help="Replace an existing user (its old token stops working).")
     ] = False,
-    by: Annotated[str | None, typer.Option("--by", help="Who does it (default: OS user).")] = None,
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Create a user (or, with --replace, replace it) and print its token once."""
     with open_store(db) as store:
         try:
-            token = add_user(store, name, role, region, replace=replace, by=by or getpass.getuser())
+            token = add_user(store, name, role, region, replace=replace, by=acting(by))
         except AccessError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error
@@ -78,12 +101,12 @@ def users_add(
 @users_app.command("revoke")
 def users_revoke(
     name: str,
-    by: Annotated[str | None, typer.Option("--by", help="Who does it (default: OS user).")] = None,
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Revoke a user's token now (a new one: `users add NAME --replace`)."""
     with open_store(db) as store:
-        if not store.revoke_token(name, by or getpass.getuser()):
+        if not store.revoke_token(name, acting(by)):
             err.print(f"[red]{_('no user {name}', name=name)}[/red]")
             raise typer.Exit(2)
     out.print(_("token of {name} revoked", name=name))

@@ -18,6 +18,8 @@ as text. Reloading a file adds nothing: a record already stored (same `record_id
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
 import shutil
 import tempfile
@@ -49,7 +51,7 @@ from servtrade.records import (
     validate,
 )
 from servtrade.store import Store
-from servtrade.store.sql import transpile
+from servtrade.store.sql import INSERT_AUDIT, transpile
 
 ENGINES = ("duckdb", "postgres", "spark")
 POSTGRES_URLS = ("postgresql://", "postgres://")
@@ -114,7 +116,7 @@ class RecordsLoad:
 
 
 class RecordsStore(Protocol):
-    def load(self, path: Path) -> RecordsLoad: ...
+    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad: ...
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame: ...
 
@@ -149,6 +151,15 @@ def check_records_file(path: Path) -> None:
                     expected=_(expected),
                 )
             )
+
+
+def _audit_entry(
+    path: Path, store: Store, rows_loaded: int, by: str | None
+) -> tuple[str, str, str, str | None, None, str]:
+    """The audit entry of a records load (user, action, target, regions, before, after)."""
+    regions = ",".join(regions_in(path, store)) or None
+    after = json.dumps({"rows_loaded": rows_loaded})
+    return by or getpass.getuser(), "records_load", path.name, regions, None, after
 
 
 def regions_in(path: Path, store: Store) -> list[str]:
@@ -325,8 +336,9 @@ class DuckDBRecords:
                 path.unlink(missing_ok=True)
             raise
 
-    def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
-        """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
+    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+        """Validate and store, audited as `by` (default: the OS user) in the transaction
+        that lists the file; with `dry_run`, validate only (`rows_loaded` stays 0)."""
         check_records_file(path)
         before = _identity(path)
         # The file itself is the staging table: validation and the store each read it.
@@ -363,6 +375,7 @@ class DuckDBRecords:
                                 [load_id, str(path), target.name, loaded, datetime.now()],
                             )
                         self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+                        self.store.record_audit(*_audit_entry(path, self.store, loaded, by))
                 except BaseException:
                     target.unlink(missing_ok=True)
                     raise
@@ -409,12 +422,15 @@ class PostgresRecords:
 
     def __init__(self, url: str, store: Store) -> None:
         migrate(url)
+        self.url = url
         self.store = store
         self.engine = PostgresEngine(url)
         _register_references(self.engine, store)
 
-    def load(self, path: Path, dry_run: bool = False) -> RecordsLoad:
-        """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0)."""
+    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+        """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0). When
+        the records share the store's database, the load is audited as `by` (default: the
+        OS user) in its transaction."""
         check_records_file(path)
         parquet = pq.ParquetFile(path)
         first = True
@@ -440,6 +456,10 @@ class PostgresRecords:
         with self.engine.con.transaction():
             loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING")
             self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+            if self.store.url == self.url:
+                entry = [datetime.now(), *_audit_entry(path, self.store, loaded, by)]
+                with self.engine.con.cursor() as cursor:
+                    cursor.execute(transpile(INSERT_AUDIT, "postgres"), entry)
         return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:
@@ -492,7 +512,10 @@ class SparkRecords:
         rows.unpersist()
         return count
 
-    def load(self, path: Path) -> RecordsLoad:
+    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+        """Validate and store; with `dry_run`, validate only. Spark writes datasets, not
+        transactions, beside a store it only reads: its loads are not audited there (`by`
+        is not recorded)."""
         check_records_file(path)
         before = _identity(path)
         staged = self.engine.spark.read.parquet(str(path)).selectExpr(
@@ -502,6 +525,8 @@ class SparkRecords:
         self._dataset("records", STORED)
         load_id = uuid.uuid4().hex
         report = _validated(self.engine, path, load_id)
+        if dry_run:
+            return report
         loaded = self._write(
             "records", transpile(GOOD_ROWS, "spark"), load_id, lambda: _unchanged(path, before)
         )

@@ -32,6 +32,7 @@ from servtrade.store.engines import Cursor, DuckDBEngine, Engine, PostgresEngine
 from servtrade.store.engines import StoreLockedError as StoreLockedError
 from servtrade.store.engines import duckdb_config as duckdb_config
 from servtrade.store.engines import is_postgres as is_postgres
+from servtrade.store.engines import redacted as redacted
 
 ENV_DB = "SERVTRADE_DB"
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import pandas as pd
@@ -31,6 +32,18 @@ WRITE_LOCK = 715_002
 
 def is_postgres(location: str | Path) -> bool:
     return str(location).startswith(POSTGRES_URLS)
+
+
+def redacted(location: str | Path) -> str:
+    """A store's location as it may be shown: a server URL without its password."""
+    text = str(location)
+    if not is_postgres(text):
+        return text
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class StoreLockedError(RuntimeError):
