@@ -305,6 +305,7 @@ def app_from_environment() -> FastAPI:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    from servtrade.api.docs import add_docs
     from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages
@@ -321,6 +322,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Trade-in-services statistics, indicators, plans and forecasts.",
         lifespan=lifespan,
+        docs_url=None,  # served from bundled files (servtrade.api.docs)
+        redoc_url=None,
     )
     app.state.service = service
 
@@ -332,5 +335,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(router, prefix="/api")
     app.include_router(opening_router, prefix="/api/opening")
     app.include_router(pages)
+    add_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -31,15 +31,20 @@ AUTH_STATE = "servtrade_auth"  # (token, user) in the request's state
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/uploads", "/api/records/uploads", "/api/opening/")
+CONTENT_POLICY = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+)
 SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
-    ),
+    (b"content-security-policy", CONTENT_POLICY),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
+]
+# ReDoc searches in a web worker it makes from a blob of its own bundled script.
+REDOC_HEADERS = [
+    (b"content-security-policy", CONTENT_POLICY + b"; worker-src 'self' blob:"),
+    *SECURITY_HEADERS[1:],
 ]
 
 
@@ -78,7 +83,8 @@ class Guard:
         async def answer(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                added = REDOC_HEADERS if path == "/redoc" else SECURITY_HEADERS
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
 
         user: User | None = None
