@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from servtrade.access import add_user
+from servtrade.access.signin import set_password
 from servtrade.api import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER, ROOT
@@ -21,12 +22,15 @@ from tests.serving import served
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("SERVTRADE_CHROMIUM", "/usr/bin/chromium")
 GUIZHOU_PLAN = "guizhou-services-digital-trade-2025"
+SIGN_IN_PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def site(bundled: Store) -> Iterator[tuple[str, str]]:
     """(base URL, admin token) of a server on the bundled figures."""
     token = add_user(bundled, "root", "admin", [])
+    add_user(bundled, "editor-gz", "editor", ["CN-GZ"])
+    set_password(bundled, "editor-gz", SIGN_IN_PASSWORD, "root")
     path = bundled.location
     bundled.close()
     app = create_app(Settings(db=path))
@@ -232,3 +236,36 @@ def test_api_docs_work_offline(site: tuple[str, str], browser: Browser) -> None:
     assert missing == []
     errors: list[str] = page.errors  # type: ignore[attr-defined]
     assert all("Content Security Policy" in e and logo in e for e in errors), errors
+
+
+def test_sign_in_and_upload_without_a_token(
+    site: tuple[str, str], browser: Browser, tmp_path: Path
+) -> None:
+    """A person signs in on the form and loads a file as themself; no token to paste."""
+    base, _token = site
+    page = _page(browser)
+    page.goto(base + "/upload")
+    page.click("#sign-in-link")
+    page.fill("input[name=name]", "editor-gz")
+    page.fill("input[name=password]", "not the password")
+    page.click("#sign-in")
+    expect(page.locator(".error")).to_have_text("wrong name or password")
+    page.fill("input[name=password]", SIGN_IN_PASSWORD)
+    page.click("#sign-in")
+    expect(page.locator(".who")).to_have_text("editor-gz")
+    assert page.url.endswith("/upload") and page.locator("#token").count() == 0
+    good = tmp_path / "guizhou.csv"
+    good.write_text(f"{HEADER}\nCN-GZ,2024,total,S,96,亿元,,{CONSTRUCTED},2026-01-31\n")
+    page.set_input_files("#file", str(good))
+    page.click("#check")
+    expect(page.locator("#result")).to_have_text(re.compile(r"^checked"))
+    page.click("#commit")
+    expect(page.locator("#result")).to_have_text(re.compile(r"^loaded"))
+    _shot(page, "upload-signed-in-1280")
+    page.click("#sign-out")
+    expect(page.locator("#sign-in-link")).to_be_visible()
+    # The one error is the wrong password's page, answered 401 on purpose.
+    assert page.errors == [  # type: ignore[attr-defined]
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    ]
+    page.close()

@@ -39,7 +39,13 @@ from servtrade.api.errors import (
     request_language,
     validation_error_handler,
 )
-from servtrade.api.guard import AUTH_STATE, Guard, too_large_handler
+from servtrade.api.guard import (
+    AUTH_STATE,
+    SESSION_COOKIE,
+    TOKEN_COOKIE,
+    Guard,
+    too_large_handler,
+)
 from servtrade.i18n import N_, set_language
 from servtrade.store import Store, StoreLocation
 
@@ -83,6 +89,8 @@ class ResponseCache:
             self.entries == 0
             or request.method != "GET"
             or "authorization" in request.headers
+            or SESSION_COOKIE in request.cookies  # pages name the person signed in
+            or TOKEN_COOKIE in request.cookies
             or "lang" in request.query_params  # the answer sets the language cookie
             or request.url.path.startswith(("/api/audit", "/docs", "/static"))
         ):
@@ -287,7 +295,8 @@ class LanguageAndCache:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if started.get("status") == 200:
+        headers = started.get("headers", [])
+        if started.get("status") == 200 and not any(n == b"set-cookie" for n, _v in headers):
             cache.put(key, CachedResponse(200, list(started["headers"]), b"".join(chunks)))
 
 

@@ -6,13 +6,18 @@ so a check made there comes after the work; here it comes first. A write (any me
 GET, HEAD and OPTIONS) needs a valid token before one byte of its body is read, and a body
 longer than its limit is refused as it arrives; on a `--private` server every route but
 the static files needs a token too (a bearer header, or the `servtrade_token` cookie for a
-browser). A refused write is written to the audit log.
+browser). A person signed in carries a session cookie instead; a write made with a cookie
+must also carry the session's CSRF token (the `X-CSRF-Token` header of the pages' scripts,
+or the field of the sign-out form), which no other site can read. A write authenticated by
+the token cookie alone is refused: any site's form could send it. A refused write is
+written to the audit log.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -20,13 +25,19 @@ from starlette.middleware.body_limit import RequestBodyLimitResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servtrade.access import User, user_for_token
+from servtrade.access.signin import user_for_session
 from servtrade.api.errors import error_body
 from servtrade.i18n import N_, _
 
 ACCESS_LOG = logging.getLogger("servtrade.access")
 READS = ("GET", "HEAD", "OPTIONS")
 TOKEN_COOKIE = "servtrade_token"
+SESSION_COOKIE = "servtrade_session"
+CSRF_HEADER = b"x-csrf-token"
 AUTH_STATE = "servtrade_auth"  # (token, user) in the request's state
+CSRF_STATE = "servtrade_csrf"  # the session's CSRF token, for the pages' forms and scripts
+# Forms that check their own CSRF field: sign-in has no session yet, sign-out ends one.
+FORM_PATHS = ("/signin", "/signout")
 # A body that is not an upload (a plan, a task change, a user) is small.
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
@@ -54,16 +65,66 @@ def body_limit(path: str, max_upload_bytes: int) -> int:
     return MAX_DOCUMENT_BYTES
 
 
-def _token(headers: dict[bytes, bytes]) -> str | None:
+def cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        name, _eq, value = part.strip().partition("=")
+        if value:
+            found.setdefault(name, value)
+    return found
+
+
+def _credentials(headers: dict[bytes, bytes]) -> tuple[str, str] | None:
+    """(kind, secret): a bearer header first, then a session cookie, then a token cookie."""
     authorization = headers.get(b"authorization", b"").decode("latin-1")
     scheme, _sep, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
-        name, _eq, value = part.strip().partition("=")
-        if name == TOKEN_COOKIE and value:
-            return value
+        return "bearer", credentials.strip()
+    sent = cookies(headers)
+    if SESSION_COOKIE in sent:
+        return "session", sent[SESSION_COOKIE]
+    if TOKEN_COOKIE in sent:
+        return "token_cookie", sent[TOKEN_COOKIE]
     return None
+
+
+def _identified(service: Any, found: tuple[str, str] | None) -> tuple[User | None, str | None]:
+    """The user the credentials name, and their session's CSRF token (for a session)."""
+    if found is None:
+        return None, None
+    kind, secret = found
+    session = service.store.session()
+    try:
+        if kind == "session":
+            signed_in = user_for_session(session, secret)
+            return (None, None) if signed_in is None else signed_in
+        return user_for_token(session, secret), None
+    finally:
+        session.close()
+
+
+def _authenticated(
+    scope: Scope, service: Any, headers: dict[bytes, bytes]
+) -> tuple[tuple[str, str] | None, User | None, str | None]:
+    """The request's credentials, user and CSRF token, also kept in its state: the routes'
+    `current_user` reads them there (one look-up per request)."""
+    found = _credentials(headers)
+    user, csrf = _identified(service, found)
+    if found is not None and found[0] == "session" and user is None:
+        found = None  # an ended session: the browser is anonymous again
+    state = scope.setdefault("state", {})
+    state[AUTH_STATE] = (None if found is None else found[1], user)
+    state[CSRF_STATE] = csrf
+    return found, user, csrf
+
+
+def _forged(found: tuple[str, str] | None, csrf: str | None, headers: dict[bytes, bytes]) -> bool:
+    """A write made with a cookie that lacks the session's CSRF token (or only a token
+    cookie, which has none): what another site's form or script would send."""
+    if found is None or found[0] == "bearer":
+        return False
+    sent = headers.get(CSRF_HEADER, b"").decode("latin-1")
+    return found[0] == "token_cookie" or not (csrf and secrets.compare_digest(sent, csrf))
 
 
 class Guard:
@@ -90,18 +151,15 @@ class Guard:
         user: User | None = None
         try:
             writes = method not in READS
-            needs_token = writes or (
+            needs_token = (writes and path != "/signin") or (
                 not service.settings.public_read and not path.startswith("/static")
             )
-            token = _token(headers)
-            if token is not None:
-                session = service.store.session()
-                try:
-                    user = user_for_token(session, token)
-                finally:
-                    session.close()
-            # The routes' `current_user` reads this answer: one look-up per request.
-            scope.setdefault("state", {})[AUTH_STATE] = (token, user)
+            found, user, csrf = _authenticated(scope, service, headers)
+            token = None if found is None else found[1]
+            if writes and path not in FORM_PATHS and _forged(found, csrf, headers):
+                self._refused(service, user, method, path, "csrf")
+                await _error(answer, 403, "csrf", _("this form is not from this site's own page"))
+                return
             if needs_token and user is None:
                 code = "invalid_token" if token is not None else "login_required"
                 message = (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from servtrade.access import ROLES, AccessError, add_user
+from servtrade.access.signin import set_password
 from servtrade.cli.common import ByOption, DbOption, acting, err, open_store, out, usage
 from servtrade.i18n import _
 from servtrade.store import redacted
@@ -110,6 +112,29 @@ def users_revoke(
             err.print(f"[red]{_('no user {name}', name=name)}[/red]")
             raise typer.Exit(2)
     out.print(_("token of {name} revoked", name=name))
+
+
+@users_app.command("password")
+def users_password(
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    by: ByOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set the password a person signs in to the dashboard with (their sessions end)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    with open_store(db) as store:
+        try:
+            set_password(store, name, password, acting(by))
+        except ValueError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
+    out.print(_("password of {name} set", name=name))
 
 
 @users_app.command("list")

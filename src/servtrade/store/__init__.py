@@ -135,6 +135,8 @@ class Store:
                 for statement in sql.SCHEMA:
                     self._execute(statement)
                 self._upgrade_observations()
+                for statement in sql.USERS_UPGRADE:
+                    self._execute(statement)
             if fresh:
                 self.set_exchange_rates(ecb_reference_rates())
 
@@ -484,8 +486,11 @@ class Store:
         with self.transaction():
             before = self._execute(sql.USER_ROLE, [name]).fetchone()
             self._execute(sql.DELETE_USER, [name])
+            self._execute(sql.DELETE_USER_SESSIONS, [name])
+            password = None if before is None else before[2]
             self._execute(
-                sql.INSERT_USER, [name, role, "|".join(regions), token_sha256, datetime.now()]
+                sql.INSERT_USER,
+                [name, role, "|".join(regions), token_sha256, datetime.now(), password],
             )
             self._audit(
                 by,
@@ -516,6 +521,61 @@ class Store:
             self._execute(sql.REVOKE_TOKEN, [f"revoked:{name}:{datetime.now()}", name])
             self._audit(by, "revoke_token", name, None, None, None)
         return True
+
+    def set_password_hash(self, name: str, password_hash: str, by: str) -> bool:
+        """A user's new password (its hash); False if there is no such user. Sessions begun
+        with the old one end; audited in the same transaction."""
+        with self.transaction():
+            if self._execute(sql.USER_ROLE, [name]).fetchone() is None:
+                return False
+            self._execute(sql.SET_PASSWORD, [password_hash, name])
+            self._execute(sql.DELETE_USER_SESSIONS, [name])
+            self._audit(by, "password", name, None, None, None)
+        return True
+
+    def password_hash(self, name: str) -> str | None:
+        row = self._execute(sql.USER_ROLE, [name]).fetchone()
+        return None if row is None or row[2] is None else str(row[2])
+
+    def begin_session(
+        self, session_sha256: str, name: str, csrf: str, expires_at: datetime
+    ) -> None:
+        """A person signed in: the session, the end of their failed attempts and the audit
+        entry, in one transaction."""
+        now = datetime.now()
+        with self.transaction():
+            self._execute(sql.DELETE_EXPIRED_SESSIONS, [now])
+            self._execute(sql.INSERT_SESSION, [session_sha256, name, csrf, now, expires_at])
+            self._execute(sql.DELETE_SIGN_IN_FAILURES, [name])
+            self._audit(name, "sign_in", name, None, None, None)
+
+    def session_user(
+        self, session_sha256: str, now: datetime
+    ) -> tuple[str, str, tuple[str, ...], str] | None:
+        """(name, role, regions, CSRF token) of a current session."""
+        row = self._execute(sql.SESSION_USER, [session_sha256, now]).fetchone()
+        if row is None:
+            return None
+        regions = tuple(r for r in str(row[2]).split("|") if r)
+        return str(row[0]), str(row[1]), regions, str(row[3])
+
+    def end_session(self, session_sha256: str) -> None:
+        with self.transaction():
+            row = self._execute(sql.SESSION_NAME, [session_sha256]).fetchone()
+            if row is None:
+                return
+            self._execute(sql.DELETE_SESSION, [session_sha256])
+            self._audit(str(row[0]), "sign_out", str(row[0]), None, None, None)
+
+    def record_sign_in_failure(self, name: str, when: datetime) -> None:
+        with self.transaction():
+            self._execute(sql.INSERT_SIGN_IN_FAILURE, [name, when])
+            self._audit(name, "sign_in_refused", name, None, None, None)
+
+    def sign_in_failures(self, name: str, since: datetime) -> tuple[int, datetime | None]:
+        """How often sign-in as `name` failed after `since`, and when it last did."""
+        row = self._execute(sql.SIGN_IN_FAILURES, [name, since]).fetchone()
+        return (0, None) if row is None else (int(row[0]), row[1])
 
     def record_audit(
         self,

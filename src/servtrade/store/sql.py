@@ -152,7 +152,19 @@ SCHEMA = (
         role VARCHAR NOT NULL,
         regions VARCHAR NOT NULL,
         token_sha256 VARCHAR NOT NULL UNIQUE,
-        created_at TIMESTAMP NOT NULL)""",
+        created_at TIMESTAMP NOT NULL,
+        password_hash VARCHAR)""",
+    # Signed-in people: a session is known by its cookie's SHA-256 and carries the token
+    # its forms must send back (CSRF).
+    """CREATE TABLE IF NOT EXISTS sessions (
+        session_sha256 VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        csrf VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sign_in_failures (
+        user_name VARCHAR NOT NULL,
+        failed_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS audit_log (
         logged_at TIMESTAMP NOT NULL,
         user_name VARCHAR NOT NULL,
@@ -183,6 +195,8 @@ OBSERVATION_UPGRADE = (
     "ALTER TABLE observations ADD COLUMN IF NOT EXISTS decimals INTEGER",
     f"ALTER TABLE observations ALTER COLUMN value TYPE {VALUE_TYPE}",
 )
+# Stores written before people could sign in.
+USERS_UPGRADE = ("ALTER TABLE users ADD COLUMN IF NOT EXISTS password_hash VARCHAR",)
 OBSERVATION_COLUMN_TYPES = (
     "SELECT column_name, data_type FROM information_schema.columns "
     "WHERE table_name = 'observations'"
@@ -219,9 +233,27 @@ SELECT_DESIGNATIONS = (
     "SELECT region, kind, name_zh, name_en, designated, source FROM designations "
     "ORDER BY region, designated"
 )
-INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?)"
+INSERT_USER = (
+    "INSERT INTO users (name, role, regions, token_sha256, created_at, password_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 DELETE_USER = "DELETE FROM users WHERE name = ?"
-USER_ROLE = "SELECT role, regions FROM users WHERE name = ?"
+USER_ROLE = "SELECT role, regions, password_hash FROM users WHERE name = ?"
+SET_PASSWORD = "UPDATE users SET password_hash = ? WHERE name = ?"
+INSERT_SESSION = "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)"
+SESSION_USER = (
+    "SELECT u.name, u.role, u.regions, s.csrf FROM sessions AS s "
+    "JOIN users AS u ON u.name = s.user_name WHERE s.session_sha256 = ? AND s.expires_at > ?"
+)
+SESSION_NAME = "SELECT user_name FROM sessions WHERE session_sha256 = ?"
+DELETE_SESSION = "DELETE FROM sessions WHERE session_sha256 = ?"
+DELETE_USER_SESSIONS = "DELETE FROM sessions WHERE user_name = ?"
+DELETE_EXPIRED_SESSIONS = "DELETE FROM sessions WHERE expires_at <= ?"
+INSERT_SIGN_IN_FAILURE = "INSERT INTO sign_in_failures VALUES (?, ?)"
+SIGN_IN_FAILURES = (
+    "SELECT COUNT(*), MAX(failed_at) FROM sign_in_failures WHERE user_name = ? AND failed_at > ?"
+)
+DELETE_SIGN_IN_FAILURES = "DELETE FROM sign_in_failures WHERE user_name = ?"
 USER_BY_TOKEN = "SELECT name, role, regions FROM users WHERE token_sha256 = ? AND created_at > ?"
 # A revoked token's digest is replaced by a value no token hashes to.
 REVOKE_TOKEN = "UPDATE users SET token_sha256 = ? WHERE name = ?"

@@ -5,16 +5,20 @@ downloadable as CSV and shown as its text alternative."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from servtrade.access.signin import MAX_PASSWORD, SignInError, sign_in, sign_out
 from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
+from servtrade.api.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.api.routes import csv_response, region_code
 from servtrade.forecast import Frequency
 from servtrade.i18n import N_, _, format_figure, format_number, language, translate_all
@@ -70,6 +74,11 @@ LABELS = REPORT_LABELS | {
     "indicator": N_("Indicator"),
     "show": N_("Show"),
     "token": N_("Token"),
+    "sign_in": N_("Sign in"),
+    "sign_out": N_("Sign out"),
+    "user_name": N_("Name"),
+    "password": N_("Password"),
+    "signed_in_upload": N_("Signed in: the file is loaded as you, within your regions."),
     "file": N_("File"),
     "drop": N_("Drop a CSV, Excel or SDMX file here, or choose one."),
     "check": N_("Check"),
@@ -121,17 +130,21 @@ def _chart_view(chart: ChartData, query: str) -> dict[str, Any]:
     }
 
 
-def render(request: Request, template: str, **values: Any) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     lang = language()
+    _token, user = getattr(request.state, AUTH_STATE, (None, None))
     response = HTMLResponse(
         _environment.get_template(template).render(
             label=labels(),
+            user=user,
+            csrf=getattr(request.state, CSRF_STATE, None),
             lang="zh-CN" if lang == "zh" else "en",
             other_lang="en" if lang == "zh" else "zh",
             path=request.url.path,
             query={k: v for k, v in request.query_params.items() if k != "lang"},
             **values,
-        )
+        ),
+        status_code=status_code,
     )
     if "lang" in request.query_params:
         response.set_cookie("lang", request_language(request), samesite="lax")
@@ -408,6 +421,96 @@ def opening_page(
 @pages.get("/upload", response_class=HTMLResponse)
 def upload_page(request: Request, store: StoreDep) -> HTMLResponse:
     return render(request, "upload.html.j2", title=_("Upload"))
+
+
+# The sign-in form's own CSRF token: a random cookie its hidden field must repeat, since
+# there is no session yet to hold one.
+SIGN_IN_COOKIE = "servtrade_signin"
+
+
+def _cookie_options(request: Request) -> dict[str, Any]:
+    """HttpOnly, same-site only, and Secure whenever the page came over HTTPS."""
+    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https"}
+
+
+def _sign_in_form(
+    request: Request,
+    status_code: int = 200,
+    message: str | None = None,
+    name: str = "",
+    next_page: str | None = None,
+) -> HTMLResponse:
+    form_token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "signin.html.j2",
+        status_code=status_code,
+        title=_("Sign in"),
+        form_token=form_token,
+        message=message,
+        name=name,
+        next=_local(next_page or request.query_params.get("next", "/")),
+    )
+    response.set_cookie(SIGN_IN_COOKIE, form_token, max_age=3600, **_cookie_options(request))
+    return response
+
+
+def _local(target: str) -> str:
+    """A page of this site to go to after signing in (never another site)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@pages.get("/signin", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> HTMLResponse:
+    return _sign_in_form(request)
+
+
+@pages.post("/signin", response_class=HTMLResponse)
+def sign_in_submit(
+    request: Request,
+    store: StoreDep,
+    name: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=MAX_PASSWORD)],
+    form_token: Annotated[str, Form(max_length=128)],
+    next_page: Annotated[str, Form(alias="next", max_length=512)] = "/",
+) -> Response:
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not (expected and secrets.compare_digest(expected, form_token)):
+        message = _("this form is not from this site's own page")
+        return _sign_in_form(request, 403, message, name, next_page)
+    try:
+        session = sign_in(store, name, password)
+    except SignInError as refused:
+        if refused.locked_until is not None:
+            message = _(
+                "too many failed sign-ins; try again after {time}",
+                time=refused.locked_until.strftime("%H:%M"),
+            )
+            return _sign_in_form(request, 429, message, name, next_page)
+        return _sign_in_form(request, 401, _(str(refused)), name, next_page)
+    response = RedirectResponse(_local(next_page), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.cookie,
+        max_age=int((session.expires_at - datetime.now()).total_seconds()),
+        **_cookie_options(request),
+    )
+    response.delete_cookie(SIGN_IN_COOKIE)
+    return response
+
+
+@pages.post("/signout")
+def sign_out_submit(
+    request: Request, store: StoreDep, csrf: Annotated[str, Form(max_length=128)]
+) -> Response:
+    expected = getattr(request.state, CSRF_STATE, None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None or not (expected and secrets.compare_digest(expected, csrf)):
+        raise ApiError(403, "csrf", N_("this form is not from this site's own page"))
+    sign_out(store, cookie)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, **_cookie_options(request))
+    return response
 
 
 @pages.get("/charts/{name}.csv")

@@ -1,4 +1,5 @@
-// The upload page: check a file (dry run), then load it, with the token typed in the form.
+// The upload page: check a file (dry run), then load it, as the person signed in (their
+// session cookie and its CSRF token) or with the token typed in the form.
 (function () {
   var drop = document.getElementById("drop"), input = document.getElementById("file");
   drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
@@ -6,10 +7,12 @@
   function send(dryRun) {
     var body = new FormData();
     body.append("file", input.files[0]);
+    var headers = {"Accept-Language": document.documentElement.lang};
+    var csrf = document.querySelector('meta[name="csrf-token"]'), token = document.getElementById("token");
+    if (csrf) { headers["X-CSRF-Token"] = csrf.content; }
+    else { headers["Authorization"] = "Bearer " + token.value; }
     return fetch("/api/uploads?dry_run=" + dryRun, {
-      method: "POST", body: body,
-      headers: {"Authorization": "Bearer " + document.getElementById("token").value,
-                "Accept-Language": document.documentElement.lang}
+      method: "POST", body: body, headers: headers, credentials: "same-origin"
     }).then(function (r) { return r.json(); }).then(function (report) {
       var table = document.getElementById("issues"), rows = table.querySelector("tbody");
       rows.innerHTML = "";
