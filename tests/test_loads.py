@@ -49,7 +49,9 @@ def test_removing_a_load_restores_the_store_and_is_audited(tmp_path: Path) -> No
         assert snapshot(store) == before
         assert _value(store) == 96
         audit = store.audit_log()
-        (entry,) = audit.itertuples(index=False)
+        # Both loads are audited as they were made, then the removal.
+        assert list(audit["action"]) == ["load", "load", "remove_load"]
+        entry = list(audit.itertuples(index=False))[-1]
         assert (entry.user_name, entry.action, entry.target, entry.region) == (
             "analyst",
             "remove_load",
@@ -95,6 +97,6 @@ def test_api_removes_loads_for_admins_only(tmp_path: Path) -> None:
         assert [
             (a["user_name"], a["action"], a["target"])
             for a in audit
-            if a["action"] not in ("user", "refused")  # creating the users, refusals
+            if a["action"] not in ("user", "refused", "load")  # users, refusals, the loads
         ] == [("root", "remove_load", load_id)]
     api.state.service.close()
