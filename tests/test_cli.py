@@ -250,3 +250,38 @@ def test_a_store_held_by_a_server_is_named_in_one_line(bundled_db: Path, tmp_pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_label_means_the_same_in_every_command(bundled_db: Path) -> None:
+    """`indicators --flow 出口` meant exports while `compare --flow 出口` gave null: one
+    resolver now answers for every command, and an unknown label is one line, exit 2."""
+    db = ["--db", str(bundled_db)]
+    indicators = runner.invoke(
+        app,
+        [
+            *("indicators", "--region", "中国", "--flow", "出口", "--from", "2023"),
+            *("--to", "2023", "--format", "json", *db),
+        ],
+    )
+    assert indicators.exit_code == 0, indicators.output
+    (value,) = [v for v in json.loads(indicators.output) if v["period"] == "2023"]
+    compared = runner.invoke(
+        app,
+        [
+            *("compare", "--indicator", "value", "--regions", "中国", "--period", "2023"),
+            *("--flow", "出口", "--format", "json", *db),
+        ],
+    )
+    assert compared.exit_code == 0, compared.output
+    (ranked,) = json.loads(compared.output)
+    # Exports 2023: 2.69 trillion yuan as published (MOFCOM through CCTV, 2024-02-02).
+    assert ranked["value"] == value["value"] == 26900.0
+    unknown = runner.invoke(
+        app,
+        [
+            *("--lang", "en", "compare", "--indicator", "value", "--regions", "CN"),
+            *("--period", "2023", "--flow", "sideways", *db),
+        ],
+    )
+    assert unknown.exit_code == 2
+    assert unknown.output.strip() == "unknown flow sideways"

@@ -33,7 +33,7 @@ def test_user_rates_replace_the_default(store: Store, tmp_path: Path) -> None:
         "period,currency,cny_per_unit,source\n2024,USD,7.1884,PBOC central parity annual mean\n",
         encoding="utf-8",
     )
-    store.set_exchange_rates(read_rates_csv(path))
+    store.set_exchange_rates(read_rates_csv(path), "analyst")
     rate = store.rate_table().rate(parse_period("2024"), "USD")
     assert (rate.cny_per_unit, rate.source) == (7.1884, "PBOC central parity annual mean")
 

@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from servtrade.access import add_user
+from servtrade.access import acting_user, add_user
 from servtrade.api import Settings, create_app
+from servtrade.ingest import IngestOptions, ingest_file
 from servtrade.records.uscc import check_character
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER
@@ -423,19 +424,42 @@ def test_cached_answers_are_dropped_by_a_write(client: TestClient, tokens: dict[
     assert client.get(url, params={"region": "CN-GZ"}).json()["total"] == 1
 
 
+@pytest.mark.parametrize("engine", ["postgres"])
+def test_a_write_by_another_process_drops_cached_answers(
+    client: TestClient, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """On PostgreSQL other workers and the CLI write too: the cache follows the store's
+    revision, not this process's own writes. Before, this answer stayed at 0 until this
+    process wrote something itself."""
+    url = "/api/observations"
+    assert client.get(url, params={"region": "CN-GZ"}).json()["total"] == 0
+    assert client.get(url, params={"region": "CN-GZ"}).json()["total"] == 0  # from the cache
+    location = client.app.state.service.store.location  # type: ignore[attr-defined]
+    with Store(location) as elsewhere:
+        path = tmp_path / "gz.csv"
+        path.write_text(GUIZHOU_ROWS, encoding="utf-8")
+        report = ingest_file(elsewhere, path, IngestOptions(user=acting_user(elsewhere, "root")))
+        assert report.status == "loaded", report.errors
+    assert client.get(url, params={"region": "CN-GZ"}).json()["total"] == 1
+
+
 @pytest.mark.parametrize(
-    "url",
+    ("url", "code"),
     [
-        "/api/forecast?region=CN&unit=XYZ",
-        "/api/indicators?region=CN&unit=XYZ",
-        "/api/compare?indicator=value&period=2023&unit=XYZ",
-        "/api/indicators?region=CN&unit=亿元",  # a name resolves; 2002 has no rate to convert
+        ("/api/forecast?region=CN&unit=XYZ", "unknown_code"),
+        ("/api/indicators?region=CN&unit=XYZ", "unknown_code"),
+        ("/api/compare?indicator=value&period=2023&unit=XYZ", "unknown_code"),
+        ("/api/indicators?region=CN&flow=nowhere", "unknown_code"),
+        # a name resolves; 2002 has no rate to convert
+        ("/api/indicators?region=CN&unit=亿元", "indicator_error"),
     ],
 )
-def test_a_bad_unit_is_a_422_with_its_reason_not_a_500(client: TestClient, url: str) -> None:
+def test_a_bad_unit_is_a_422_with_its_reason_not_a_500(
+    client: TestClient, url: str, code: str
+) -> None:
     answer = client.get(url)
     assert answer.status_code == 422, answer.text
-    assert answer.json()["error"]["code"] == "indicator_error"
+    assert answer.json()["error"]["code"] == code
 
 
 @pytest.mark.parametrize("name", ["..", ".", "x/../..", "a" * 300 + ".csv"])

@@ -11,7 +11,7 @@ from docx import Document
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from servtrade.access import add_user
+from servtrade.access import acting_user, add_user
 from servtrade.api import Settings, create_app
 from servtrade.classification import default_classifications
 from servtrade.cli import app
@@ -121,7 +121,7 @@ def test_official_layout_imports_and_reports_what_it_cannot_place(
     suffix = {"_text_document": ".txt", "_html_document": ".html", "_docx_document": ".docx"}
     name = maker.__name__  # type: ignore[attr-defined]
     path = maker(tmp_path / f"national{suffix[name]}")  # type: ignore[operator]
-    result = import_edition(store, path, "national-2024")
+    result = import_edition(store, path, "national-2024", acting_user(store, "analyst"))
     assert [(m.number, m.door) for m in result.measures] == [
         (1, "A"),
         (5, "F"),
@@ -156,7 +156,7 @@ def test_a_measure_without_a_door_is_never_placed(store: Store) -> None:
 def test_a_failed_import_stores_nothing(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_text("1. 构造的措施：没有门类标题（测试用）\n一、农、林、牧、渔业\n1. 重复编号\n")
-    result = import_edition(store, path, "national-2024")
+    result = import_edition(store, path, "national-2024", acting_user(store, "analyst"))
     assert result.errors
     assert store.opening_measures() == []
 
@@ -176,6 +176,7 @@ def test_mode_4_professional_services_in_a_pilot_ftz(store: Store) -> None:
         "China (Guangdong) Pilot Free Trade Zone",
         "2015-04-20",
         "constructed test designation",
+        acting_user(store, "analyst"),
     )
     ftz = applicable_measures(store, "CN-GD", category="SJ2", mode="4")
     assert (ftz.edition.id, ftz.recorded, ftz.measures) == ("ftz-2024", 0, [])
@@ -285,6 +286,6 @@ def test_unreadable_files_are_reported(store: Store, tmp_path: Path) -> None:
     latin = tmp_path / "latin1.txt"
     latin.write_bytes("1. caf\xe9".encode("utf-16"))
     for path in (corrupt, latin):
-        result = import_edition(store, path, "national-2024")
+        result = import_edition(store, path, "national-2024", acting_user(store, "analyst"))
         assert result.errors and result.errors[0].message.startswith(f"cannot read {path.name}")
     assert store.opening_measures() == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from servtrade.access import acting_user
 from servtrade.classification import default_classifications
 from servtrade.cli import app
 from servtrade.ingest import ingest_file
@@ -166,7 +167,9 @@ def test_tasks_record_who_and_when(store: Store, tmp_path: Path) -> None:
     path.write_text(GOOD, encoding="utf-8")
     plan = find_plan(store, str(path))
     assert [s.status for s in task_states(store, plan)] == ["not_started"]
-    update_task(store, plan, "t1", "in_progress", "Li Wei", "application drafted")
+    update_task(
+        store, plan, "t1", "in_progress", acting_user(store, "Li Wei"), "application drafted"
+    )
     (state,) = task_states(store, plan)
     assert (state.status, state.changed_by, state.note) == (
         "in_progress",
@@ -175,9 +178,9 @@ def test_tasks_record_who_and_when(store: Store, tmp_path: Path) -> None:
     )
     assert state.changed_at is not None
     with pytest.raises(PlanError, match="status must be one of"):
-        update_task(store, plan, "t1", "finished", "Li Wei")
+        update_task(store, plan, "t1", "finished", acting_user(store, "Li Wei"))
     with pytest.raises(PlanError, match="no task"):
-        update_task(store, plan, "t9", "done", "Li Wei")
+        update_task(store, plan, "t9", "done", acting_user(store, "Li Wei"))
 
 
 def test_track_json_contract(tmp_path: Path, bundled_db: Path) -> None:

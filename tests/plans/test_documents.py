@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from servtrade.access import acting_user
 from servtrade.classification import default_classifications
 from servtrade.plans import PlanError, add_plan, plan_catalog, plan_json_schema
 from servtrade.plans.documents import bundled_plan_files, load_plan, parse_plan
@@ -126,10 +127,10 @@ def test_a_rejected_plan_is_not_stored(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(GOOD.replace("indicator: value", "indicator: volume"), encoding="utf-8")
     with pytest.raises(PlanError):
-        add_plan(store, path, "analyst")
+        add_plan(store, path, acting_user(store, "analyst"))
     assert store.plan_documents() == []
     path.write_text(GOOD, encoding="utf-8")
-    add_plan(store, path, "analyst")
+    add_plan(store, path, acting_user(store, "analyst"))
     assert "test-plan" in plan_catalog(store)
 
 

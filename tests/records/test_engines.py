@@ -244,12 +244,11 @@ def test_a_memory_limit_bounds_duckdb_and_says_when_it_is_too_small(
     assert "SERVTRADE_MEMORY_LIMIT=lots is not a memory size such as 2GB" in refused.stderr
 
 
-def _cli(*arguments: str) -> str:
-    """Run servtrade; its output, unwrapped (a wide terminal)."""
+def _cli(*arguments: str, status: int = 0) -> str:
+    """Run servtrade; its output, unwrapped (a wide terminal), once it exits with `status`."""
     environment = os.environ | {"COLUMNS": "1000"}
-    done = subprocess.run(
-        [*CLI, *arguments], capture_output=True, text=True, check=True, env=environment
-    )
+    done = subprocess.run([*CLI, *arguments], capture_output=True, text=True, env=environment)
+    assert done.returncode == status, done.stderr
     return done.stdout
 
 
@@ -258,7 +257,7 @@ def test_cli_loads_aggregates_and_lists_errors_on_postgres(
 ) -> None:
     path = _with_faults(write_synthetic_records(tmp_path, 300, seed=4, mix=mix))
     server = ["--db", postgres_url, "--store", str(bundled_db)]  # postgres: implied by the URL
-    loaded = _cli("records", "load", str(path), *server)
+    loaded = _cli("records", "load", str(path), *server, status=3)  # rows quarantined
     assert "rows read 302, loaded 300, already stored 0, rejected 2" in loaded
     errors = _cli("--lang", "en", "records", "errors", "--column", "region", *server)
     assert "unknown region" in errors and "record_id" not in errors
@@ -292,7 +291,7 @@ def test_cli_loads_on_spark(tmp_path: Path, mix: SyntheticMix, bundled_db: Path)
     path = _with_faults(write_synthetic_records(tmp_path, 100, seed=4, mix=mix))
     warehouse = tmp_path / "warehouse"
     spark = ["--engine", "spark", "--db", str(warehouse), "--master", "local[1]"]
-    loaded = _cli("records", "load", str(path), *spark, "--store", str(bundled_db))
+    loaded = _cli("records", "load", str(path), *spark, "--store", str(bundled_db), status=3)
     assert "rows read 102, loaded 100, already stored 0, rejected 2" in loaded
     stored = pd.read_parquet(warehouse / "records")
     good = pd.read_parquet(path).drop(index=[0, 100])  # row 1: unknown region; 101: repeat

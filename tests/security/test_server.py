@@ -298,6 +298,7 @@ def test_a_token_is_revoked_on_its_own(client: TestClient, tokens: dict[str, str
 def test_users_revoke_from_the_cli(tmp_path: Path) -> None:
     db = tmp_path / "u.duckdb"
     with Store(db) as store:
+        add_user(store, "admin", "admin", [])
         token = add_user(store, "analyst", "viewer", [])
     result = runner.invoke(cli, ["users", "revoke", "analyst", "--by", "admin", "--db", str(db)])
     assert result.exit_code == 0, result.output
@@ -305,7 +306,7 @@ def test_users_revoke_from_the_cli(tmp_path: Path) -> None:
 
     with Store(db) as store:
         assert user_for_token(store, token) is None
-        assert store.audit_log()["action"].tolist() == ["user", "revoke_token"]
+        assert store.audit_log()["action"].tolist() == ["user", "user", "revoke_token"]
 
 
 def test_a_token_expires(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -413,6 +414,19 @@ def test_reads_past_the_cache_are_rate_limited(bundled: Store) -> None:
         assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
         assert answers[-1].json()["error"]["code"] == "rate_limited"
         assert client.get("/api/summary?region=CN&junk=0").status_code == 200  # cached
+
+
+def test_a_report_costs_as_many_reads_as_its_work(bundled: Store) -> None:
+    """A PDF report cost 5.7 s of CPU and counted as one read: a client could keep every
+    core busy with reports. An uncached report counts as REPORT_COST reads."""
+    from servtrade.api.guard import REPORT_COST
+
+    url = "/api/plans/guizhou-services-digital-trade-2025/report?format=html"
+    for client in _client(bundled, read_rate=f"{2 * REPORT_COST}/minute"):
+        answers = [client.get(f"{url}&junk={i}") for i in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[-1].json()["error"]["code"] == "rate_limited"
+        assert client.get(f"{url}&junk=0").status_code == 200  # cached: counted no more
 
 
 def test_a_plan_is_parsed_once_for_many_requests(

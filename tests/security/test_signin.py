@@ -27,6 +27,7 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 @pytest.fixture
 def people(bundled: Store) -> Store:
+    add_user(bundled, "root", "admin", [])
     add_user(bundled, "li", "editor", ["CN-GZ"])
     add_user(bundled, "wang", "viewer", ["CN-GZ"])
     for name in ("li", "wang"):
@@ -165,7 +166,7 @@ def test_passwords_are_stored_as_argon2_hashes(people: Store) -> None:
     assert stored[0][0].startswith("$argon2id$") and PASSWORD not in stored[0][0]
     short = CliRunner().invoke(
         cli,
-        ["users", "password", "li", "--password-stdin", "--db", str(people.location)],
+        ["users", "password", "li", "--password-stdin", "--by", "li", "--db", str(people.location)],
         input="short\n",
     )
     assert short.exit_code == 2 and "12 to 1024 characters" in short.output

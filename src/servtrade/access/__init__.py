@@ -8,6 +8,7 @@ may change Guiyang, never Guangdong); an admin writes everything and manages use
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import os
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from servtrade.classification import Classifications
+from servtrade.i18n import N_
 from servtrade.store import Store
 
 ROLES = ("viewer", "editor", "admin")
@@ -32,6 +34,17 @@ class AccessError(ValueError):
 
 class UserExistsError(AccessError):
     """A new user with the name of an existing one, without asking to replace it."""
+
+
+class WriteRefusedError(Exception):
+    """A write the acting person may not make, from whichever interface: a stable code for
+    programs and a message (a catalog msgid with its parameters) for people."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.code = code
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -109,3 +122,39 @@ def may_write(user: User, region: str, classifications: Classifications) -> bool
     if user.role != "editor":
         return False
     return any(r in user.regions for r in region_ancestry(region, classifications))
+
+
+def acting_user(store: Store, name: str | None) -> User:
+    """The person a command acts for (`name`, else the OS user). On a store without users
+    (one person's own file) that person holds every right, as its admin; once a store has
+    users, a write is made by one of them, with their role and regions."""
+    name = name or getpass.getuser()
+    if store.users().empty:
+        return User(name, "admin", ())
+    found = store.user_role(name)
+    if found is None:
+        raise WriteRefusedError(
+            "unknown_user", N_("{user} is not a user of this store; name one with --by"), user=name
+        )
+    role, regions = found
+    return User(name, role, regions)
+
+
+def authorise_writer(user: User) -> None:
+    if user.role not in ("editor", "admin"):
+        raise WriteRefusedError("forbidden", N_("a viewer cannot change anything"))
+
+
+def authorise_admin(user: User) -> None:
+    if not user.is_admin:
+        raise WriteRefusedError("forbidden", N_("only an admin can do this"))
+
+
+def authorise_region(user: User, region: str, classifications: Classifications) -> None:
+    """A write of `region`'s figures, plans or tasks: an admin, or an editor of the region or
+    of a region it lies in."""
+    authorise_writer(user)
+    if not may_write(user, region, classifications):
+        raise WriteRefusedError(
+            "outside_scope", N_("{user} may not change {region}"), user=user.name, region=region
+        )

@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -32,11 +32,13 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servtrade import __version__
-from servtrade.access import User, may_write
+from servtrade.access import User, WriteRefusedError
 from servtrade.api.errors import (
     ApiError,
     api_error_handler,
+    refused_write_handler,
     request_language,
+    unknown_code_handler,
     validation_error_handler,
 )
 from servtrade.api.guard import (
@@ -46,6 +48,7 @@ from servtrade.api.guard import (
     Guard,
     too_large_handler,
 )
+from servtrade.classification import UnknownCodeError
 from servtrade.i18n import N_, set_language
 from servtrade.store import Store, StoreLocation
 
@@ -76,11 +79,16 @@ class ResponseCache:
 
     Every write bumps the generation, which is part of each key, and empties the cache: an
     answer computed while a write was under way is stored under the old generation and never
-    served. The most recently used `entries` answers are kept."""
+    served. The most recently used `entries` answers are kept.
 
-    def __init__(self, entries: int) -> None:
+    A store other processes write too (PostgreSQL: other workers, the CLI) gives its own
+    `revision` instead, read for each request: an answer is kept under the revision read
+    before it was computed, so a write committed meanwhile only makes it unused."""
+
+    def __init__(self, entries: int, revision: Callable[[], int] | None = None) -> None:
         self.entries = entries
         self.generation = 0
+        self.revision = revision
         self._answers: OrderedDict[tuple[object, ...], CachedResponse] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -96,7 +104,8 @@ class ResponseCache:
         ):
             return None
         query = tuple(sorted(request.query_params.multi_items()))
-        return (self.generation, request.url.path, query, language, date.today())
+        version = self.generation if self.revision is None else self.revision()
+        return (version, request.url.path, query, language, date.today())
 
     def get(self, key: tuple[object, ...]) -> CachedResponse | None:
         with self._lock:
@@ -107,7 +116,7 @@ class ResponseCache:
 
     def put(self, key: tuple[object, ...], answer: CachedResponse) -> None:
         with self._lock:
-            if key[0] != self.generation:
+            if self.revision is None and key[0] != self.generation:
                 return
             self._answers[key] = answer
             while len(self._answers) > self.entries:
@@ -163,12 +172,29 @@ class Service:
         self.store = Store(settings.db)
         self.lock = threading.Lock()
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        # Reports are made one at a time per process, so that clients asking for many at
+        # once cannot take every core from the reads.
+        self.reports = threading.BoundedSemaphore(1)
         self.write_limit: RateLimitItem = parse(settings.write_rate)
         self.read_limit: RateLimitItem = parse(settings.read_rate)
-        self.cache = ResponseCache(settings.cache_entries if settings.public_read else 0)
+        entries = settings.cache_entries if settings.public_read else 0
+        self._revision_reader: Store | None = None
+        if self.store.url is not None and entries:
+            self._revision_reader = self.store.session()
+        self._revision_lock = threading.Lock()
+        self.cache = ResponseCache(
+            entries, None if self._revision_reader is None else self._store_revision
+        )
         self.upload_directory = upload_directory(self.store)
 
+    def _store_revision(self) -> int:
+        assert self._revision_reader is not None
+        with self._revision_lock:
+            return self._revision_reader.revision()
+
     def close(self) -> None:
+        if self._revision_reader is not None:
+            self._revision_reader.close()
         self.store.close()
         shutil.rmtree(self.upload_directory, ignore_errors=True)
 
@@ -245,17 +271,6 @@ def admin(user: Annotated[User | None, Depends(current_user)]) -> User:
     if not user.is_admin:
         raise ApiError(403, "forbidden", N_("only an admin can do this"))
     return user
-
-
-def check_region(user: User, region: str, store: Store) -> None:
-    if not may_write(user, region, store.classifications()):
-        raise ApiError(
-            403,
-            "outside_scope",
-            N_("{user} may not change {region}"),
-            user=user.name,
-            region=region,
-        )
 
 
 class LanguageAndCache:
@@ -339,6 +354,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Guard)
     app.add_middleware(LanguageAndCache)  # outermost: the language is set for the guard too
     app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(WriteRefusedError, refused_write_handler)
+    app.add_exception_handler(UnknownCodeError, unknown_code_handler)
     app.add_exception_handler(413, too_large_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router, prefix="/api")

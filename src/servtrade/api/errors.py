@@ -6,6 +6,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from servtrade.access import WriteRefusedError
+from servtrade.classification import UnknownCodeError
 from servtrade.i18n import _, using_language
 
 
@@ -38,6 +40,25 @@ async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
     with using_language(request_language(request)):
         message = _(error.message, **error.params)
     return JSONResponse(error_body(error.code, message), status_code=error.status)
+
+
+async def unknown_code_handler(request: Request, error: Exception) -> JSONResponse:
+    """A label no codelist knows: 404 for a region (the resource asked for), else 422."""
+    assert isinstance(error, UnknownCodeError)
+    with using_language(request_language(request)):
+        if error.kind == "region":
+            message = _("unknown region {region}", region=error.label)
+            return JSONResponse(error_body("unknown_region", message), status_code=404)
+        message = _(error.message, kind=_(error.kind), label=error.label)
+    return JSONResponse(error_body("unknown_code", message), status_code=422)
+
+
+async def refused_write_handler(request: Request, error: Exception) -> JSONResponse:
+    """A write the core refused (role, region, bundled plan): 403 with its code."""
+    assert isinstance(error, WriteRefusedError)
+    with using_language(request_language(request)):
+        message = _(error.message, **error.params)
+    return JSONResponse(error_body(error.code, message), status_code=403)
 
 
 async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:

@@ -38,6 +38,9 @@ AUTH_STATE = "servtrade_auth"  # (token, user) in the request's state
 CSRF_STATE = "servtrade_csrf"  # the session's CSRF token, for the pages' forms and scripts
 # Forms that check their own CSRF field: sign-in has no session yet, sign-out ends one.
 FORM_PATHS = ("/signin", "/signout")
+# A report takes seconds of CPU (a PDF about 5 s) where a read takes milliseconds: one not
+# answered from the cache counts as this many reads against the client's read limit.
+REPORT_COST = 60
 # A body that is not an upload (a plan, a task change, a user) is small.
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
@@ -172,7 +175,8 @@ class Guard:
                 return
             if not writes and not path.startswith("/static"):
                 client = user.name if user else (scope.get("client") or ("-",))[0]
-                if not service.limiter.hit(service.read_limit, "read", str(client)):
+                cost = REPORT_COST if path.endswith("/report") else 1
+                if not service.limiter.hit(service.read_limit, "read", str(client), cost=cost):
                     await _error(
                         answer,
                         429,

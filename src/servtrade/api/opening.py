@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import User
-from servtrade.api import Service, check_region, reader, service, writer
+from servtrade.api import Service, reader, service, writer
 from servtrade.api.errors import ApiError
 from servtrade.api.routes import Json, StoreDep, code_of, region_code
 from servtrade.i18n import N_
@@ -123,15 +123,13 @@ def add_designation(
     source: str,
 ) -> Json:
     code = region_code(store, region)
-    check_region(user, code, store)
     with svc.lock:
         try:
-            record_designation(svc.store, code, kind, name_zh, name_en, date, source)
+            record_designation(svc.store, code, kind, name_zh, name_en, date, source, user)
         except ValueError as error:
             raise ApiError(
                 422, "invalid_designation", N_("invalid designation: {reason}"), reason=str(error)
             ) from error
-        svc.store.record_audit(user.name, "designation", kind, code, None, f"{name_en} {date}")
     svc.cache.invalidate()
     return {"region": code, "kind": kind}
 
@@ -168,17 +166,8 @@ def _import_edition(
     svc: Service, user: User, path: Path, edition_id: str, allow_partial: bool
 ) -> Json:
     with svc.lock:
-        result = import_edition(svc.store, path, edition_id, allow_partial=allow_partial)
+        result = import_edition(svc.store, path, edition_id, user, allow_partial=allow_partial)
         stored = bool(result.measures) and (allow_partial or not result.errors)
-        if stored:
-            svc.store.record_audit(
-                user.name,
-                "opening_import",
-                edition_id,
-                None,
-                None,
-                f"{len(result.measures)} measures",
-            )
     svc.cache.invalidate()
     return {
         "edition": edition_id,

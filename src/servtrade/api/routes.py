@@ -20,7 +20,6 @@ from servtrade.access import ROLES, AccessError, User, UserExistsError, add_user
 from servtrade.api import (
     Service,
     admin,
-    check_region,
     reader,
     service,
     store_session,
@@ -37,8 +36,8 @@ from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_fi
 from servtrade.periods import Period, PeriodError, parse_period
 from servtrade.plans import (
     PlanError,
-    bundled_plan_text,
     plan_catalog,
+    save_plan,
     task_states,
     update_task,
 )
@@ -46,12 +45,14 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.progress import track_plan
 from servtrade.plans.schema import Plan
-from servtrade.records.load import DuckDBRecords, records_beside, regions_in
+from servtrade.records.load import DuckDBRecords, authorised_regions, records_beside
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import ObservationQuery, Store
 
 router = APIRouter()
+# How long a report request waits for the one being made before it; then 429.
+REPORT_WAIT = 30.0
 StoreDep = Annotated[Store, Depends(store_session)]
 WriteStoreDep = Annotated[Store, Depends(write_session)]
 ReaderDep = Annotated[User | None, Depends(reader)]
@@ -61,23 +62,12 @@ Json = dict[str, Any]
 
 
 def region_code(store: Store, label: str) -> str:
-    code = store.classifications().regions.resolve(label)
-    if code is None:
-        raise ApiError(404, "unknown_region", N_("unknown region {region}"), region=label)
-    return code
+    """A region's code (an unknown one is a 404, see `unknown_code_handler`)."""
+    return store.classifications().code("region", label)
 
 
 def code_of(store: Store, kind: str, label: str) -> str:
-    codelists = store.classifications()
-    codelist = {
-        "flow": codelists.flows,
-        "category": codelists.categories,
-        "basis": codelists.bases,
-    }[kind]
-    code = codelist.resolve(label)
-    if code is None:
-        raise ApiError(422, "unknown_code", N_("unknown {kind} {label}"), kind=kind, label=label)
-    return code
+    return store.classifications().code(kind, label)
 
 
 def _period(label: str | None) -> Period | None:
@@ -323,12 +313,21 @@ def tasks(store: StoreDep, _user: ReaderDep, plan_id: str) -> list[Json]:
 def report(
     store: StoreDep,
     _user: ReaderDep,
+    svc: Annotated[Service, Depends(service)],
     plan_id: str,
     format: Annotated[str, Query(pattern="^(html|pdf|xlsx)$")] = "pdf",
     as_of: date | None = None,
 ) -> Response:
     lang = language()
-    data = render_report(store, _plan(store, plan_id), format, lang, as_of)
+    found = _plan(store, plan_id)
+    if not svc.reports.acquire(timeout=REPORT_WAIT):
+        raise ApiError(
+            429, "reports_busy", N_("reports are being made for others; try again shortly")
+        )
+    try:
+        data = render_report(store, found, format, lang, as_of)
+    finally:
+        svc.reports.release()
     assert format in FORMATS
     return Response(
         data,
@@ -490,17 +489,12 @@ async def upload(
 def _ingest_upload(
     svc: Service, user: User, path: Path, dry_run: bool, allow_partial: bool
 ) -> Json:
-    def within_scope(regions: list[str]) -> None:
-        for region in regions:
-            check_region(user, region, svc.store)
-
     options = IngestOptions(
         allow_partial=allow_partial,
         read=ReadOptions(),
         rejected_dir=path.parent,
         dry_run=dry_run,
-        check_regions=within_scope,
-        by=user.name,
+        user=user,
         audit_action="upload",
     )
     with svc.lock:
@@ -529,9 +523,7 @@ async def upload_records(
 def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_run: bool) -> Json:
     with svc.lock:
         try:
-            regions = regions_in(path, svc.store)
-            for region in regions:  # the whole file is refused if one lies outside
-                check_region(user, region, svc.store)
+            regions = authorised_regions(path, svc.store, user)
             if svc.store.url is None:
                 report = DuckDBRecords(svc.store).load(path, dry_run=dry_run, by=user.name)
             else:
@@ -576,20 +568,7 @@ def put_plan(
         ) from error
     if plan.id != plan_id:
         raise ApiError(422, "plan_id_mismatch", N_("the document's id is {found}"), found=plan.id)
-    check_region(user, plan.region, store)
-    bundled = bundled_plan_text(plan_id)
-    if bundled is not None and not user.is_admin:
-        raise ApiError(
-            403,
-            "bundled_plan",
-            N_("only an admin can change the bundled plan {plan}"),
-            plan=plan_id,
-        )
-    before = store.plan_document(plan_id) or bundled
-    if before is not None:  # the plan belongs to its region: its editors (or an admin) only
-        old_region = parse_plan(before, plan_id, store.classifications()).region
-        check_region(user, old_region, store)
-    store.save_plan(plan.id, plan.region, document, user.name, before)
+    save_plan(store, plan, document, user)
     return _plan_summary(plan, language())
 
 
@@ -603,9 +582,8 @@ def set_task(
     plan_id: str, task_id: str, change: TaskChange, store: WriteStoreDep, user: WriterDep
 ) -> Json:
     found = _plan(store, plan_id)
-    check_region(user, found.region, store)
     try:
-        update_task(store, found, task_id, change.status, user.name, change.note)
+        update_task(store, found, task_id, change.status, user, change.note)
     except PlanError as error:
         raise ApiError(
             422, "invalid_task", N_("invalid task change: {reason}"), reason=str(error)

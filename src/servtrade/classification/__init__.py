@@ -23,6 +23,7 @@ from servtrade.classification.codelist import (
     read_data_csv,
     split_aliases,
 )
+from servtrade.i18n import N_
 
 __all__ = [
     "ALL_SERVICES",
@@ -31,6 +32,7 @@ __all__ = [
     "Code",
     "Codelist",
     "UnitSpec",
+    "UnknownCodeError",
     "default_classifications",
     "normalize_label",
 ]
@@ -59,6 +61,22 @@ class UnitSpec:
     scale: float
 
 
+# The codelists a label can be looked up in, by the name interfaces give them.
+CODE_KINDS = (N_("region"), N_("flow"), N_("category"), N_("mode"), N_("unit"), N_("basis"))
+
+
+class UnknownCodeError(LookupError):
+    """A label that is no code, name or alias of its codelist: one error, and one message,
+    whichever interface the label came from."""
+
+    message = N_("unknown {kind} {label}")
+
+    def __init__(self, kind: str, label: str) -> None:
+        super().__init__(f"unknown {kind} {label}")
+        self.kind = kind
+        self.label = label
+
+
 @dataclass(frozen=True)
 class Classifications:
     categories: Codelist
@@ -71,6 +89,17 @@ class Classifications:
     # Words in Chinese releases that make a figure a bound or an approximation (突破, 近...),
     # longest first so that 将近 is read before 近; each with its qualifier code.
     qualifier_words: tuple[tuple[str, str], ...] = ()
+
+    def code(self, kind: str, label: str) -> str:
+        """The code `label` (a code, a name in Chinese or English, an alias) stands for in the
+        codelist of `kind` (one of `CODE_KINDS`)."""
+        codelist: Codelist = getattr(
+            self, {"category": "categories", "basis": "bases"}.get(kind, kind + "s")
+        )
+        found = codelist.resolve(label)
+        if found is None:
+            raise UnknownCodeError(kind, label)
+        return found
 
     def is_grouping(self, category: str) -> bool:
         return bool(self.categories[category].members)

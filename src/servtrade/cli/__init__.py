@@ -17,14 +17,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from servtrade.access import authorise_admin, authorise_region
 from servtrade.classification import Code
 from servtrade.cli.common import (
     BasisOption,
     ByOption,
     DbOption,
     LangOption,
-    acting,
     basis_option,
+    code_option,
     date_option,
     err,
     open_store,
@@ -32,6 +33,7 @@ from servtrade.cli.common import (
     parse_assignments,
     period_option,
     usage,
+    writing_as,
 )
 from servtrade.cli.exchange import register_exchange_commands
 from servtrade.cli.forecasts import register_forecast_commands
@@ -185,10 +187,10 @@ def ingest(
             structure=structure,
             mapping=mapping,
         ),
-        by=by,
     )
     statuses = []
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "ingest") as user:
+        options.user = user
         for file in files:
             report = ingest_file(store, file, options)
             _print_report(report)
@@ -256,9 +258,7 @@ def _print_summary(
     store: Store, region_label: str, as_of: date | None, basis: str | None = None
 ) -> None:
     classifications = store.classifications()
-    region = classifications.regions.resolve(region_label)
-    if region is None:
-        raise usage(_("unknown region {value}", value=region_label))
+    region = code_option(classifications, "region", region_label)
     rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of, basis=basis)
     units = [row.unit for row in rows if row.unit]
     unit = max(set(units), key=units.count) if units else ""
@@ -322,26 +322,16 @@ def indicators(
         raise usage(_("--format must be table, csv or json"))
     with open_store(db) as store:
         classifications = store.classifications()
-        resolved = {
-            "region": classifications.regions.resolve(region),
-            "flow": classifications.flows.resolve(flow),
-            "category": classifications.categories.resolve(category),
-            "reference": classifications.regions.resolve(reference) if reference else "",
-            "unit": classifications.units.resolve(unit) if unit else "",
-        }
-        for what, code in resolved.items():
-            if code is None:
-                raise usage(_("unknown {what}", what=what))
         request = IndicatorRequest(
-            region=resolved["region"] or region,
+            region=code_option(classifications, "region", region),
             indicators=indicator,
-            flow=resolved["flow"] or flow,
-            category=resolved["category"] or category,
+            flow=code_option(classifications, "flow", flow),
+            category=code_option(classifications, "category", category),
             period_from=period_option(from_),
             period_to=period_option(to),
-            unit=resolved["unit"] or None,
+            unit=code_option(classifications, "unit", unit) if unit else None,
             as_of=date_option(as_of),
-            reference=resolved["reference"] or None,
+            reference=code_option(classifications, "region", reference) if reference else None,
             basis=basis_option(store, basis),
         )
         try:
@@ -404,12 +394,16 @@ def regions_add(
     parent: Annotated[str, typer.Option(help="Parent region code, e.g. CN-GZ.")],
     kind: Annotated[str, typer.Option(help="city, pilot_zone, ...")] = "city",
     alias: Annotated[list[str], typer.Option("--alias")] = [],  # noqa: B006
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Register a place (a city, a pilot zone) under a parent region."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "regions add") as user:
+        authorise_region(user, parent, store.classifications())
         try:
-            store.add_place(Code(code, name_en, name_zh, tuple(alias), parent=parent, kind=kind))
+            store.add_place(
+                Code(code, name_en, name_zh, tuple(alias), parent=parent, kind=kind), user.name
+            )
         except ValueError as error:
             raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))
@@ -445,15 +439,18 @@ def groupings_add(
     name_en: Annotated[str, typer.Option("--name-en")],
     name_zh: Annotated[str, typer.Option("--name-zh")],
     definition: Annotated[str, typer.Option(help="Where the definition comes from.")],
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a grouping definition, e.g. a variant to compare with the official one."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "groupings add") as user:
+        authorise_admin(user)  # a grouping is read by every region's figures
         try:
             store.add_grouping(
                 Code(
                     code, name_en, name_zh, kind="grouping", members=tuple(member), note=definition
-                )
+                ),
+                user.name,
             )
         except ValueError as error:
             raise usage(str(error)) from error
@@ -485,9 +482,10 @@ def bases_add(
     db: DbOption = None,
 ) -> None:
     """Register a statistical basis, e.g. a province's own statistics, for the basis column."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "bases add") as user:
+        authorise_admin(user)
         try:
-            store.add_basis(Code(code, name_en, name_zh, tuple(alias)), acting(by))
+            store.add_basis(Code(code, name_en, name_zh, tuple(alias)), user.name)
         except ValueError as error:
             raise usage(str(error)) from error
     out.print(_("registered {code}", code=code))
@@ -510,15 +508,16 @@ def _print_codes(codes: list[Code], title: str, *, show_parent: bool) -> None:
 
 
 @fx_app.command("load")
-def fx_load(file: Path, db: DbOption = None) -> None:
+def fx_load(file: Path, by: ByOption = None, db: DbOption = None) -> None:
     """Load exchange rates (period,currency,cny_per_unit,source), e.g. central parities."""
     try:
         rates = read_rates_csv(file)
     except (OSError, ValueError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
-    with open_store(db) as store:
-        store.set_exchange_rates(rates)
+    with open_store(db) as store, writing_as(store, by, "fx load") as user:
+        authorise_admin(user)  # rates convert every region's figures
+        store.set_exchange_rates(rates, user.name)
     out.print(_("loaded {count} exchange rates", count=len(rates)))
 
 
@@ -575,9 +574,10 @@ def remove_load(
     db: DbOption = None,
 ) -> None:
     """Take a load out of the store, as one transaction, audited."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "loads remove") as user:
+        authorise_admin(user)
         try:
-            removed = store.remove_load(load_id, acting(by))
+            removed = store.remove_load(load_id, user.name)
         except LookupError as error:
             err.print(f"[red]{escape(str(error))}[/red]")
             raise typer.Exit(ExitStatus.REJECTED) from error

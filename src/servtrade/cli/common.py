@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from servtrade.access import User, WriteRefusedError, acting_user
+from servtrade.classification import Classifications, UnknownCodeError
 from servtrade.i18n import _
 from servtrade.ingest import ExitStatus
 from servtrade.periods import Period, PeriodError, parse_period
-from servtrade.store import Store, StoreLocation, StoreLockedError, default_db_path, is_postgres
+from servtrade.store import Store, StoreLockedError, default_db_path
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -27,7 +31,11 @@ DbOption = Annotated[
 ]
 ByOption = Annotated[
     str | None,
-    typer.Option("--by", help="Who does it, as the audit log names them (default: the OS user)."),
+    typer.Option(
+        "--by",
+        help="Who does it: a user of the store, whose role and regions apply, as the audit "
+        "log names them (default: the OS user).",
+    ),
 ]
 LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
 BasisOption = Annotated[
@@ -41,19 +49,31 @@ BasisOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 
 
-def acting(by: str | None) -> str:
-    """Who a command's write is attributed to in the audit log: `--by`, else the OS user."""
-    return by or getpass.getuser()
+@contextmanager
+def writing_as(store: Store, by: str | None, command: str) -> Iterator[User]:
+    """The person a command writes for (`--by`, else the OS user; see `acting_user`). A write
+    the core refuses them is audited and said in one line, exit status 4."""
+    try:
+        yield acting_user(store, by)
+    except WriteRefusedError as refusal:
+        if store.writable:
+            store.record_audit(
+                by or getpass.getuser(),
+                "refused",
+                f"servtrade {command}",
+                None,
+                None,
+                json.dumps({"reason": refusal.code}),
+            )
+        err.print(f"[red]{_(refusal.message, **refusal.params)}[/red]", highlight=False)
+        raise typer.Exit(ExitStatus.REFUSED) from None
 
 
 def open_store(db: str | None) -> Store:
     """The store `--db` names; when it cannot be opened (a server holds the file, the
     database is unreachable), one line says why and what to do."""
-    location: StoreLocation = default_db_path() if db is None else db
-    if not is_postgres(location):
-        location = Path(location)
     try:
-        return Store(location)
+        return Store(default_db_path() if db is None else db)
     except (StoreLockedError, ConnectionError) as error:
         err.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(ExitStatus.USAGE) from None
@@ -73,14 +93,17 @@ def period_option(label: str | None) -> Period | None:
         raise usage(str(error)) from error
 
 
+def code_option(classifications: Classifications, kind: str, label: str) -> str:
+    """The code an option names (a code, or a name such as 出口 or 国际收支); an unknown one
+    is a usage error in one line."""
+    try:
+        return classifications.code(kind, label)
+    except UnknownCodeError as error:
+        raise usage(_(error.message, kind=_(kind), label=label)) from None
+
+
 def basis_option(store: Store, label: str | None) -> str | None:
-    """The basis code a `--basis` names (a code or a name such as 国际收支)."""
-    if label is None:
-        return None
-    code = store.classifications().bases.resolve(label)
-    if code is None:
-        raise usage(_("unknown statistical basis {value!r}", value=label))
-    return code
+    return None if label is None else code_option(store.classifications(), "basis", label)
 
 
 def date_option(label: str | None) -> date | None:

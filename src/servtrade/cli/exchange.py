@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import DbOption, open_store, out, period_option, usage
+from servtrade.cli.common import DbOption, code_option, open_store, out, period_option, usage
 from servtrade.i18n import _
 from servtrade.sdmx.export import AGENCY, DATAFLOW, VERSION, write_sdmx_csv
 from servtrade.sdmx.mapping import bundled_mappings
@@ -38,12 +38,7 @@ def export(
         raise usage(_("--format must be one of {choices}", choices=", ".join(EXPORT_FORMATS)))
     with open_store(db) as store:
         classifications = store.classifications()
-        codes = []
-        for label in region:
-            code = classifications.regions.resolve(label)
-            if code is None:
-                raise usage(_("unknown region {region}", region=label))
-            codes.append(code)
+        codes = [code_option(classifications, "region", label) for label in region]
         frame = store.observations(
             ObservationQuery(
                 regions=codes, period_from=period_option(from_), period_to=period_option(to)

@@ -17,6 +17,7 @@ from servtrade.cli.common import (
     DbOption,
     FormatOption,
     check_format,
+    code_option,
     date_option,
     err,
     open_store,
@@ -54,15 +55,12 @@ def _codes(
 ) -> tuple[str, str, str, str | None]:
     """Region, flow, category and unit as codes, or a usage error."""
     classifications = store.classifications()
-    codes = (
-        classifications.regions.resolve(region),
-        classifications.flows.resolve(flow),
-        classifications.categories.resolve(category),
+    return (
+        code_option(classifications, "region", region),
+        code_option(classifications, "flow", flow),
+        code_option(classifications, "category", category),
+        code_option(classifications, "unit", unit) if unit else None,
     )
-    unit_code = classifications.units.resolve(unit) if unit else None
-    if None in codes or (unit and unit_code is None):
-        raise usage(_("unknown region, flow, category or unit"))
-    return str(codes[0]), str(codes[1]), str(codes[2]), unit_code
 
 
 def _interval(low: object, high: object) -> str:

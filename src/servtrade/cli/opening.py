@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from servtrade.cli.common import DbOption, err, open_store, out, usage
+from servtrade.cli.common import (
+    ByOption,
+    DbOption,
+    code_option,
+    err,
+    open_store,
+    out,
+    usage,
+    writing_as,
+)
 from servtrade.i18n import N_, _, format_number, language
 from servtrade.opening import (
     DESIGNATION_KINDS,
@@ -98,10 +107,8 @@ def measures_command(
         raise usage(_("mode 3 (commercial presence) is outside these lists; use 1, 2 or 4"))
     with open_store(db) as store:
         classifications = store.classifications()
-        code = classifications.regions.resolve(region)
-        category_code = classifications.categories.resolve(category) if category else None
-        if code is None or (category and category_code is None):
-            raise usage(_("unknown region or category"))
+        code = code_option(classifications, "region", region)
+        category_code = code_option(classifications, "category", category) if category else None
         found = applicable_measures(store, code, category=category_code, door=door, mode=mode)
     edition = found.edition
     out.print(
@@ -167,9 +174,7 @@ def exposure_command(
 ) -> None:
     """How much of a region's services trade is in categories a measure touches."""
     with open_store(db) as store:
-        code = store.classifications().regions.resolve(region)
-        if code is None:
-            raise usage(_("unknown region {region}", region=region))
+        code = code_option(store.classifications(), "region", region)
         found = exposure(store, code, period)
     if found is None:
         err.print(_("no category breakdown of services trade for {region}", region=code))
@@ -197,13 +202,14 @@ def import_command(
     file: Path,
     edition: Annotated[str, typer.Option(help="Edition id, e.g. national-2024.")],
     allow_partial: Annotated[bool, typer.Option(help="Store the placed measures.")] = False,
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Read an edition's official text (DOCX, HTML or text from the PDF)."""
     if edition not in editions():
         raise usage(_("known editions: {ids}", ids=", ".join(editions())))
-    with open_store(db) as store:
-        result = import_edition(store, file, edition, allow_partial=allow_partial)
+    with open_store(db) as store, writing_as(store, by, "opening import") as user:
+        result = import_edition(store, file, edition, user, allow_partial=allow_partial)
     for issue in result.issues:
         colour = "red" if issue.level == "error" else "yellow"
         err.print(f"[{colour}]{escape(str(issue))}[/{colour}]", highlight=False)
@@ -245,12 +251,13 @@ def designate_command(
     name_en: Annotated[str, typer.Option()],
     date: Annotated[str, typer.Option(help="Date of the designation (YYYY-MM-DD).")],
     source: Annotated[str, typer.Option(help="Where it is published.")],
+    by: ByOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a place's designation as a pilot platform, with its date and source."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "opening designate") as user:
         try:
-            code = record_designation(store, region, kind, name_zh, name_en, date, source)
+            code = record_designation(store, region, kind, name_zh, name_en, date, source, user)
         except ValueError as error:
             raise usage(str(error)) from error
     out.print(_("recorded {kind} for {region}", kind=kind, region=code))

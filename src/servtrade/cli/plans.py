@@ -16,8 +16,8 @@ from servtrade.cli.common import (
     ByOption,
     DbOption,
     FormatOption,
-    acting,
     check_format,
+    code_option,
     date_option,
     err,
     open_store,
@@ -25,6 +25,7 @@ from servtrade.cli.common import (
     parse_assignments,
     period_option,
     usage,
+    writing_as,
 )
 from servtrade.i18n import N_, _, format_figure, format_number, language
 from servtrade.plans import (
@@ -139,9 +140,9 @@ def plans_add(
     db: DbOption = None,
 ) -> None:
     """Validate a plan file and store it (replacing an earlier version of the same id)."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "plans add") as user:
         try:
-            plan = add_plan(store, file, acting(by))
+            plan = add_plan(store, file, user)
         except PlanError as error:
             _print_plan_error(error)
             raise typer.Exit(1) from error
@@ -276,12 +277,14 @@ def tasks(
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
         changes = parse_assignments(set_, "--set")
-        for task_id, status in changes.items():
-            try:
-                update_task(store, plan, task_id, status, acting(by), note)
-            except PlanError as error:
-                _print_plan_error(error)
-                raise typer.Exit(1) from error
+        if changes:
+            with writing_as(store, by, "tasks --set") as user:
+                for task_id, status in changes.items():
+                    try:
+                        update_task(store, plan, task_id, status, user, note)
+                    except PlanError as error:
+                        _print_plan_error(error)
+                        raise typer.Exit(1) from error
         states = task_states(store, plan)
     lang = language()
     if format_ == "json":
@@ -338,20 +341,19 @@ def compare(
     assert chosen is not None
     with open_store(db) as store:
         classifications = store.classifications()
-        codes = []
-        for label in (r for r in regions.split(",") if r.strip()):
-            code = classifications.regions.resolve(label)
-            if code is None:
-                raise usage(_("unknown region {value}", value=label))
-            codes.append(code)
+        codes = [
+            code_option(classifications, "region", label)
+            for label in regions.split(",")
+            if label.strip()
+        ]
         rows = compare_places(
             store,
             indicator,
             codes,
             chosen,
-            flow=flow,
-            category=category,
-            unit=unit,
+            flow=code_option(classifications, "flow", flow),
+            category=code_option(classifications, "category", category),
+            unit=code_option(classifications, "unit", unit) if unit else None,
             as_of=date_option(as_of),
         )
     if format_ == "json":

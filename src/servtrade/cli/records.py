@@ -11,10 +11,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import ByOption, acting, err, open_store, out, usage
+from servtrade.cli.common import ByOption, err, open_store, out, usage, writing_as
 from servtrade.i18n import _
+from servtrade.ingest import ExitStatus
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
-from servtrade.records.load import POSTGRES_URLS, RecordsStore, open_records
+from servtrade.records.load import POSTGRES_URLS, RecordsStore, authorised_regions, open_records
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.store import Store, default_db_path, is_postgres
 
@@ -58,7 +59,8 @@ MasterOption = Annotated[
 @contextmanager
 def _records(
     engine: str | None, db: str | None, store: str | None, master: str
-) -> Iterator[RecordsStore]:
+) -> Iterator[tuple[RecordsStore, Store]]:
+    """The records and the store whose codelists, rates and users apply to them."""
     chosen = engine or ("postgres" if db and db.startswith(POSTGRES_URLS) else "duckdb")
     if chosen == "duckdb":
         reference = open_store(db or store)
@@ -66,14 +68,14 @@ def _records(
         location = store or default_db_path()
         if not is_postgres(location) and not Path(location).exists():
             open_store(str(location)).close()
-        reference = Store(location if is_postgres(location) else Path(location), read_only=True)
+        reference = Store(location, read_only=True)
     try:
         records = open_records(chosen, db, reference, master)
     except ValueError as error:
         reference.close()
         raise usage(str(error)) from error
     try:
-        yield records
+        yield records, reference
     finally:
         records.close()
 
@@ -87,12 +89,18 @@ def load(
     master: MasterOption = "local[*]",
     by: ByOption = None,
 ) -> None:
-    """Validate Parquet files of records and store the good rows (bad rows quarantined)."""
+    """Validate Parquet files of records and store the good rows (bad rows quarantined).
+    Exit status as `ingest`: 0 all stored, 1 a file not read, 3 rows quarantined."""
     failed = False
-    with _records(engine, db, store, master) as records:
+    quarantined = False
+    with (
+        _records(engine, db, store, master) as (records, reference),
+        writing_as(reference, by, "records load") as user,
+    ):
         for file in files:
             try:
-                report = records.load(file, by=acting(by))
+                authorised_regions(file, reference, user)
+                report = records.load(file, by=user.name)
             except ValueError as error:
                 err.print(f"[red]{error}[/red]")
                 failed = True
@@ -109,7 +117,9 @@ def load(
                 ),
                 highlight=False,
             )
-    raise typer.Exit(1 if failed else 0)
+            quarantined = quarantined or report.rows_rejected > 0
+    status = ExitStatus.REJECTED if failed else ExitStatus.PARTIAL if quarantined else 0
+    raise typer.Exit(int(status))
 
 
 @records_app.command("aggregate")
@@ -128,7 +138,7 @@ def aggregate(
 ) -> None:
     """Aggregate the stored records to every level; suppressed cells are left out. The file
     is in the canonical statistics layout, in yuan and in US dollars."""
-    with _records(engine, db, store, master) as records:
+    with _records(engine, db, store, master) as (records, _reference):
         try:
             cells = records.aggregate(min_reporters)
         except ValueError as error:
@@ -158,7 +168,7 @@ def errors(
     master: MasterOption = "local[*]",
 ) -> None:
     """The quarantined records: file, row, column and reason."""
-    with _records(engine, db, store, master) as records:
+    with _records(engine, db, store, master) as (records, _reference):
         frame = records.quarantine(column)
     table = Table(title=_("Quarantined records"))
     for name in ("file", "row_no", "column", "reason"):

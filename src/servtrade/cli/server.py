@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from servtrade.access import ROLES, AccessError, add_user
+from servtrade.access import ROLES, AccessError, add_user, authorise_admin
 from servtrade.access.signin import set_password
-from servtrade.cli.common import ByOption, DbOption, acting, err, open_store, out, usage
+from servtrade.cli.common import ByOption, DbOption, err, open_store, out, usage, writing_as
 from servtrade.i18n import _
 from servtrade.store import redacted
 
@@ -90,9 +90,18 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create a user (or, with --replace, replace it) and print its token once."""
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "users add") as user:
+        authorise_admin(user)  # the first user of a store is added by its owner
+        if store.users().empty and role != "admin":
+            raise usage(
+                _(
+                    "the first user of a store is its admin (--role admin), who adds the "
+                    "others; with {role} first, no one could manage users",
+                    role=role,
+                )
+            )
         try:
-            token = add_user(store, name, role, region, replace=replace, by=acting(by))
+            token = add_user(store, name, role, region, replace=replace, by=user.name)
         except AccessError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error
@@ -107,8 +116,10 @@ def users_revoke(
     db: DbOption = None,
 ) -> None:
     """Revoke a user's token now (a new one: `users add NAME --replace`)."""
-    with open_store(db) as store:
-        if not store.revoke_token(name, acting(by)):
+    with open_store(db) as store, writing_as(store, by, "users revoke") as user:
+        if user.name != name:  # a person may revoke their own token
+            authorise_admin(user)
+        if not store.revoke_token(name, user.name):
             err.print(f"[red]{_('no user {name}', name=name)}[/red]")
             raise typer.Exit(2)
     out.print(_("token of {name} revoked", name=name))
@@ -128,9 +139,11 @@ def users_password(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-    with open_store(db) as store:
+    with open_store(db) as store, writing_as(store, by, "users password") as user:
+        if user.name != name:  # a person may set their own password
+            authorise_admin(user)
         try:
-            set_password(store, name, password, acting(by))
+            set_password(store, name, password, user.name)
         except ValueError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error

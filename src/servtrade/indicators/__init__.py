@@ -26,7 +26,7 @@ from servtrade.classification import (
     Classifications,
 )
 from servtrade.fx import MissingRateError
-from servtrade.i18n import N_, Message, gettext
+from servtrade.i18n import N_, Message
 from servtrade.indicators.panel import (
     COMPUTED,
     CURRENCIES,
@@ -135,10 +135,6 @@ class _Context:
     def __init__(self, store: Store, request: IndicatorRequest) -> None:
         self.request = request
         self.classifications: Classifications = store.classifications()
-        if request.basis is not None and request.basis not in self.classifications.bases:
-            raise IndicatorError(
-                gettext("unknown statistical basis {value!r}", value=request.basis)
-            )
         reference = request.reference or self._default_reference(request.region)
         self.reference = reference
         self._observations = store.observations(
@@ -591,16 +587,30 @@ def preferred_values(store: Store, request: IndicatorRequest) -> dict[str, Indic
     return preferred_by_period(compute_indicators(store, request))
 
 
+def _with_codes(classifications: Classifications, request: IndicatorRequest) -> IndicatorRequest:
+    """The request in codes: a label (出口, 贵州, 亿元) gives every interface one answer, and
+    one that is no code raises `UnknownCodeError`."""
+
+    def code(kind: str, label: str | None) -> str | None:
+        return None if label is None else classifications.code(kind, label)
+
+    return replace(
+        request,
+        region=classifications.code("region", request.region),
+        flow=classifications.code("flow", request.flow),
+        category=classifications.code("category", request.category),
+        mode=classifications.code("mode", request.mode),
+        unit=code("unit", request.unit),
+        reference=code("region", request.reference),
+        basis=code("basis", request.basis),
+    )
+
+
 def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:
     unknown = [i for i in request.indicators if i not in _COMPUTE]
     if unknown:
         raise IndicatorError(f"unknown indicator(s) {unknown}; choose from {', '.join(INDICATORS)}")
-    if request.unit is not None:  # a code or a name (亿元); one answer for every interface
-        unit = store.classifications().units.resolve(request.unit)
-        if unit is None:
-            raise IndicatorError(gettext("unknown unit {value!r}", value=request.unit))
-        request = replace(request, unit=unit)
-    ctx = _Context(store, request)
+    ctx = _Context(store, _with_codes(store.classifications(), request))
     results: list[IndicatorValue] = []
     for indicator in request.indicators:
         for basis in ctx.bases():

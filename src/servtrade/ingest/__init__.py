@@ -9,17 +9,16 @@ same figure again, adds nothing.
 from __future__ import annotations
 
 import csv
-import getpass
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from servtrade.access import User, acting_user, authorise_region, authorise_writer
 from servtrade.i18n import N_
 from servtrade.ingest.readers import LINE, ReadOptions, check_file, is_sdmx, read_table
 from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
@@ -45,12 +44,10 @@ class IngestOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     rejected_dir: Path | None = None
     dry_run: bool = False  # validate and report what would load; write nothing
-    # Called with the regions of the rows that would load, before anything is written;
-    # raising stops the load (the API refuses figures outside a user's scope this way).
-    check_regions: Callable[[list[str]], None] | None = None
-    # Who loads the file (default: the OS user) and how the audit entry, written in the
-    # load's transaction, names the act.
-    by: str | None = None
+    # Who loads the file (default: the OS user, see `acting_user`): every region of the rows
+    # that would load must be in their scope before anything is written, and the audit
+    # entry, written in the load's transaction, names them and the act.
+    user: User | None = None
     audit_action: str = "load"
 
 
@@ -64,6 +61,10 @@ def _sha256(path: Path) -> str:
 
 def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) -> IngestReport:
     options = options or IngestOptions()
+    if options.user is None:
+        options = replace(options, user=acting_user(store, None))
+    assert options.user is not None
+    authorise_writer(options.user)  # a viewer's file is not even read
     report = IngestReport(file=str(path))
     try:
         frame = _read(store, path, options.read, report)
@@ -116,8 +117,11 @@ def _checked_and_written(
     bad_lines = {issue.line for issue in report.errors}
     staged = staged[~staged["line"].isin(bad_lines)]
     report.regions = sorted(staged["region"].unique())
-    if options.check_regions is not None:
-        options.check_regions(report.regions)
+    user = options.user
+    assert user is not None
+    classifications = store.classifications()
+    for region in report.regions:  # the whole file is refused if one lies outside
+        authorise_region(user, region, classifications)
     if options.dry_run:
         report.status = "checked" if not report.errors else "rejected"
         report.rows_loaded = len(staged)
@@ -140,7 +144,7 @@ def _checked_and_written(
     report.rows_loaded = len(staged)
     report.load_id = load_id
     store.record_audit(
-        options.by or getpass.getuser(),
+        user.name,
         options.audit_action,
         path.name,
         ",".join(report.regions),

@@ -14,6 +14,7 @@ class ExitStatus(IntEnum):
     REJECTED = 1
     USAGE = 2
     PARTIAL = 3
+    REFUSED = 4  # the acting person may not make this write
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any, get_args
 
 import yaml
 
-from servtrade.access import region_ancestry
+from servtrade.access import User, authorise_region, region_ancestry
 from servtrade.classification import Classifications
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
@@ -228,18 +228,27 @@ def designations(store: Store) -> list[Designation]:
 
 
 def record_designation(
-    store: Store, region: str, kind: str, name_zh: str, name_en: str, day: str, source: str
+    store: Store,
+    region: str,
+    kind: str,
+    name_zh: str,
+    name_en: str,
+    day: str,
+    source: str,
+    user: User,
 ) -> str:
-    """Validate and store a place's designation; returns the region code."""
+    """Validate and store a place's designation as `user`'s change (an editor of the place,
+    or an admin); returns the region code."""
     code = store.classifications().regions.resolve(region)
     if code is None:
         raise ValueError(f"unknown region {region!r}")
+    authorise_region(user, code, store.classifications())
     if kind not in DESIGNATION_KINDS:
         raise ValueError(f"kind must be one of {', '.join(DESIGNATION_KINDS)}")
     date.fromisoformat(day)  # raises ValueError for a date that is not YYYY-MM-DD
     if not source.strip() or not (name_zh.strip() or name_en.strip()):
         raise ValueError("a designation needs a name and a source")
-    store.add_designation(code, kind, name_zh, name_en, day, source)
+    store.add_designation(code, kind, name_zh, name_en, day, source, user.name)
     return code
 
 

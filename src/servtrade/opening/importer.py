@@ -19,6 +19,7 @@ from pathlib import Path
 
 from docx.opc.exceptions import PackageNotFoundError
 
+from servtrade.access import User, authorise_admin
 from servtrade.classification import normalize_label
 from servtrade.ingest.readers import check_archive, decode
 from servtrade.ingest.report import FileRejectedError
@@ -227,10 +228,12 @@ def _check_numbers(drafts: list[dict[str, object]], edition: Edition, result: Im
 
 
 def import_edition(
-    store: Store, path: Path, edition_id: str, *, allow_partial: bool = False
+    store: Store, path: Path, edition_id: str, user: User, *, allow_partial: bool = False
 ) -> ImportResult:
     """Read an edition's official text and store its measures, replacing those known
-    before; with errors nothing is stored unless `allow_partial` (placed measures only)."""
+    before, as an admin's change; with errors nothing is stored unless `allow_partial`
+    (placed measures only)."""
+    authorise_admin(user)  # the register applies to every region
     if edition_id not in editions():
         raise KeyError(f"unknown edition {edition_id!r}; known: {', '.join(editions())}")
     try:
@@ -263,5 +266,7 @@ def import_edition(
                 )
                 for m in result.measures
             ],
+            user.name,
+            path.name,
         )
     return result

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from servtrade.access import User, WriteRefusedError, authorise_region
 from servtrade.classification import Classifications
+from servtrade.i18n import N_
 from servtrade.plans.documents import (
     PlanError,
     PlanIssue,
@@ -99,17 +101,29 @@ def find_plan(store: Store, id_or_path: str) -> Plan:
     raise PlanError([PlanIssue(id_or_path, "", None, f"no plan with this id; known: {known}")])
 
 
-def add_plan(store: Store, path: Path, saved_by: str) -> Plan:
-    """Validate a plan file and store it; nothing is stored if it does not validate."""
+def add_plan(store: Store, path: Path, user: User) -> Plan:
+    """Validate a plan file and store it as `user`'s change; nothing is stored if it does
+    not validate or is not theirs to change."""
     plan = load_plan(path, store.classifications())
-    store.save_plan(
-        plan.id,
-        plan.region,
-        path.read_text(encoding="utf-8"),
-        saved_by,
-        store.plan_document(plan.id) or bundled_plan_text(plan.id),
-    )
+    save_plan(store, plan, path.read_text(encoding="utf-8"), user)
     return plan
+
+
+def save_plan(store: Store, plan: Plan, document: str, user: User) -> None:
+    """Store a validated plan's document as `user`'s change, with what it replaces. A plan
+    belongs to its region: only an editor of that region, and of the region the plan had
+    before, may write it; a bundled plan changes only through an admin."""
+    classifications = store.classifications()
+    authorise_region(user, plan.region, classifications)
+    bundled = bundled_plan_text(plan.id)
+    if bundled is not None and not user.is_admin:
+        raise WriteRefusedError(
+            "bundled_plan", N_("only an admin can change the bundled plan {plan}"), plan=plan.id
+        )
+    before = store.plan_document(plan.id) or bundled
+    if before is not None:
+        authorise_region(user, parse_plan(before, plan.id, classifications).region, classifications)
+    store.save_plan(plan.id, plan.region, document, user.name, before)
 
 
 @dataclass(frozen=True)
@@ -136,8 +150,10 @@ def task_states(store: Store, plan: Plan) -> list[TaskState]:
 
 
 def update_task(
-    store: Store, plan: Plan, task_id: str, status: str, changed_by: str, note: str | None = None
+    store: Store, plan: Plan, task_id: str, status: str, user: User, note: str | None = None
 ) -> None:
+    """Record a task's new status as `user`'s change, if the plan's region is theirs."""
+    authorise_region(user, plan.region, store.classifications())
     if task_id not in {t.id for t in plan.tasks}:
         raise PlanError([PlanIssue(plan.id, "tasks", None, f"no task {task_id!r} in the plan")])
     if status not in TASK_STATUSES:
@@ -148,7 +164,7 @@ def update_task(
                 )
             ]
         )
-    if not changed_by.strip():
+    if not user.name.strip():
         raise PlanError([PlanIssue(plan.id, "by", None, "say who made the change")])
     before = {s.task.id: s.status for s in task_states(store, plan)}[task_id]
-    store.record_task_status(plan.id, task_id, status, note, changed_by, plan.region, before)
+    store.record_task_status(plan.id, task_id, status, note, user.name, plan.region, before)

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from servtrade.access import User, authorise_region, authorise_writer
 from servtrade.i18n import N_, _
 from servtrade.records import (
     DEFAULT_MIN_REPORTERS,
@@ -51,7 +52,8 @@ from servtrade.records import (
     validate,
 )
 from servtrade.store import Store
-from servtrade.store.sql import INSERT_AUDIT, transpile
+from servtrade.store.engines import upgrade_postgres
+from servtrade.store.sql import BUMP_REVISION, INSERT_AUDIT, transpile
 
 ENGINES = ("duckdb", "postgres", "spark")
 POSTGRES_URLS = ("postgresql://", "postgres://")
@@ -168,6 +170,17 @@ def regions_in(path: Path, store: Store) -> list[str]:
     found = pq.read_table(path, columns=["region"]).column("region").unique().to_pylist()
     known = store.classifications().regions.codes
     return sorted(str(region) for region in found if region in known)
+
+
+def authorised_regions(path: Path, store: Store, user: User) -> list[str]:
+    """The regions a records file reports for, once `user` may write every one of them
+    (the whole file is refused if one lies outside their scope)."""
+    regions = regions_in(path, store)
+    classifications = store.classifications()
+    authorise_writer(user)
+    for region in regions:
+        authorise_region(user, region, classifications)
+    return regions
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -402,19 +415,7 @@ class DuckDBRecords:
 
 def migrate(url: str) -> None:
     """Bring the server's records tables to the latest schema (Alembic)."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    upgrade_postgres(url, Path(__file__).with_name("migrations"))
 
 
 class PostgresRecords:
@@ -460,6 +461,7 @@ class PostgresRecords:
                 entry = [datetime.now(), *_audit_entry(path, self.store, loaded, by)]
                 with self.engine.con.cursor() as cursor:
                     cursor.execute(transpile(INSERT_AUDIT, "postgres"), entry)
+                    cursor.execute(transpile(BUMP_REVISION, "postgres"))
         return _stored(report, loaded)
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame:

@@ -28,7 +28,13 @@ from servtrade.i18n import gettext
 from servtrade.periods import Period
 from servtrade.store import sql
 from servtrade.store.engines import ENV_MEMORY_LIMIT as ENV_MEMORY_LIMIT
-from servtrade.store.engines import Cursor, DuckDBEngine, Engine, PostgresEngine
+from servtrade.store.engines import (
+    Cursor,
+    DuckDBEngine,
+    Engine,
+    PostgresEngine,
+    upgrade_postgres,
+)
 from servtrade.store.engines import StoreLockedError as StoreLockedError
 from servtrade.store.engines import duckdb_config as duckdb_config
 from servtrade.store.engines import is_postgres as is_postgres
@@ -51,19 +57,7 @@ def default_db_path() -> StoreLocation:
 
 def migrate(url: str) -> None:
     """Bring a PostgreSQL store's tables to the latest schema (Alembic)."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    upgrade_postgres(url, Path(__file__).with_name("migrations"))
 
 
 @dataclass(frozen=True)
@@ -118,12 +112,14 @@ class Store:
         self.path = Path(target) if self.url is None else None
         self._engine: Engine
         self._in_transaction = False
+        # A DuckDB file opened to read (beside a process holding it) takes no write at all.
+        self.writable = not read_only or self.url is not None
         if self.url is not None:
             if not read_only:
                 migrate(self.url)
             self._engine = PostgresEngine(self.url)
             if not read_only and self.count_rates() == 0:
-                self.set_exchange_rates(ecb_reference_rates())
+                self._write_rates(ecb_reference_rates())  # the bundled default, no one's write
             return
         assert self.path is not None
         fresh = not self.path.exists()
@@ -134,11 +130,12 @@ class Store:
             with self.transaction():
                 for statement in sql.SCHEMA:
                     self._execute(statement)
+                self._execute(sql.SEED_REVISION)
                 self._upgrade_observations()
                 for statement in sql.USERS_UPGRADE:
                     self._execute(statement)
             if fresh:
-                self.set_exchange_rates(ecb_reference_rates())
+                self._write_rates(ecb_reference_rates())  # the bundled default, no one's write
 
     @property
     def dialect(self) -> str:
@@ -165,6 +162,7 @@ class Store:
         other.url = self.url
         other._engine = self._engine.session()
         other._in_transaction = False
+        other.writable = self.writable
         return other
 
     @property
@@ -331,7 +329,8 @@ class Store:
         return self._frame(statement, params)
 
     # -- classifications the user extends ----------------------------------------------
-    def add_place(self, place: Code) -> None:
+    def add_place(self, place: Code, user: str) -> None:
+        """Register a place, audited in the same transaction."""
         self.classifications().extended(places=[place])  # validates parent and labels
         with self.transaction():
             self._execute(
@@ -345,8 +344,19 @@ class Store:
                     "|".join(place.aliases),
                 ],
             )
+            self._audit(
+                user,
+                "add_place",
+                place.code,
+                place.parent,
+                None,
+                json.dumps(
+                    {"name_en": place.name_en, "name_zh": place.name_zh, "kind": place.kind}
+                ),
+            )
 
-    def add_grouping(self, grouping: Code) -> None:
+    def add_grouping(self, grouping: Code, user: str) -> None:
+        """Register a grouping of categories, audited in the same transaction."""
         self.classifications().extended(groupings=[grouping])
         with self.transaction():
             self._execute(
@@ -358,6 +368,14 @@ class Store:
                     "|".join(grouping.members),
                     grouping.note,
                 ],
+            )
+            self._audit(
+                user,
+                "add_grouping",
+                grouping.code,
+                None,
+                None,
+                json.dumps({"members": list(grouping.members), "definition": grouping.note}),
             )
 
     def add_basis(self, basis: Code, user: str) -> None:
@@ -449,14 +467,25 @@ class Store:
         return None if row is None else str(row[0])
 
     # -- the opening-up register -------------------------------------------------------
-    def replace_opening_edition(self, edition: str, rows: Sequence[Sequence[Any]]) -> None:
+    def replace_opening_edition(
+        self, edition: str, rows: Sequence[Sequence[Any]], user: str, file: str
+    ) -> None:
         """Store an edition's measures (edition, number, door, text_zh, text_en, modes,
-        restriction, nature, source), replacing any imported before; all or nothing."""
+        restriction, nature, source), replacing any imported before; all or nothing, audited
+        in the same transaction."""
         now = datetime.now()
         with self.transaction():
             self._execute(sql.DELETE_OPENING_EDITION, [edition])
             for row in rows:
                 self._execute(sql.INSERT_OPENING_MEASURE, [*row, now])
+            self._audit(
+                user,
+                "opening_import",
+                edition,
+                None,
+                None,
+                json.dumps({"file": file, "measures": len(rows)}, ensure_ascii=False),
+            )
 
     def opening_measures(self) -> list[dict[str, Any]]:
         cursor = self._execute(sql.SELECT_OPENING_MEASURES)
@@ -464,11 +493,30 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def add_designation(
-        self, region: str, kind: str, name_zh: str, name_en: str, designated: str, source: str
+        self,
+        region: str,
+        kind: str,
+        name_zh: str,
+        name_en: str,
+        designated: str,
+        source: str,
+        user: str,
     ) -> None:
+        """Record a place's pilot platform, audited in the same transaction."""
         with self.transaction():
             self._execute(
                 sql.INSERT_DESIGNATION, [region, kind, name_zh, name_en, designated, source]
+            )
+            self._audit(
+                user,
+                "designation",
+                kind,
+                region,
+                None,
+                json.dumps(
+                    {"name_zh": name_zh, "name_en": name_en, "date": designated, "source": source},
+                    ensure_ascii=False,
+                ),
             )
 
     def designations(self) -> list[tuple[str, str, str, str, str, str]]:
@@ -511,6 +559,13 @@ class Store:
 
     def users(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_USERS)
+
+    def user_role(self, name: str) -> tuple[str, tuple[str, ...]] | None:
+        """(role, regions) of the user called `name`."""
+        row = self._execute(sql.USER_ROLE, [name]).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), tuple(r for r in str(row[1]).split("|") if r)
 
     def revoke_token(self, name: str, by: str) -> bool:
         """Make a user's token unusable (audited in the same transaction); False if there is
@@ -598,17 +653,41 @@ class Store:
         before: str | None,
         after: str | None,
     ) -> None:
-        """The audit entry, inside the caller's transaction (the write it records)."""
+        """The audit entry, inside the caller's transaction (the write it records), and the
+        store's next revision."""
         self._execute(
             sql.INSERT_AUDIT, [datetime.now(), user, action, target, region, before, after]
         )
+        self._execute(sql.BUMP_REVISION)
+
+    def revision(self) -> int:
+        """How many audited writes the store has seen: a version of everything in it."""
+        row = self._execute(sql.SELECT_REVISION).fetchone()
+        return int(row[0]) if row else 0
 
     def audit_log(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_AUDIT)
 
     # -- exchange rates ------------------------------------------------------------------
-    def set_exchange_rates(self, rates: Sequence[ExchangeRate]) -> None:
-        """Add or replace rates; a user's official rates replace the bundled default."""
+    def set_exchange_rates(self, rates: Sequence[ExchangeRate], user: str) -> None:
+        """Add or replace rates (a user's official rates replace the bundled default),
+        audited in the same transaction."""
+        with self.transaction():
+            self._write_rates(rates)
+            sources = sorted({r.source for r in rates})
+            self._audit(
+                user,
+                "exchange_rates",
+                f"{len(rates)} rates",
+                None,
+                None,
+                json.dumps(
+                    {"periods": sorted({r.period for r in rates}), "sources": sources},
+                    ensure_ascii=False,
+                ),
+            )
+
+    def _write_rates(self, rates: Sequence[ExchangeRate]) -> None:
         staged = pd.DataFrame(
             [(r.period, r.currency, r.cny_per_unit, r.source) for r in rates],
             columns=["period", "currency", "cny_per_unit", "source"],

@@ -81,6 +81,24 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+def upgrade_postgres(url: str, migrations: Path) -> None:
+    """Bring a PostgreSQL database to the head of an Alembic migrations directory (the
+    store's, or the enterprise records')."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings from the environment: `SERVTRADE_MEMORY_LIMIT`, or a ValueError
     naming it when DuckDB does not read it as a size."""

@@ -173,7 +173,15 @@ SCHEMA = (
         region VARCHAR,
         before VARCHAR,
         after VARCHAR)""",
+    # One row, counting the writes: every audited write adds one in its own transaction, so
+    # processes sharing a store know when answers they keep are out of date.
+    "CREATE TABLE IF NOT EXISTS store_revision (revision BIGINT NOT NULL)",
 )
+SEED_REVISION = (
+    "INSERT INTO store_revision SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM store_revision)"
+)
+BUMP_REVISION = "UPDATE store_revision SET revision = revision + 1"
+SELECT_REVISION = "SELECT revision FROM store_revision"
 
 # On a PostgreSQL server these belong to the records' own migrations (servtrade.records).
 RECORDS_TABLES = ("records_files", "records_quarantine")

@@ -398,7 +398,7 @@ def opening_page(
     mode: Annotated[str | None, Query(pattern="^[124]?$")] = None,
 ) -> HTMLResponse:
     code = region_code(store, region)
-    category_code = store.classifications().categories.resolve(category) if category else None
+    category_code = store.classifications().code("category", category) if category else None
     found = applicable_measures(store, code, category=category_code, mode=mode or None)
     lang = language()
     diff = edition_diff(store, NATIONAL, found.edition.id) if found.edition.id != NATIONAL else None

@@ -27,4 +27,4 @@ def downgrade() -> None:
     for statement in reversed(sql.SCHEMA):
         name = sql.table_name(statement)
         if name not in sql.RECORDS_TABLES:
-            op.execute(f"DROP TABLE {name}")
+            op.execute(f"DROP TABLE IF EXISTS {name}")  # later revisions drop their own
