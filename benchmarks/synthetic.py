@@ -18,13 +18,17 @@ SOURCE = "SYNTHETIC benchmark data (servtrade benchmarks/synthetic.py, seed {see
 PARTNERS = ("US", "HK", "JP", "DE", "SG")
 
 
-def write_synthetic_csv(path: Path, rows: int, seed: int = 20261129) -> Path:
+def write_synthetic_csv(path: Path, rows: int, seed: int = 20261129, skip: int = 0) -> Path:
+    """`rows` rows; `skip` leaves out the first keys, so that files written with different
+    `skip` never hold the same figure."""
     classifications = default_classifications()
     provinces = [c.code for c in classifications.regions if c.parent == "CN"]
     periods = [f"{y}-{m:02d}" for y in range(1990, 2026) for m in range(1, 13)]
     categories = classifications.main_categories()
     keys = itertools.islice(
-        itertools.product(provinces, periods, ("export", "import"), categories, PARTNERS), rows
+        itertools.product(provinces, periods, ("export", "import"), categories, PARTNERS),
+        skip,
+        skip + rows,
     )
     values = np.random.default_rng(seed).lognormal(mean=2.0, sigma=1.0, size=rows).round(2)
     source = SOURCE.format(seed=seed)
