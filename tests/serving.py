@@ -4,13 +4,19 @@ server (a browser, concurrent clients)."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
+
+from servtrade.store import StoreLocation
 
 
 def free_port() -> int:
@@ -37,3 +43,59 @@ def served(app: FastAPI) -> Iterator[tuple[str, uvicorn.Server, threading.Thread
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+SERVTRADE = str(Path(sys.executable).with_name("servtrade"))
+# Starting `servtrade serve` imports the forecasting libraries in every worker: tens of
+# seconds on two busy cores.
+START = 120.0
+
+
+@contextmanager
+def serving(
+    location: StoreLocation, *options: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(base URL, process) of a real `servtrade serve` on the store, once it answers; it is
+    killed after the block if still running (a test stops it its own way first)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [SERVTRADE, "serve", "--db", str(location), "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + START
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                if httpx.get(f"{base}/api/regions", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                server.kill()
+                stderr = server.communicate()[1].decode()[-3000:]
+                raise AssertionError(f"server did not start: {stderr}")
+            time.sleep(0.2)
+        yield base, server
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def synthetic_upload(rows: int) -> bytes:
+    """A SYNTHETIC file (not statistics) of `rows` distinct monthly figures for Guizhou."""
+    categories = ["SA", "SB", "SC", "SD", "SE", "SF", "SG", "SH", "SI", "SJ", "SK", "SL"]
+    lines = ["region,period,flow,category,value,unit,source,vintage"]
+    for n in range(rows):
+        year, rest = divmod(n, 12 * len(categories) * 2)
+        month, rest = divmod(rest, len(categories) * 2)
+        category, flow = divmod(rest, 2)
+        lines.append(
+            f"CN-GZ,{1900 + year}-{month + 1:02d},{('export', 'import')[flow]},"
+            f"{categories[category]},{1 + n % 97},亿元,synthetic test data - not statistics,"
+            "2025-01-20"
+        )
+    return ("\n".join(lines) + "\n").encode()

@@ -12,28 +12,11 @@ import httpx
 from servtrade.access import add_user
 from servtrade.api import Settings, create_app
 from servtrade.store import Store
-from tests.serving import served
+from tests.serving import served, synthetic_upload
 
 # Every request must answer within this many seconds (an upload of the file below takes
 # one to three on two cores).
 LIMIT = 60.0
-
-
-def _synthetic_upload(path: Path, rows: int) -> Path:
-    """A SYNTHETIC file (not statistics) of `rows` distinct monthly figures for Guizhou."""
-    categories = ["SA", "SB", "SC", "SD", "SE", "SF", "SG", "SH", "SI", "SJ", "SK", "SL"]
-    lines = ["region,period,flow,category,value,unit,source,vintage"]
-    for n in range(rows):
-        year, rest = divmod(n, 12 * len(categories) * 2)
-        month, rest = divmod(rest, len(categories) * 2)
-        category, flow = divmod(rest, 2)
-        lines.append(
-            f"CN-GZ,{1900 + year}-{month + 1:02d},{('export', 'import')[flow]},"
-            f"{categories[category]},{1 + n % 97},亿元,synthetic test data - not statistics,"
-            "2025-01-20"
-        )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def test_an_upload_and_other_writes_at_once_all_answer(tmp_path: Path) -> None:
@@ -43,7 +26,8 @@ def test_an_upload_and_other_writes_at_once_all_answer(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
         admin = add_user(store, "root", "admin", [])
-    upload = _synthetic_upload(tmp_path / "upload.csv", 40_000)
+    upload = tmp_path / "upload.csv"
+    upload.write_bytes(synthetic_upload(40_000))
     app = create_app(Settings(db=db, write_rate="1000/minute", read_rate="100000/minute"))
     headers = {"Authorization": f"Bearer {admin}"}
     with served(app) as (base, server, thread):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,9 +17,7 @@ from servtrade.api import upload_base
 from servtrade.cli import app as cli
 from servtrade.store import Store, StoreLocation
 from tests.conftest import CONSTRUCTED, HEADER
-from tests.serving import free_port
-
-SERVTRADE = str(Path(sys.executable).with_name("servtrade"))
+from tests.serving import serving
 
 
 def _children(pid: int) -> set[int]:
@@ -31,26 +27,7 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.parametrize("engine", ["postgres"])
 def test_two_workers_on_postgres(bundled_location: StoreLocation, tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [SERVTRADE, "serve", "--db", str(bundled_location), "--workers", "2", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/api/regions", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"server did not start: {server.communicate()[1].decode()[-3000:]}")
-            time.sleep(0.2)
+    with serving(bundled_location, "--workers", "2") as (base, server):
         # The CLI reaches the store while the server holds it (its admin, then a token
         # for an editor).
         for user in (["root", "--role", "admin"], ["gz", "--role", "editor", "--region", "CN-GZ"]):
@@ -58,7 +35,6 @@ def test_two_workers_on_postgres(bundled_location: StoreLocation, tmp_path: Path
                 cli, ["users", "add", *user, "--by", "root", "--db", str(bundled_location)]
             )
             assert added.exit_code == 0, added.output
-        assert added.exit_code == 0, added.output
         token = added.output.strip().splitlines()[-1]
         headers = {"Authorization": f"Bearer {token}"}
 
@@ -90,7 +66,6 @@ def test_two_workers_on_postgres(bundled_location: StoreLocation, tmp_path: Path
             uploads = upload_base(store)
         assert stored == [(str(y), 1) for y in range(2001, 2009)]
         assert audited == [(8,)]
-    finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     assert server.returncode == 0

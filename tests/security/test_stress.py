@@ -7,93 +7,23 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 
 from servtrade.access import add_user
 from servtrade.api import upload_base
 from servtrade.store import Store, StoreLocation
-from tests.serving import free_port
+from tests.api.test_api import _plan_document
+from tests.serving import serving, synthetic_upload
 
-SERVTRADE = str(Path(sys.executable).with_name("servtrade"))
 # Every request must answer within this many seconds; an upload of the file below takes
 # one to three on two cores.
 LIMIT = 60.0
 # SIGTERM must stop the server within this many seconds, even with writes in flight.
 STOP = 20.0
-
-
-def _synthetic_upload(rows: int) -> bytes:
-    """SYNTHETIC figures (not statistics): `rows` distinct monthly values for Guizhou."""
-    categories = ["SA", "SB", "SC", "SD", "SE", "SF", "SG", "SH", "SI", "SJ", "SK", "SL"]
-    lines = ["region,period,flow,category,value,unit,source,vintage"]
-    for n in range(rows):
-        year, rest = divmod(n, 12 * len(categories) * 2)
-        month, rest = divmod(rest, len(categories) * 2)
-        category, flow = divmod(rest, 2)
-        lines.append(
-            f"CN-GZ,{1900 + year}-{month + 1:02d},{('export', 'import')[flow]},"
-            f"{categories[category]},{1 + n % 97},亿元,synthetic test data - not statistics,"
-            "2025-01-20"
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _plan_document(plan_id: str, value: int) -> bytes:
-    return f"""
-id: {plan_id}
-title: {{en: Constructed plan {value}}}
-region: CN-GZ
-issuer: {{en: Constructed for a test}}
-issued: "2026"
-sources: [{{title: constructed test data - not a real plan}}]
-targets:
-  - id: total-2030
-    description: {{en: constructed target}}
-    indicator: value
-    comparator: ">="
-    value: {value}
-    unit: CNY_100M
-    year: 2030
-tasks:
-  - id: t1
-    aspect: {{en: Opening up}}
-    title: {{en: A constructed task}}
-""".encode()
-
-
-@contextmanager
-def _serving(location: StoreLocation) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [SERVTRADE, "serve", "--db", str(location), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/api/regions", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield base, server
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
 
 
 def test_uploads_plans_tasks_and_users_at_once_then_sigterm(
@@ -103,8 +33,8 @@ def test_uploads_plans_tasks_and_users_at_once_then_sigterm(
         admin = add_user(store, "root", "admin", [])
         editor = add_user(store, "gz", "editor", ["CN-GZ"])
         uploads_dir = upload_base(store)
-    big = _synthetic_upload(30_000)
-    with _serving(store_location) as (base, server):
+    big = synthetic_upload(30_000)
+    with serving(store_location) as (base, server):
         as_admin = {"Authorization": f"Bearer {admin}"}
         as_editor = {"Authorization": f"Bearer {editor}"}
 
@@ -125,7 +55,7 @@ def test_uploads_plans_tasks_and_users_at_once_then_sigterm(
             return timed(
                 lambda: httpx.put(
                     f"{base}/api/plans/stress-{k % 3}",
-                    content=_plan_document(f"stress-{k % 3}", k + 1),
+                    content=_plan_document("CN-GZ", f"stress-{k % 3}"),
                     headers=as_editor | {"Content-Type": "application/yaml"},
                     timeout=LIMIT,
                 )
