@@ -124,11 +124,16 @@ def may_write(user: User, region: str, classifications: Classifications) -> bool
     return any(r in user.regions for r in region_ancestry(region, classifications))
 
 
+def acting_name(name: str | None) -> str:
+    """Who a write is attributed to: the name given, else the OS user."""
+    return name or getpass.getuser()
+
+
 def acting_user(store: Store, name: str | None) -> User:
     """The person a command acts for (`name`, else the OS user). On a store without users
     (one person's own file) that person holds every right, as its admin; once a store has
     users, a write is made by one of them, with their role and regions."""
-    name = name or getpass.getuser()
+    name = acting_name(name)
     if store.users().empty:
         return User(name, "admin", ())
     found = store.user_role(name)

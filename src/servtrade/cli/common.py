@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from servtrade.access import User, WriteRefusedError, acting_user
+from servtrade.access import User, WriteRefusedError, acting_name, acting_user
 from servtrade.classification import Classifications, UnknownCodeError
 from servtrade.i18n import _
 from servtrade.ingest import ExitStatus
@@ -58,7 +57,7 @@ def writing_as(store: Store, by: str | None, command: str) -> Iterator[User]:
     except WriteRefusedError as refusal:
         if store.writable:
             store.record_audit(
-                by or getpass.getuser(),
+                acting_name(by),
                 "refused",
                 f"servtrade {command}",
                 None,

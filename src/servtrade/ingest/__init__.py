@@ -12,7 +12,7 @@ import csv
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -61,10 +61,8 @@ def _sha256(path: Path) -> str:
 
 def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) -> IngestReport:
     options = options or IngestOptions()
-    if options.user is None:
-        options = replace(options, user=acting_user(store, None))
-    assert options.user is not None
-    authorise_writer(options.user)  # a viewer's file is not even read
+    user = options.user or acting_user(store, None)
+    authorise_writer(user)  # a viewer's file is not even read
     report = IngestReport(file=str(path))
     try:
         frame = _read(store, path, options.read, report)
@@ -75,7 +73,7 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     # What is already stored is read in the transaction that writes: loaders running side
     # by side on a server neither duplicate a figure nor load one file twice.
     with store.transaction():
-        return _checked_and_written(store, path, sha, frame, options, report)
+        return _checked_and_written(store, path, sha, frame, options, user, report)
 
 
 def _checked_and_written(
@@ -84,6 +82,7 @@ def _checked_and_written(
     sha: str,
     frame: pd.DataFrame,
     options: IngestOptions,
+    user: User,
     report: IngestReport,
 ) -> IngestReport:
     previous = store.load_with_sha(sha)
@@ -117,8 +116,6 @@ def _checked_and_written(
     bad_lines = {issue.line for issue in report.errors}
     staged = staged[~staged["line"].isin(bad_lines)]
     report.regions = sorted(staged["region"].unique())
-    user = options.user
-    assert user is not None
     classifications = store.classifications()
     for region in report.regions:  # the whole file is refused if one lies outside
         authorise_region(user, region, classifications)

@@ -18,7 +18,6 @@ as text. Reloading a file adds nothing: a record already stored (same `record_id
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import shutil
@@ -36,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from servtrade.access import User, authorise_region, authorise_writer
+from servtrade.access import User, acting_name, authorise_region, authorise_writer
 from servtrade.i18n import N_, _
 from servtrade.records import (
     DEFAULT_MIN_REPORTERS,
@@ -161,7 +160,7 @@ def _audit_entry(
     """The audit entry of a records load (user, action, target, regions, before, after)."""
     regions = ",".join(regions_in(path, store)) or None
     after = json.dumps({"rows_loaded": rows_loaded})
-    return by or getpass.getuser(), "records_load", path.name, regions, None, after
+    return acting_name(by), "records_load", path.name, regions, None, after
 
 
 def regions_in(path: Path, store: Store) -> list[str]:
