@@ -470,3 +470,82 @@ def test_an_overlong_cell_is_reported_with_its_line_and_column(
         "note",
         "a cell is over 65,536 characters long",
     )
+
+
+# -- the OpenAPI document states what the server does ----------------------------------
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield path, method.upper(), operation
+
+
+def test_reads_need_no_token_in_the_document_of_a_public_server(
+    bundled: Store, tokens: dict[str, str]
+) -> None:
+    documents = {}
+    for public_read in (True, False):
+        for client in _client(bundled, public_read=public_read):
+            documents[public_read] = client.get(
+                "/openapi.json", headers=_auth(tokens["viewer"])
+            ).json()
+    for path, method, operation in _operations(documents[True]):
+        optional = {} in operation["security"]
+        assert optional == (method == "GET" and path != "/api/audit"), (method, path)
+        assert {"HTTPBearer": []} in operation["security"]
+    assert all({} not in op["security"] for _p, _m, op in _operations(documents[False]))
+
+
+def test_every_error_status_is_documented_with_the_error_body(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, method, operation in _operations(document):
+        expected = {"401", "422", "429"} | ({"403", "413"} if method != "GET" else set())
+        if "{" in path:
+            expected.add("404")
+        statuses = set(operation["responses"]) - {"200"}
+        assert expected <= statuses, (method, path, statuses)
+        for status in statuses:
+            assert operation["responses"][status]["content"]["application/json"]["schema"] == (
+                error
+            ), (method, path, status)
+    report = document["paths"]["/api/plans/{plan_id}/report"]["get"]["responses"]["200"]
+    assert set(report["content"]) == {
+        "text/html",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    csv_reads = document["paths"]["/api/indicators"]["get"]["responses"]["200"]["content"]
+    assert set(csv_reads) == {"application/json", "text/csv"}
+
+
+def test_what_no_route_answers_has_the_error_body(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    missing = client.get("/api/nothing-here")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    wrong_method = client.patch("/api/plans", headers=_auth(tokens["admin"]))
+    assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (
+        405,
+        "method_not_allowed",
+    )
+    unreadable = client.post(
+        "/api/uploads",
+        headers=_auth(tokens["admin"]) | {"Content-Type": "multipart/form-data; boundary=x"},
+        content=b"--x\r\nnot a part",
+    )
+    assert (unreadable.status_code, unreadable.json()["error"]["code"]) == (400, "unreadable_body")
+    in_chinese = client.get("/api/nothing-here", headers={"Accept-Language": "zh-CN"})
+    assert "/api/nothing-here" in in_chinese.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("name", ["..", ".", "x" * 256])
+def test_an_edition_text_with_no_file_name_is_refused(
+    client: TestClient, tokens: dict[str, str], name: str
+) -> None:
+    answer = client.post(
+        "/api/opening/editions/national-2024/import",
+        headers=_auth(tokens["admin"]),
+        files={"file": (name, b"text", "text/plain")},
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_file_name")

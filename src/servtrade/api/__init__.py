@@ -29,6 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servtrade import __version__
@@ -36,6 +37,7 @@ from servtrade.access import User, WriteRefusedError
 from servtrade.api.errors import (
     ApiError,
     api_error_handler,
+    http_error_handler,
     refused_write_handler,
     request_language,
     unknown_code_handler,
@@ -330,6 +332,7 @@ def app_from_environment() -> FastAPI:
 
 def create_app(settings: Settings) -> FastAPI:
     from servtrade.api.docs import add_docs
+    from servtrade.api.openapi import document_behaviour
     from servtrade.api.opening import opening_router
     from servtrade.api.routes import router
     from servtrade.web import STATIC, pages
@@ -357,10 +360,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(WriteRefusedError, refused_write_handler)
     app.add_exception_handler(UnknownCodeError, unknown_code_handler)
     app.add_exception_handler(413, too_large_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router, prefix="/api")
     app.include_router(opening_router, prefix="/api/opening")
     app.include_router(pages)
     add_docs(app)
+    document_behaviour(app, settings.public_read)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -5,10 +5,23 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from servtrade.access import WriteRefusedError
 from servtrade.classification import UnknownCodeError
-from servtrade.i18n import _, using_language
+from servtrade.i18n import N_, _, using_language
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
 
 
 class ApiError(Exception):
@@ -69,3 +82,24 @@ async def validation_error_handler(request: Request, error: Exception) -> JSONRe
     with using_language(request_language(request)):
         message = _("invalid request: {details}", details=details)
     return JSONResponse(error_body("invalid_request", message), status_code=422)
+
+
+# What Starlette itself refuses (no such route, a method a route lacks, a body it cannot
+# parse), in the API's format.
+HTTP_ERRORS = {
+    400: ("unreadable_body", N_("the request body cannot be read: {detail}")),
+    404: ("not_found", N_("nothing is at {path}")),
+    405: ("method_not_allowed", N_("{method} is not allowed at {path}")),
+}
+
+
+async def http_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code, message = HTTP_ERRORS.get(
+        error.status_code, ("http_error", N_("the request cannot be answered: {detail}"))
+    )
+    with using_language(request_language(request)):
+        text = _(message, detail=error.detail, path=request.url.path, method=request.method)
+    return JSONResponse(
+        error_body(code, text), status_code=error.status_code, headers=error.headers
+    )

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import User
 from servtrade.api import Service, reader, service, writer
-from servtrade.api.errors import ApiError
-from servtrade.api.routes import Json, StoreDep, code_of, region_code
+from servtrade.api.errors import ApiError, ErrorBody
+from servtrade.api.routes import Json, StoreDep, code_of, region_code, saved_upload
 from servtrade.i18n import N_
 from servtrade.opening import (
     MODES,
@@ -65,7 +65,11 @@ def list_measures(
     }
 
 
-@opening_router.get("/diff", summary="What one edition opens beyond another")
+@opening_router.get(
+    "/diff",
+    summary="What one edition opens beyond another",
+    responses={404: {"model": ErrorBody, "description": "no such edition (`unknown_edition`)"}},
+)
 def diff(
     store: StoreDep,
     _user: Annotated[User | None, Depends(reader)],
@@ -148,16 +152,7 @@ async def import_text(
         raise ApiError(403, "forbidden", N_("only an admin can do this"))
     _edition(edition_id)
     with tempfile.TemporaryDirectory(prefix="opening-", dir=svc.upload_directory) as folder:
-        path = Path(folder) / Path(file.filename or "list.txt").name
-        data = await file.read(svc.settings.max_upload_bytes + 1)
-        if len(data) > svc.settings.max_upload_bytes:
-            raise ApiError(
-                413,
-                "too_large",
-                N_("the file is over {limit:,} bytes"),
-                limit=svc.settings.max_upload_bytes,
-            )
-        path.write_bytes(data)
+        path = await saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
         # Off the event loop, as uploads: the store's lock is never waited for on it.
         return await run_in_threadpool(_import_edition, svc, user, path, edition_id, allow_partial)
 

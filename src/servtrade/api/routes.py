@@ -26,7 +26,7 @@ from servtrade.api import (
     write_session,
     writer,
 )
-from servtrade.api.errors import ApiError
+from servtrade.api.errors import ApiError, ErrorBody
 from servtrade.forecast import ForecastError, Frequency, indicator_forecast
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, _, language
@@ -59,6 +59,9 @@ ReaderDep = Annotated[User | None, Depends(reader)]
 WriterDep = Annotated[User, Depends(writer)]
 AdminDep = Annotated[User, Depends(admin)]
 Json = dict[str, Any]
+# The indicators a read may name, in its OpenAPI document (an unknown one is a 422).
+INDICATOR_NAMES = {"enum": sorted(INDICATORS)}
+IndicatorName = Annotated[str, Query(json_schema_extra=INDICATOR_NAMES)]
 
 
 def region_code(store: Store, label: str) -> str:
@@ -86,6 +89,12 @@ def _plan(store: Store, plan_id: str) -> Plan:
     if plan_id not in catalog:
         raise ApiError(404, "unknown_plan", N_("no plan {plan}"), plan=plan_id)
     return catalog[plan_id]
+
+
+# A read that answers JSON, or CSV with ?format=csv.
+CSV_TOO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
 
 
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
@@ -146,7 +155,9 @@ OBSERVATION_FIELDS = (
 )
 
 
-@router.get("/observations", summary="Stored observations, filtered and paginated")
+@router.get(
+    "/observations", summary="Stored observations, filtered and paginated", responses=CSV_TOO
+)
 def observations(
     store: StoreDep,
     _user: ReaderDep,
@@ -185,12 +196,14 @@ def observations(
     return {"total": len(frame), "page": page, "page_size": page_size, "items": records}
 
 
-@router.get("/indicators", summary="Indicators, published beside computed")
+@router.get("/indicators", summary="Indicators, published beside computed", responses=CSV_TOO)
 def indicators(
     store: StoreDep,
     _user: ReaderDep,
     region: str,
-    indicator: Annotated[list[str], Query()] = ["value"],  # noqa: B006
+    indicator: Annotated[list[str], Query(json_schema_extra={"items": INDICATOR_NAMES})] = [
+        "value"
+    ],  # noqa: B006
     flow: str = "total",
     category: str = "S",
     period_from: Annotated[str | None, Query(alias="from")] = None,
@@ -309,7 +322,20 @@ def tasks(store: StoreDep, _user: ReaderDep, plan_id: str) -> list[Json]:
     ]
 
 
-@router.get("/plans/{plan_id}/report", summary="The progress report as HTML, PDF or XLSX")
+@router.get(
+    "/plans/{plan_id}/report",
+    summary="The progress report as HTML, PDF or XLSX",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report, as a file to save",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in MEDIA_TYPES.values()
+            },
+        }
+    },
+)
 def report(
     store: StoreDep,
     _user: ReaderDep,
@@ -341,7 +367,7 @@ def forecast(
     store: StoreDep,
     _user: ReaderDep,
     region: str,
-    indicator: str = "value",
+    indicator: IndicatorName = "value",
     flow: str = "total",
     category: str = "S",
     unit: str | None = None,
@@ -382,7 +408,7 @@ def compare(
     _user: ReaderDep,
     period: str,
     region: Annotated[list[str], Query()] = [],  # noqa: B006
-    indicator: str = "value",
+    indicator: IndicatorName = "value",
     flow: str = "total",
     category: str = "S",
     unit: str | None = None,
@@ -447,7 +473,7 @@ def _report_json(report: IngestReport) -> Json:
 MAX_NAME_BYTES = 255
 
 
-async def _saved_upload(file: UploadFile, limit: int, folder: Path) -> Path:
+async def saved_upload(file: UploadFile, limit: int, folder: Path) -> Path:
     name = Path(file.filename or "upload.csv").name
     if name in ("", ".", "..") or len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise ApiError(
@@ -480,7 +506,7 @@ async def upload(
     allow_partial: bool = False,
 ) -> Json:
     with tempfile.TemporaryDirectory(prefix="upload-", dir=svc.upload_directory) as folder:
-        path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
+        path = await saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
         # Off the event loop: a write holding the store's lock hands it back through the
         # loop, so waiting for the lock on it would hang the server.
         return await run_in_threadpool(_ingest_upload, svc, user, path, dry_run, allow_partial)
@@ -515,7 +541,7 @@ async def upload_records(
     dry_run: bool = False,
 ) -> Json:
     with tempfile.TemporaryDirectory(prefix="upload-", dir=svc.upload_directory) as folder:
-        path = await _saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
+        path = await saved_upload(file, svc.settings.max_upload_bytes, Path(folder))
         name = file.filename or path.name
         return await run_in_threadpool(_load_records_upload, svc, user, path, name, dry_run)
 
@@ -593,12 +619,16 @@ def set_task(
 
 class NewUser(BaseModel):
     name: str = Field(max_length=64, description="letters, digits, . _ @ - (no spaces)")
-    role: str = Field(description=", ".join(ROLES))
+    role: str = Field(description=", ".join(ROLES), json_schema_extra={"enum": list(ROLES)})
     regions: list[str] = Field(default_factory=list, max_length=100)
     replace: bool = Field(False, description="replace an existing user (its token stops)")
 
 
-@router.post("/users", summary="Create a user and return its token (admins)")
+@router.post(
+    "/users",
+    summary="Create a user and return its token (admins)",
+    responses={409: {"model": ErrorBody, "description": "the user exists (`user_exists`)"}},
+)
 def create_user(new: NewUser, store: WriteStoreDep, user: WriterDep) -> Json:
     if not user.is_admin:
         raise ApiError(403, "forbidden", N_("only an admin can do this"))
