@@ -62,6 +62,7 @@ Json = dict[str, Any]
 # The indicators a read may name, in its OpenAPI document (an unknown one is a 422).
 INDICATOR_NAMES = {"enum": sorted(INDICATORS)}
 IndicatorName = Annotated[str, Query(json_schema_extra=INDICATOR_NAMES)]
+IndicatorNames = Annotated[list[str], Query(json_schema_extra={"items": INDICATOR_NAMES})]
 
 
 def region_code(store: Store, label: str) -> str:
@@ -201,9 +202,7 @@ def indicators(
     store: StoreDep,
     _user: ReaderDep,
     region: str,
-    indicator: Annotated[list[str], Query(json_schema_extra={"items": INDICATOR_NAMES})] = [
-        "value"
-    ],  # noqa: B006
+    indicator: IndicatorNames = ["value"],  # noqa: B006 - FastAPI reads the default
     flow: str = "total",
     category: str = "S",
     period_from: Annotated[str | None, Query(alias="from")] = None,
