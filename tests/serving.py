@@ -3,13 +3,15 @@ server (a browser, concurrent clients)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -46,23 +48,33 @@ def served(app: FastAPI) -> Iterator[tuple[str, uvicorn.Server, threading.Thread
 
 
 SERVTRADE = str(Path(sys.executable).with_name("servtrade"))
-# Starting `servtrade serve` imports the forecasting libraries in every worker: tens of
-# seconds on two busy cores.
+# Each process of `servtrade serve` imports the application (seconds); on two cores busy
+# with other tests (a Spark JVM starting), tens of seconds.
 START = 120.0
+
+
+def _kill_group(server: subprocess.Popen[bytes]) -> None:
+    """The server and every worker it started (they share its session): a worker left
+    running would hold the store, the port and the stderr pipe."""
+    with suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 @contextmanager
 def serving(
     location: StoreLocation, *options: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """(base URL, process) of a real `servtrade serve` on the store, once it answers; it is
-    killed after the block if still running (a test stops it its own way first)."""
+    """(base URL, process) of a real `servtrade serve` on the store, once it answers; it and
+    its workers are killed after the block if still running (a test stops it its own way
+    first)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [SERVTRADE, "serve", "--db", str(location), "--port", str(port), *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + START
@@ -74,15 +86,13 @@ def serving(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                server.kill()
-                stderr = server.communicate()[1].decode()[-3000:]
-                raise AssertionError(f"server did not start: {stderr}")
+                _kill_group(server)
+                stderr = server.stderr.read().decode()[-3000:] if server.stderr else ""
+                raise AssertionError(f"server did not start in {START:.0f} s: {stderr}")
             time.sleep(0.2)
         yield base, server
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        _kill_group(server)
 
 
 def synthetic_upload(rows: int) -> bytes:

@@ -284,7 +284,14 @@ def test_records_upload_lists_rejected_rows_checks_scope_and_is_audited(
     assert checked.status_code == 200
     assert checked.json()["rows_rejected"] == 1
     assert checked.json()["errors"] == [
-        {"row": 2, "column": "partner", "reason": "unknown partner"}
+        {
+            "row": 2,
+            "line": None,  # a Parquet file has rows, not lines
+            "record_id": "constructed-2",
+            "column": "partner",
+            "value": "XX",
+            "reason": "unknown partner",
+        }
     ]
     assert _stored_records(client) == 0
     loaded = client.post(

@@ -91,7 +91,7 @@ def test_alembic_made_the_postgres_tables(postgres_url: str, bundled_db: Path) -
             "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'records'::regclass "
             "AND i.indisprimary ORDER BY a.attname"
         ).fetchall()
-    assert version == [("0001",)]
+    assert version == [("0002",)]
     assert key == [("record_id",), ("reported_at",)]
 
 

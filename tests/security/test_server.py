@@ -549,3 +549,10 @@ def test_an_edition_text_with_no_file_name_is_refused(
         files={"file": (name, b"text", "text/plain")},
     )
     assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_file_name")
+
+
+@pytest.mark.parametrize("as_of", ["7.956982112418918e-89", "20240101", "1e10"])
+def test_a_number_is_not_a_date(client: TestClient, as_of: str) -> None:
+    # Found by Schemathesis: pydantic alone reads a number as seconds since 1970.
+    answer = client.get("/api/observations", params={"as_of": as_of})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_request")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import ROLES, AccessError, User, UserExistsError, add_user
@@ -31,6 +32,7 @@ from servtrade.forecast import ForecastError, Frequency, indicator_forecast
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, _, language
 from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
+from servtrade.indicators.drivers import growth_drivers
 from servtrade.indicators.summary import headline_summary
 from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_file
 from servtrade.periods import Period, PeriodError, parse_period
@@ -45,7 +47,12 @@ from servtrade.plans.compare import compare_places
 from servtrade.plans.documents import parse_plan
 from servtrade.plans.progress import track_plan
 from servtrade.plans.schema import Plan
-from servtrade.records.load import DuckDBRecords, authorised_regions, records_beside
+from servtrade.records.load import (
+    DuckDBRecords,
+    authorised_regions,
+    issue_records,
+    records_beside,
+)
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import ObservationQuery, Store
@@ -62,6 +69,21 @@ Json = dict[str, Any]
 # The indicators a read may name, in its OpenAPI document (an unknown one is a 422).
 INDICATOR_NAMES = {"enum": sorted(INDICATORS)}
 IndicatorName = Annotated[str, Query(json_schema_extra=INDICATOR_NAMES)]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic alone would read a number as seconds since 1970."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+AsOf = Annotated[
+    date | None,
+    BeforeValidator(_iso_date),
+    Query(description="Answer with the figures known on this date (YYYY-MM-DD)"),
+]
 IndicatorNames = Annotated[list[str], Query(json_schema_extra={"items": INDICATOR_NAMES})]
 
 
@@ -167,7 +189,7 @@ def observations(
     category: Annotated[list[str], Query()] = [],  # noqa: B006
     period_from: Annotated[str | None, Query(alias="from")] = None,
     period_to: Annotated[str | None, Query(alias="to")] = None,
-    as_of: date | None = None,
+    as_of: AsOf = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=10_000)] = 100,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
@@ -208,7 +230,7 @@ def indicators(
     period_from: Annotated[str | None, Query(alias="from")] = None,
     period_to: Annotated[str | None, Query(alias="to")] = None,
     unit: str | None = None,
-    as_of: date | None = None,
+    as_of: AsOf = None,
     basis: str | None = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
@@ -247,7 +269,7 @@ def summary(
     store: StoreDep,
     _user: ReaderDep,
     region: str,
-    as_of: date | None = None,
+    as_of: AsOf = None,
     basis: str | None = None,
 ) -> Any:
     rows = headline_summary(
@@ -299,7 +321,7 @@ def plan(store: StoreDep, _user: ReaderDep, plan_id: str) -> Json:
 
 
 @router.get("/plans/{plan_id}/progress", summary="Progress of each target (servtrade track)")
-def progress(store: StoreDep, _user: ReaderDep, plan_id: str, as_of: date | None = None) -> Json:
+def progress(store: StoreDep, _user: ReaderDep, plan_id: str, as_of: AsOf = None) -> Json:
     result: Json = track_plan(store, _plan(store, plan_id), as_of).as_dict()
     return result
 
@@ -341,7 +363,7 @@ def report(
     svc: Annotated[Service, Depends(service)],
     plan_id: str,
     format: Annotated[str, Query(pattern="^(html|pdf|xlsx)$")] = "pdf",
-    as_of: date | None = None,
+    as_of: AsOf = None,
 ) -> Response:
     lang = language()
     found = _plan(store, plan_id)
@@ -371,7 +393,7 @@ def forecast(
     category: str = "S",
     unit: str | None = None,
     horizon: Annotated[int, Query(ge=1, le=60)] = 5,
-    as_of: date | None = None,
+    as_of: AsOf = None,
     frequency: Frequency = "annual",
 ) -> Json:
     try:
@@ -444,6 +466,42 @@ def compare(
         }
         for row in ranked
     ]
+
+
+@router.get("/drivers", summary="What drove growth: contributions, structure shifts, shift-share")
+def drivers(
+    store: StoreDep,
+    _user: ReaderDep,
+    region: str,
+    period: str,
+    by: Annotated[str, Query(pattern="^(category|grouping|flow|partner)$")] = "category",
+    flow: str = "total",
+    category: str = "S",
+    against: str | None = None,
+    unit: str | None = None,
+    as_of: AsOf = None,
+    basis: str | None = None,
+) -> Json:
+    chosen = _period(period)
+    assert chosen is not None
+    try:
+        found = growth_drivers(
+            store,
+            region_code(store, region),
+            chosen,
+            by,
+            flow=code_of(store, "flow", flow),
+            category=code_of(store, "category", category),
+            unit=None if unit is None else code_of(store, "unit", unit),
+            as_of=as_of,
+            basis=None if basis is None else code_of(store, "basis", basis),
+            against=None if against is None else region_code(store, against),
+        )
+    except (IndicatorError, MissingRateError) as error:
+        raise ApiError(
+            422, "no_drivers", N_("no decomposition: {reason}"), reason=str(error)
+        ) from error
+    return found.as_dict()
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -531,7 +589,8 @@ def _ingest_upload(
 
 @router.post(
     "/records/uploads",
-    summary="Upload enterprise records (Parquet; validated, bad rows quarantined; dry_run checks)",
+    summary="Upload enterprise records (Parquet, CSV, .xlsx, .xls or .ods; validated, bad rows "
+    "quarantined; dry_run checks)",
 )
 async def upload_records(
     file: UploadFile,
@@ -572,8 +631,15 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
         "rows_already_stored": report.rows_already_stored,
         "rows_rejected": report.rows_rejected,
         "errors": [
-            {"row": int(row), "column": str(column), "reason": _(str(reason))}
-            for row, column, reason in report.issues.itertuples(index=False)
+            {
+                "row": issue["row_no"],
+                "line": issue["line"],
+                "record_id": issue["record_id"],
+                "column": issue["column"],
+                "value": issue["value"],
+                "reason": _(str(issue["reason"])),
+            }
+            for issue in issue_records(report.issues)
         ],
     }
 

@@ -35,6 +35,7 @@ from servtrade.cli.common import (
     usage,
     writing_as,
 )
+from servtrade.cli.drivers import register_drivers_commands
 from servtrade.cli.exchange import register_exchange_commands
 from servtrade.cli.forecasts import register_forecast_commands
 from servtrade.cli.opening import register_opening_commands
@@ -600,6 +601,7 @@ register_exchange_commands(app)
 register_server_commands(app)
 register_opening_commands(app)
 register_records_commands(app)
+register_drivers_commands(app)
 
 
 def main() -> None:

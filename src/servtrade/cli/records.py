@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
-from servtrade.cli.common import ByOption, err, open_store, out, usage, writing_as
-from servtrade.i18n import _
+from servtrade.cli.common import (
+    ByOption,
+    check_format,
+    err,
+    open_store,
+    out,
+    usage,
+    writing_as,
+)
+from servtrade.i18n import N_, _
 from servtrade.ingest import ExitStatus
 from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
-from servtrade.records.load import POSTGRES_URLS, RecordsStore, authorised_regions, open_records
+from servtrade.records.load import (
+    POSTGRES_URLS,
+    RecordsStore,
+    authorised_regions,
+    issue_records,
+    open_records,
+)
 from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
+from servtrade.spreadsheet import csv_safe
 from servtrade.store import Store, default_db_path, is_postgres
 
 records_app = typer.Typer(no_args_is_help=True, help="Enterprise-level reported transactions.")
@@ -88,9 +107,13 @@ def load(
     store: StoreOption = None,
     master: MasterOption = "local[*]",
     by: ByOption = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="The sheet of a workbook (default: the one with data).")
+    ] = None,
 ) -> None:
-    """Validate Parquet files of records and store the good rows (bad rows quarantined).
-    Exit status as `ingest`: 0 all stored, 1 a file not read, 3 rows quarantined."""
+    """Validate records files (Parquet, CSV in UTF-8 or GB18030, .xlsx, .xls, .ods) and
+    store the good rows (bad rows quarantined). Exit status as `ingest`: 0 all stored, 1 a
+    file not read, 3 rows quarantined."""
     failed = False
     quarantined = False
     with (
@@ -99,8 +122,8 @@ def load(
     ):
         for file in files:
             try:
-                authorised_regions(file, reference, user)
-                report = records.load(file, by=user.name)
+                authorised_regions(file, reference, user, sheet)
+                report = records.load(file, by=user.name, sheet=sheet)
             except ValueError as error:
                 err.print(f"[red]{error}[/red]")
                 failed = True
@@ -159,23 +182,72 @@ def aggregate(
     )
 
 
+# The quarantine as the errors command lists it: (column, heading).
+ERROR_FIELDS = (
+    ("file", N_("file")),
+    ("row_no", N_("row")),
+    ("line", N_("line")),
+    ("record_id", N_("record id")),
+    ("reporter_id", N_("reporter")),
+    ("column", N_("column")),
+    ("value", N_("value found")),
+    ("reason", N_("reason")),
+)
+
+
+def _error_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Each quarantined row, its reason in the reader's language."""
+    rows = issue_records(frame[[name for name, _h in ERROR_FIELDS]])
+    for row in rows:
+        row["reason"] = _(str(row["reason"]))
+    return rows
+
+
 @records_app.command("errors")
 def errors(
     column: Annotated[str | None, typer.Option(help="Only this column.")] = None,
+    reporter: Annotated[
+        str | None, typer.Option(help="Only this reporter (its unified social credit code).")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (json, csv).")
+    ] = None,
     engine: EngineOption = None,
     db: RecordsDbOption = None,
     store: StoreOption = None,
     master: MasterOption = "local[*]",
 ) -> None:
-    """The quarantined records: file, row, column and reason."""
+    """The quarantined records: file, row (and line of a text file), record id, reporter,
+    column, the value found and the reason, to send back to the reporting enterprises.
+    CSV opens in Excel as it is (UTF-8 with a byte-order mark; formula-like cells
+    neutralised)."""
+    check_format(format_, ("table", "json", "csv"))
     with _records(engine, db, store, master) as (records, _reference):
-        frame = records.quarantine(column)
-    table = Table(title=_("Quarantined records"))
-    for name in ("file", "row_no", "column", "reason"):
-        table.add_column(name)
-    for row in frame.itertuples(index=False):
-        table.add_row(str(row.file), str(row.row_no), str(row.column), _(str(row.reason)))
-    out.print(table)
+        rows = _error_rows(records.quarantine(column, reporter))
+    if format_ == "table":
+        table = Table(title=_("Quarantined records"))
+        for _name, heading in ERROR_FIELDS:
+            table.add_column(_(heading))
+        for row in rows:
+            table.add_row(
+                *("" if row[name] is None else str(row[name]) for name, _h in ERROR_FIELDS)
+            )
+        out.print(table)
+        return
+    if format_ == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_(heading) for _name, heading in ERROR_FIELDS])
+        writer.writerows([csv_safe(row[name]) for name, _h in ERROR_FIELDS] for row in rows)
+        text = buffer.getvalue()
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8-sig" if format_ == "csv" else "utf-8")
+        err.print(_("{n} quarantined rows written to {path}", n=len(rows), path=out_file))
 
 
 @synth_app.command("records")

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from statsforecast.models import AutoETS, DynamicOptimizedTheta, RandomWalkWithDrift
 
 # The fewest points an annual series needs to be forecast with an interval at all.
 MIN_POINTS = 4
@@ -81,10 +80,19 @@ class Member:
     make: Callable[[], Any]
 
 
+def statsforecast_model(name: str, **parameters: Any) -> Any:
+    """A statsforecast model by its class name, imported when a model is first made: the
+    library (with scipy and statsmodels under it) takes seconds to import, which starting
+    the CLI or a server process should not pay."""
+    from statsforecast import models
+
+    return getattr(models, name)(**parameters)
+
+
 MEMBERS = (
-    Member("ETS", 8, AutoETS),
-    Member("Theta", 4, DynamicOptimizedTheta),
-    Member("Drift", 2, RandomWalkWithDrift),
+    Member("ETS", 8, lambda: statsforecast_model("AutoETS")),
+    Member("Theta", 4, lambda: statsforecast_model("DynamicOptimizedTheta")),
+    Member("Drift", 2, lambda: statsforecast_model("RandomWalkWithDrift")),
 )
 
 

@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import ndtr, ndtri
-from scipy.stats import t as student_t
-from statsforecast.arima import Arima, forecast_arima
-from statsforecast.models import AutoETS, Naive, RandomWalkWithDrift, SeasonalNaive, Theta
 
 from servtrade.forecast import calibration
 from servtrade.forecast.calibration import GRID
-from servtrade.forecast.combination import MIN_POINTS, bridged, combine, series_scale
+from servtrade.forecast.combination import (
+    MIN_POINTS,
+    bridged,
+    combine,
+    series_scale,
+    statsforecast_model,
+)
 from servtrade.i18n import N_, Message, gettext
 
 Z95 = 1.959963984540054
@@ -65,6 +67,8 @@ class ArimaWithDrift:
         (intercept, ar), *_ = np.linalg.lstsq(design, changes[1:], rcond=None)
         if not abs(ar) < 1:
             raise ValueError("non-stationary AR part from CSS")  # as statsforecast says
+        from statsforecast.arima import Arima, forecast_arima
+
         with np.errstate(invalid="ignore"):
             fitted = Arima(
                 x=np.array(y, dtype=float),
@@ -96,15 +100,20 @@ class Candidate:
 NEVER = 10**9
 # Simplest first: ties in the backtest go to the earlier model.
 MODELS: dict[str, Candidate] = {
-    "Naive": Candidate(lambda m: 1, lambda m: Naive()),
+    "Naive": Candidate(lambda m: 1, lambda m: statsforecast_model("Naive")),
     "SeasonalNaive": Candidate(
-        lambda m: m + 1 if m > 1 else NEVER, lambda m: SeasonalNaive(season_length=m)
+        lambda m: m + 1 if m > 1 else NEVER,
+        lambda m: statsforecast_model("SeasonalNaive", season_length=m),
     ),
-    "Drift": Candidate(lambda m: 2, lambda m: RandomWalkWithDrift()),
-    "Theta": Candidate(lambda m: max(4, 2 * m), lambda m: Theta(season_length=m)),
+    "Drift": Candidate(lambda m: 2, lambda m: statsforecast_model("RandomWalkWithDrift")),
+    "Theta": Candidate(
+        lambda m: max(4, 2 * m), lambda m: statsforecast_model("Theta", season_length=m)
+    ),
     "ETS": Candidate(
         lambda m: 9 + 2 * (m - 1),
-        lambda m: AutoETS(season_length=m, model="AAN" if m == 1 else "AAA", damped=False),
+        lambda m: statsforecast_model(
+            "AutoETS", season_length=m, model="AAN" if m == 1 else "AAA", damped=False
+        ),
     ),
     "ARIMA": Candidate(lambda m: 8, lambda m: ArimaWithDrift()),
 }
@@ -345,6 +354,9 @@ def _widen(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Student-t small-sample widening: the models' normal intervals ignore that the
     variance is estimated from few points, and would cover too little."""
+    from scipy.special import ndtri
+    from scipy.stats import t as student_t
+
     tail = (1 + level / 100) / 2
     factor = float(student_t.ppf(tail, max(1, points - 2)) / ndtri(tail))
     return mean - (mean - low) * factor, mean + (high - mean) * factor
@@ -415,6 +427,8 @@ def _modelling_scale(values: np.ndarray) -> tuple[bool, list[Message]]:
 
 def _normal_table(mean: np.ndarray, low95: np.ndarray, high95: np.ndarray) -> np.ndarray:
     """A normal distribution per horizon, given its mean and 95% interval."""
+    from scipy.special import ndtri
+
     sd = (high95 - low95) / (2 * Z95)
     return np.asarray(mean[None, :] + ndtri(GRID)[:, None] * sd[None, :])
 
@@ -569,6 +583,8 @@ def _share_table(
     variance = float(np.sum((changes - drift * gaps) ** 2 / gaps)) / (len(changes) - 1)
     ahead = np.arange(1, horizon + 1, dtype=float)
     spread = np.sqrt(variance * ahead + variance * ahead**2 / span)
+    from scipy.stats import t as student_t
+
     quantiles = student_t.ppf(GRID, len(changes) - 1)
     table = logits[-1] + drift * ahead[None, :] + quantiles[:, None] * spread[None, :]
     notes: tuple[Message, ...] = ()
@@ -610,6 +626,8 @@ def simulate(forecast: FittedForecast, paths: int, rng: np.random.Generator) -> 
     quantiles (a Gaussian copula with a random walk's correlations).
     """
     horizon = forecast.table.shape[1]
+    from scipy.special import ndtr
+
     walk = np.cumsum(rng.standard_normal((paths, horizon)), axis=1)
     uniform = ndtr(walk / np.sqrt(np.arange(1, horizon + 1)))
     draws = np.column_stack(

@@ -127,13 +127,19 @@ def check_file(path: Path, options: ReadOptions) -> None:
         )
 
 
+def read_rows(path: Path, options: ReadOptions) -> pd.DataFrame:
+    """A CSV file's or a workbook sheet's rows as strings under their own headers, with a
+    `__line` column (the line or sheet row each came from)."""
+    check_file(path, options)
+    if path.suffix.lower() in WORKBOOKS:
+        return _read_workbook(path, options.sheet)
+    return _read_csv(path)
+
+
 def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     """The file's rows as strings, in canonical column names, with a `__line` column."""
     name = str(path)
-    check_file(path, options)
-    suffix = path.suffix.lower()
-    frame = _read_workbook(path, options.sheet) if suffix in WORKBOOKS else _read_csv(path)
-    frame = _canonical_headers(frame, name)
+    frame = _canonical_headers(read_rows(path, options), name)
     if options.wide:
         frame = _melt_wide(frame, name)
     for column, constant in options.constants.items():
@@ -301,6 +307,8 @@ def _csv_lines(text: str, rows: int) -> list[int]:
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.time() != datetime.min.time():
+        return value.strftime("%Y-%m-%d %H:%M:%S")  # a time of day is kept (reported_at)
     if isinstance(value, datetime | date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float) and value.is_integer():

@@ -1,6 +1,7 @@
-"""Where records are kept, on each engine: load Parquet files (every row validated by the
-shared rules, good rows stored, bad rows quarantined with their row and reason), aggregate
-what is stored, list the quarantine.
+"""Where records are kept, on each engine: load records files (Parquet, or a CSV file or
+workbook typed by `servtrade.records.files`; every row validated by the shared rules, good
+rows stored, bad rows quarantined with their row, record, value and reason), aggregate what
+is stored, list the quarantine.
 
 - `DuckDBRecords`: beside the embedded store, one Parquet file per load in its records
   directory, listed (and the bad rows quarantined) by one transaction of the store.
@@ -50,6 +51,7 @@ from servtrade.records import (
     suppress,
     validate,
 )
+from servtrade.records.files import ISSUE_COLUMNS, RecordsFile, records_file
 from servtrade.store import Store
 from servtrade.store.engines import upgrade_postgres
 from servtrade.store.sql import BUMP_REVISION, INSERT_AUDIT, transpile
@@ -57,7 +59,17 @@ from servtrade.store.sql import BUMP_REVISION, INSERT_AUDIT, transpile
 ENGINES = ("duckdb", "postgres", "spark")
 POSTGRES_URLS = ("postgresql://", "postgres://")
 STORED = (*RECORD_COLUMNS, "load_id")
-QUARANTINE_COLUMNS = ("load_id", "file", "row_no", "column", "reason")
+QUARANTINE_COLUMNS = (
+    "load_id",
+    "file",
+    "row_no",
+    "column",
+    "reason",
+    "record_id",
+    "reporter_id",
+    "value",
+    "line",
+)
 TypeCheck = Callable[[pa.DataType], bool]
 TEXT: tuple[tuple[TypeCheck, ...], str] = (
     (pa.types.is_string, pa.types.is_large_string),
@@ -74,16 +86,34 @@ FROM staged AS s CROSS JOIN load_info AS i
 WHERE NOT EXISTS (SELECT 1 FROM bad_rows AS b WHERE b.row_no = s.row_no)
   AND NOT EXISTS (SELECT 1 FROM records AS r
                   WHERE r.record_id = s.record_id AND r.reported_at = s.reported_at)"""
-QUARANTINE_ROWS = """
-SELECT i.load_id, i.file, b.row_no, b."column", b.reason
-FROM bad_rows AS b CROSS JOIN load_info AS i"""
+# A bad row with the record it belongs to and the value found: the text of a cell that did
+# not parse, else the staged cell of the rule's column.
+_STAGED_VALUE = (
+    'CASE b."column" '
+    + " ".join(f"WHEN '{c}' THEN CAST(s.{c} AS VARCHAR)" for c in RECORD_COLUMNS)
+    + " END"
+)
+QUARANTINE_ROWS = f"""
+SELECT i.load_id, i.file, b.row_no, b."column", b.reason,
+       CAST(s.record_id AS VARCHAR) AS record_id, CAST(s.reporter_id AS VARCHAR) AS reporter_id,
+       COALESCE(CAST(b.value AS VARCHAR), {_STAGED_VALUE}) AS value,
+       CAST(b.line AS BIGINT) AS line
+FROM bad_rows AS b CROSS JOIN load_info AS i LEFT JOIN staged AS s ON s.row_no = b.row_no"""
+REPORTED_ISSUE_COLUMNS = ("row_no", "line", "record_id", "reporter_id", "column", "value", "reason")
+INSERT_QUARANTINE = (
+    "INSERT INTO records_quarantine ("
+    + ", ".join(f'"{c}"' for c in QUARANTINE_COLUMNS)
+    + f") {QUARANTINE_ROWS}"
+)
 ALREADY_STORED = """
 SELECT COUNT(*) AS n FROM staged AS s JOIN records AS r
   ON r.record_id = s.record_id AND r.reported_at = s.reported_at"""
 # What the aggregation reads (every stored version; it picks the latest of each record).
 VALID_RECORDS = "CREATE OR REPLACE TEMP VIEW valid_records AS SELECT * FROM records"
 QUARANTINE = """
-SELECT file, row_no, "column", reason FROM records_quarantine ORDER BY file, row_no"""
+SELECT file, row_no, line, record_id, reporter_id, "column", value, reason
+FROM records_quarantine ORDER BY file, row_no, "column"
+"""
 
 # How the records of every stored file are read, whatever types the file itself used.
 STORED_TYPES = {column: "VARCHAR" for column in RECORD_COLUMNS} | {
@@ -117,11 +147,15 @@ class RecordsLoad:
 
 
 class RecordsStore(Protocol):
-    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad: ...
+    def load(
+        self, path: Path, dry_run: bool = False, by: str | None = None, sheet: str | None = None
+    ) -> RecordsLoad: ...
 
     def aggregate(self, min_reporters: int = DEFAULT_MIN_REPORTERS) -> pd.DataFrame: ...
 
-    def quarantine(self, column: str | None = None) -> pd.DataFrame: ...
+    def quarantine(
+        self, column: str | None = None, reporter: str | None = None
+    ) -> pd.DataFrame: ...
 
     def close(self) -> None: ...
 
@@ -155,26 +189,31 @@ def check_records_file(path: Path) -> None:
 
 
 def _audit_entry(
-    path: Path, store: Store, rows_loaded: int, by: str | None
+    file: RecordsFile, store: Store, rows_loaded: int, by: str | None
 ) -> tuple[str, str, str, str | None, None, str]:
     """The audit entry of a records load (user, action, target, regions, before, after)."""
-    regions = ",".join(regions_in(path, store)) or None
+    regions = ",".join(_known_regions(file.parquet, store)) or None
     after = json.dumps({"rows_loaded": rows_loaded})
-    return acting_name(by), "records_load", path.name, regions, None, after
+    return acting_name(by), "records_load", file.source.name, regions, None, after
 
 
-def regions_in(path: Path, store: Store) -> list[str]:
-    """The known regions a records file reports for (unknown ones are quarantined)."""
-    check_records_file(path)
-    found = pq.read_table(path, columns=["region"]).column("region").unique().to_pylist()
+def _known_regions(parquet: Path, store: Store) -> list[str]:
+    check_records_file(parquet)
+    found = pq.read_table(parquet, columns=["region"]).column("region").unique().to_pylist()
     known = store.classifications().regions.codes
     return sorted(str(region) for region in found if region in known)
 
 
-def authorised_regions(path: Path, store: Store, user: User) -> list[str]:
+def regions_in(path: Path, store: Store, sheet: str | None = None) -> list[str]:
+    """The known regions a records file reports for (unknown ones are quarantined)."""
+    with records_file(path, sheet) as file:
+        return _known_regions(file.parquet, store)
+
+
+def authorised_regions(path: Path, store: Store, user: User, sheet: str | None = None) -> list[str]:
     """The regions a records file reports for, once `user` may write every one of them
     (the whole file is refused if one lies outside their scope)."""
-    regions = regions_in(path, store)
+    regions = regions_in(path, store, sheet)
     classifications = store.classifications()
     authorise_writer(user)
     for region in regions:
@@ -199,14 +238,42 @@ def _register_references(engine: Engine, store: Store) -> None:
         engine.register(name, frame)
 
 
-def _validated(engine: Engine, path: Path, load_id: str) -> RecordsLoad:
+def _issues(rules: pd.DataFrame, file: RecordsFile) -> pd.DataFrame:
+    """The rules' issues and the cells that did not parse, one per row and column: an
+    unparsed cell is staged empty, and its reason is that it did not parse."""
+    unparsed = set(zip(file.issues["row_no"], file.issues["column"], strict=True))
+    parsed = [(r, c) not in unparsed for r, c in zip(rules["row_no"], rules["column"], strict=True)]
+    kept = rules[pd.Series(parsed, index=rules.index, dtype=bool)]
+    lines = pd.Series(
+        [file.line_of(int(r)) for r in kept["row_no"]], index=kept.index, dtype="Int64"
+    )
+    found = kept.assign(value=None, line=lines)
+    merged = pd.concat([found, file.issues], ignore_index=True) if len(file.issues) else found
+    merged = merged.astype({"row_no": "int64", "column": "object", "reason": "object"})
+    merged = merged.astype({"value": "object", "line": "Int64"})
+    return merged.sort_values(["row_no", "column"], kind="stable").reset_index(drop=True)[
+        list(ISSUE_COLUMNS)
+    ]
+
+
+def _validated(engine: Engine, file: RecordsFile, load_id: str) -> RecordsLoad:
     """Validate the staged rows; register the bad rows and this load's id and file."""
-    report = RecordsLoad(str(path))
+    report = RecordsLoad(str(file.source))
     report.rows_read = int(engine.query("SELECT COUNT(*) AS n FROM staged")["n"].iloc[0])
-    report.issues = validate(engine)
-    bad = report.issues.astype({"row_no": "int64", "column": "object", "reason": "object"})
+    report.issues = _issues(validate(engine), file)
+    # Text columns register alike on every engine (a missing line is NULL, not NaN).
+    texts: list[str | None] = [None if pd.isna(n) else str(n) for n in report.issues["line"]]
+    bad = report.issues.assign(line=pd.Series(texts, index=report.issues.index, dtype=object))
     engine.register("bad_rows", bad)
-    engine.register("load_info", pd.DataFrame({"load_id": [load_id], "file": [str(path)]}))
+    engine.register("load_info", pd.DataFrame({"load_id": [load_id], "file": [str(file.source)]}))
+    # Each issue with its record and the value found, as the quarantine will hold it.
+    found = engine.query(QUARANTINE_ROWS)
+    found = found.astype({"row_no": "int64"}).assign(
+        line=pd.to_numeric(found["line"]).astype("Int64")
+    )
+    report.issues = found.sort_values(["row_no", "column"], kind="stable").reset_index(drop=True)[
+        list(REPORTED_ISSUE_COLUMNS)
+    ]
     return report
 
 
@@ -223,10 +290,30 @@ def _suppressed(engine: Engine, store: Store, min_reporters: int) -> pd.DataFram
     return suppress(cells, hierarchies(store.classifications(), cells), min_reporters)
 
 
-def _filtered(frame: pd.DataFrame, column: str | None) -> pd.DataFrame:
-    if column is None:
-        return frame
-    return frame[frame["column"] == column].reset_index(drop=True)
+def _filtered(frame: pd.DataFrame, column: str | None, reporter: str | None) -> pd.DataFrame:
+    """The quarantined rows of one column or one reporter (by credit code), or all."""
+    kept = frame
+    if column is not None:
+        kept = kept[kept["column"] == column]
+    if reporter is not None:
+        kept = kept[kept["reporter_id"] == reporter]
+    kept = kept.astype({"row_no": "int64", "line": "Int64"})
+    return kept.reset_index(drop=True)
+
+
+def issue_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows of a load's issues or of the quarantine as plain values (a missing one None,
+    row and line numbers int), for JSON and CSV; reasons stay untranslated."""
+    rows: list[dict[str, object]] = []
+    for record in frame.to_dict(orient="records"):
+        row = {
+            str(k): (None if v is None or v is pd.NA or v != v else v) for k, v in record.items()
+        }
+        for number in ("row_no", "line"):
+            if row.get(number) is not None:
+                row[number] = int(str(row[number]))
+        rows.append(row)
+    return rows
 
 
 # Loads into one records directory take turns (per process; DuckDB lets one process at a
@@ -348,9 +435,16 @@ class DuckDBRecords:
                 path.unlink(missing_ok=True)
             raise
 
-    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+    def load(
+        self, path: Path, dry_run: bool = False, by: str | None = None, sheet: str | None = None
+    ) -> RecordsLoad:
         """Validate and store, audited as `by` (default: the OS user) in the transaction
         that lists the file; with `dry_run`, validate only (`rows_loaded` stays 0)."""
+        with records_file(path, sheet) as file:
+            return self._load(file, dry_run, by)
+
+    def _load(self, file: RecordsFile, dry_run: bool, by: str | None) -> RecordsLoad:
+        path = file.parquet
         check_records_file(path)
         before = _identity(path)
         # The file itself is the staging table: validation and the store each read it.
@@ -360,7 +454,7 @@ class DuckDBRecords:
         self.engine.con.register("staged", rows)
         try:
             load_id = uuid.uuid4().hex
-            report = _validated(self.engine, path, load_id)
+            report = _validated(self.engine, file, load_id)
             with _writer(self.directory):
                 self._register_stored()
                 already = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
@@ -384,10 +478,10 @@ class DuckDBRecords:
                         if loaded:
                             self.engine.con.execute(
                                 ADD_STORED_FILE,
-                                [load_id, str(path), target.name, loaded, datetime.now()],
+                                [load_id, str(file.source), target.name, loaded, datetime.now()],
                             )
-                        self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
-                        self.store.record_audit(*_audit_entry(path, self.store, loaded, by))
+                        self.engine.execute(INSERT_QUARANTINE)
+                        self.store.record_audit(*_audit_entry(file, self.store, loaded, by))
                 except BaseException:
                     target.unlink(missing_ok=True)
                     raise
@@ -403,8 +497,8 @@ class DuckDBRecords:
         self.engine.execute(VALID_RECORDS)
         return _suppressed(self.engine, self.store, min_reporters)
 
-    def quarantine(self, column: str | None = None) -> pd.DataFrame:
-        return _filtered(self.engine.query(QUARANTINE), column)
+    def quarantine(self, column: str | None = None, reporter: str | None = None) -> pd.DataFrame:
+        return _filtered(self.engine.query(QUARANTINE), column, reporter)
 
     def close(self) -> None:
         self.store.close()
@@ -427,12 +521,18 @@ class PostgresRecords:
         self.engine = PostgresEngine(url)
         _register_references(self.engine, store)
 
-    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+    def load(
+        self, path: Path, dry_run: bool = False, by: str | None = None, sheet: str | None = None
+    ) -> RecordsLoad:
         """Validate and store; with `dry_run`, validate only (`rows_loaded` stays 0). When
         the records share the store's database, the load is audited as `by` (default: the
         OS user) in its transaction."""
-        check_records_file(path)
-        parquet = pq.ParquetFile(path)
+        with records_file(path, sheet) as file:
+            return self._load(file, dry_run, by)
+
+    def _load(self, file: RecordsFile, dry_run: bool, by: str | None) -> RecordsLoad:
+        check_records_file(file.parquet)
+        parquet = pq.ParquetFile(file.parquet)
         first = True
         row_no = 1
         for batch in parquet.iter_batches(columns=list(RECORD_COLUMNS), batch_size=100_000):
@@ -449,15 +549,15 @@ class PostgresRecords:
             self.engine.register("staged", empty.astype({"row_no": "int64"}))
         self.engine.execute("CREATE INDEX ON staged (record_id, reported_at)")
         self.engine.execute("ANALYZE staged")
-        report = _validated(self.engine, path, uuid.uuid4().hex)
+        report = _validated(self.engine, file, uuid.uuid4().hex)
         if dry_run:
             report.rows_already_stored = int(self.engine.query(ALREADY_STORED)["n"].iloc[0])
             return report
         with self.engine.con.transaction():
             loaded = self.engine.execute(f"INSERT INTO records {GOOD_ROWS} ON CONFLICT DO NOTHING")
-            self.engine.execute(f"INSERT INTO records_quarantine {QUARANTINE_ROWS}")
+            self.engine.execute(INSERT_QUARANTINE)
             if self.store.url == self.url:
-                entry = [datetime.now(), *_audit_entry(path, self.store, loaded, by)]
+                entry = [datetime.now(), *_audit_entry(file, self.store, loaded, by)]
                 with self.engine.con.cursor() as cursor:
                     cursor.execute(transpile(INSERT_AUDIT, "postgres"), entry)
                     cursor.execute(transpile(BUMP_REVISION, "postgres"))
@@ -467,8 +567,8 @@ class PostgresRecords:
         self.engine.execute(VALID_RECORDS)
         return _suppressed(self.engine, self.store, min_reporters)
 
-    def quarantine(self, column: str | None = None) -> pd.DataFrame:
-        return _filtered(self.engine.query(QUARANTINE), column)
+    def quarantine(self, column: str | None = None, reporter: str | None = None) -> pd.DataFrame:
+        return _filtered(self.engine.query(QUARANTINE), column, reporter)
 
     def close(self) -> None:
         self.engine.close()
@@ -492,7 +592,8 @@ class SparkRecords:
         spark = self.engine.spark
         folder = self.directory / name
         if folder.exists() and any(p.name.startswith("load_id=") for p in folder.iterdir()):
-            frame = spark.read.parquet(str(folder))
+            # Partitions written before a column was added lack it: NULL there.
+            frame = spark.read.option("mergeSchema", "true").parquet(str(folder))
         else:
             frame = spark.createDataFrame([], ", ".join(f"`{c}` STRING" for c in columns))
         frame.createOrReplaceTempView(name)
@@ -513,10 +614,18 @@ class SparkRecords:
         rows.unpersist()
         return count
 
-    def load(self, path: Path, dry_run: bool = False, by: str | None = None) -> RecordsLoad:
+    def load(
+        self, path: Path, dry_run: bool = False, by: str | None = None, sheet: str | None = None
+    ) -> RecordsLoad:
         """Validate and store; with `dry_run`, validate only. Spark writes datasets, not
         transactions, beside a store it only reads: its loads are not audited there (`by`
-        is not recorded)."""
+        is not recorded). A text file's typed copy is made in the records directory, which
+        a cluster's workers see too."""
+        with records_file(path, sheet, scratch=self.directory / "_staging") as file:
+            return self._load(file, dry_run)
+
+    def _load(self, file: RecordsFile, dry_run: bool) -> RecordsLoad:
+        path = file.parquet
         check_records_file(path)
         before = _identity(path)
         staged = self.engine.spark.read.parquet(str(path)).selectExpr(
@@ -525,7 +634,7 @@ class SparkRecords:
         staged.createOrReplaceTempView("staged")
         self._dataset("records", STORED)
         load_id = uuid.uuid4().hex
-        report = _validated(self.engine, path, load_id)
+        report = _validated(self.engine, file, load_id)
         if dry_run:
             return report
         loaded = self._write(
@@ -539,9 +648,9 @@ class SparkRecords:
         self.engine.spark.table("records").createOrReplaceTempView("valid_records")
         return _suppressed(self.engine, self.store, min_reporters)
 
-    def quarantine(self, column: str | None = None) -> pd.DataFrame:
+    def quarantine(self, column: str | None = None, reporter: str | None = None) -> pd.DataFrame:
         self._dataset("records_quarantine", QUARANTINE_COLUMNS)
-        return _filtered(self.engine.query(QUARANTINE), column)
+        return _filtered(self.engine.query(QUARANTINE), column, reporter)
 
     def close(self) -> None:
         self.engine.close()

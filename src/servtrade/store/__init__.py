@@ -132,7 +132,7 @@ class Store:
                     self._execute(statement)
                 self._execute(sql.SEED_REVISION)
                 self._upgrade_observations()
-                for statement in sql.USERS_UPGRADE:
+                for statement in (*sql.USERS_UPGRADE, *sql.RECORDS_QUARANTINE_UPGRADE):
                     self._execute(statement)
             if fresh:
                 self._write_rates(ecb_reference_rates())  # the bundled default, no one's write

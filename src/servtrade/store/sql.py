@@ -146,7 +146,11 @@ SCHEMA = (
         file VARCHAR NOT NULL,
         row_no BIGINT NOT NULL,
         "column" VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL)""",
+        reason VARCHAR NOT NULL,
+        record_id VARCHAR,
+        reporter_id VARCHAR,
+        value VARCHAR,
+        line BIGINT)""",
     """CREATE TABLE IF NOT EXISTS users (
         name VARCHAR PRIMARY KEY,
         role VARCHAR NOT NULL,
@@ -205,6 +209,17 @@ OBSERVATION_UPGRADE = (
 )
 # Stores written before people could sign in.
 USERS_UPGRADE = ("ALTER TABLE users ADD COLUMN IF NOT EXISTS password_hash VARCHAR",)
+# Stores whose quarantine did not yet name the record and the value found (DuckDB; on
+# PostgreSQL the records' migration 0002).
+RECORDS_QUARANTINE_UPGRADE = tuple(
+    f"ALTER TABLE records_quarantine ADD COLUMN IF NOT EXISTS {column} {kind}"
+    for column, kind in (
+        ("record_id", "VARCHAR"),
+        ("reporter_id", "VARCHAR"),
+        ("value", "VARCHAR"),
+        ("line", "BIGINT"),
+    )
+)
 OBSERVATION_COLUMN_TYPES = (
     "SELECT column_name, data_type FROM information_schema.columns "
     "WHERE table_name = 'observations'"
