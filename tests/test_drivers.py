@@ -4,6 +4,8 @@ bundled national figures and on constructed regions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -115,6 +117,12 @@ def test_exports_and_imports_and_a_missing_year(bundled: Store) -> None:
     by_flow = growth_drivers(bundled, "CN", parse_period("2024"), "flow")
     assert set(_points(by_flow)) <= {"export", "import", REST}
     assert sum(_points(by_flow).values()) == pytest.approx(by_flow.growth)
+    # Published 14.4% stays beside the 14.43% computed from 65,750 and 75,238 亿元.
+    assert (by_flow.published_growth, round(by_flow.growth, 2)) == (14.4, 14.43)
+    # A year-to-date range against the same months a year before: January-October 2025.
+    to_date = growth_drivers(bundled, "CN", parse_period("2025-01/2025-10"), "flow")
+    assert (to_date.previous, to_date.published_growth) == ("2024-01/2024-10", 7.5)
+    assert sum(_points(to_date).values()) == pytest.approx(to_date.growth)
     with pytest.raises(DriversError, match="in both"):
         growth_drivers(bundled, "CN", parse_period("1990"))
 
@@ -160,4 +168,33 @@ def test_drivers_from_the_api(bundled: Store) -> None:
         assert (missing.status_code, missing.json()["error"]["code"]) == (422, "no_drivers")
         wrong = client.get("/api/drivers", params={"region": "CN", "period": "2023", "by": "x"})
         assert wrong.status_code == 422
+        # The region page's waterfall and its data: 2024, travel 8.53 points of 14.43.
+        page = client.get("/region/CN")
+        assert 'id="chart-drivers"' in page.text
+        rows = list(csv.DictReader(io.StringIO(client.get("/charts/drivers.csv?region=CN").text)))
+        points = {row["component"]: float(row["points"]) for row in rows}
+        assert points["SD"] == pytest.approx((20_511.5 - 14_900) / 65_750 * 100)
+        assert points["total"] == pytest.approx((75_238 / 65_750 - 1) * 100)
+        assert points["SD"] + points["rest"] == pytest.approx(points["total"])
     app.state.service.close()
+
+
+def test_partners_and_the_rest_they_leave(store: Store, tmp_path: Path) -> None:
+    from servtrade.ingest import ingest_file
+
+    header = "region,period,flow,category,partner,value,unit,source,vintage"
+    levels = {("W1", "2023"): 40, ("W1", "2024"): 47, ("US", "2023"): 10, ("US", "2024"): 12}
+    levels |= {("HK", "2023"): 20, ("HK", "2024"): 25}  # the other partners: 10 both years
+    rows = [
+        f"CN-GZ,{year},total,S,{partner},{value},亿元,{CONSTRUCTED},2025-01-01"
+        for (partner, year), value in levels.items()
+    ]
+    path = write_csv(tmp_path / "partners.csv", *rows, header=header)
+    assert ingest_file(store, path).status == "loaded"
+    drivers = growth_drivers(store, "CN-GZ", parse_period("2024"), "partner")
+    points = _points(drivers)
+    assert points["US"] == pytest.approx(2 / 40 * 100)
+    assert points["HK"] == pytest.approx(5 / 40 * 100)
+    (rest,) = [c for c in drivers.contributions if c.component == REST]
+    assert (rest.before, rest.now) == (10.0, 10.0)
+    assert rest.points == pytest.approx(0.0)

@@ -120,6 +120,13 @@ def drivers(
             ),
         )
     out.print(table)
+    if found.published_growth is not None:
+        out.print(
+            _(
+                "growth as published: {growth}% (the contributions are of the computed rate)",
+                growth=format_number(found.published_growth, 1),
+            )
+        )
     if found.shift_share:
         effects = Table(
             title=_(

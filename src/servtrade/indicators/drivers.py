@@ -96,6 +96,7 @@ class GrowthDrivers:
     reference: str | None = None
     reference_growth: float | None = None
     shift_share: tuple[ShiftShare, ...] = ()
+    published_growth: float | None = None  # the publisher's rate, beside the computed one
 
     @property
     def explained(self) -> float:
@@ -200,6 +201,7 @@ def growth_drivers(
         )
     level, currency = now
     unit_code, scale = ctx.unit_for(currency)
+    cell = ctx.panel.cell(request.region, str(period), request.flow, request.category, currency)
     parent_before, parent_now = before.amount, level.amount
     rows: list[Contribution] = []
     for name, f, c, partner in _components(ctx, by, period, request.flow, request.category):
@@ -256,6 +258,7 @@ def growth_drivers(
         reference,
         reference_growth,
         effects,
+        None if cell is None else cell.yoy_growth,
     )
 
 
@@ -295,3 +298,33 @@ def _shift_share(
             )
         )
     return reference_growth * 100, tuple(effects)
+
+
+def latest_drivers(
+    store: Store,
+    region: str,
+    by: str = "category",
+    *,
+    naming: str | None = None,
+    as_of: date | None = None,
+) -> GrowthDrivers | None:
+    """The latest year's decomposition of a region's services trade (with `naming`, the
+    latest in which that component is published for both years), or None."""
+    request = IndicatorRequest(region=region, as_of=as_of)
+    ctx = _Context(store, _with_codes(store.classifications(), request))
+    years = sorted(
+        {p.year for basis in ctx.bases() for p in _annual_periods(ctx, basis)}, reverse=True
+    )
+    for year in years:
+        try:
+            found = growth_drivers(store, region, Period(year, 1, 12), by, as_of=as_of)
+        except DriversError:
+            continue
+        if naming is None or any(c.component == naming for c in found.contributions):
+            return found
+    return None
+
+
+def _annual_periods(ctx: _Context, basis: str) -> list[Period]:
+    ctx.use(basis)
+    return [p for p in ctx.periods if p.kind == "annual"]

@@ -13,6 +13,7 @@ from datetime import date
 
 from servtrade.classification import Classifications
 from servtrade.fx import ExchangeRate, MissingRateError
+from servtrade.indicators.drivers import GrowthDrivers, latest_drivers
 from servtrade.indicators.summary import (
     HeadlineRow,
     TrendPoint,
@@ -60,6 +61,8 @@ class ReportContent:
     exchange_rates: list[ExchangeRate]
     groupings: list[tuple[str, str, str]]  # name, members, definition
     category_names: dict[str, str] = field(default_factory=dict)
+    # What drove growth: the latest year with knowledge-intensive services in both years.
+    drivers: GrowthDrivers | None = None
 
     @property
     def latest(self) -> HeadlineRow | None:
@@ -149,7 +152,11 @@ def build_report(
         for g in classifications.groupings()
         if g.code in ("knowledge_intensive", "digitally_deliverable")
     ]
+    drivers = latest_drivers(
+        store, plan.region, "grouping", naming="knowledge_intensive", as_of=as_of
+    )
     return ReportContent(
+        drivers=drivers,
         plan=plan,
         lang=lang,
         as_of=as_of,

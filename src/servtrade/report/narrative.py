@@ -173,6 +173,28 @@ def _share_sentences(content: ReportContent) -> list[Sentence]:
     return sentences
 
 
+def _driver_sentences(content: ReportContent) -> list[Sentence]:
+    """What drove growth, as officials write it: the points knowledge-intensive services
+    added to the growth of services trade."""
+    drivers = content.drivers
+    if drivers is None:
+        return []
+    (kis,) = [c for c in drivers.contributions if c.component == "knowledge_intensive"]
+    return [
+        Sentence(
+            _(
+                "In {period}, knowledge-intensive services contributed {points} percentage "
+                "points to the {growth}% growth of services trade."
+            ).format(
+                period=period_text(drivers.period),
+                points=format_number(kis.points, 2),
+                growth=format_number(drivers.growth, 2),
+            ),
+            {"knowledge_intensive_points": kis.points, "growth": drivers.growth},
+        )
+    ]
+
+
 def _target_sentences(content: ReportContent, classifications: Classifications) -> list[Sentence]:
     targets = content.progress.targets
     counts = Counter(t.status for t in targets)
@@ -252,4 +274,9 @@ def written_summary(content: ReportContent, classifications: Classifications) ->
                 )
             )
         ]
-    return trade + _share_sentences(content) + _target_sentences(content, classifications)
+    return (
+        trade
+        + _share_sentences(content)
+        + _driver_sentences(content)
+        + _target_sentences(content, classifications)
+    )

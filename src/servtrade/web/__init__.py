@@ -43,6 +43,7 @@ from servtrade.web.charts import (
     OUTLOOK_HORIZONS,
     ChartData,
     compare_chart,
+    drivers_chart,
     fan_chart,
     outlook_chart,
     partners_chart,
@@ -213,6 +214,7 @@ def region_page(
         outlook_chart(store, region, frequency),
         structure_chart(store, region),
         shares_chart(store, region),
+        drivers_chart(store, region),
         partners_chart(store, region),
     ]
     return render(
@@ -530,6 +532,7 @@ def chart_csv(
         "structure": structure_chart,
         "shares": shares_chart,
         "partners": partners_chart,
+        "drivers": drivers_chart,
     }
     if name in builders and region is not None:
         chart = builders[name](store, region_code(store, region))

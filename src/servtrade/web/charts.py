@@ -8,6 +8,7 @@ from typing import Any
 
 from servtrade.forecast import ForecastError, forecast_series
 from servtrade.i18n import _, format_number, language
+from servtrade.indicators.drivers import REST, latest_drivers
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
 from servtrade.periods import parse_period
 from servtrade.plans.compare import PlaceComparison
@@ -325,5 +326,65 @@ def compare_chart(
         description,
         ["rank", "region", "name", "value", "unit"],
         table,
+        option,
+    )
+
+
+def drivers_chart(store: Store, region: str) -> ChartData:
+    """The latest year's contributions to growth by main category, as a waterfall: each
+    bar starts where the one before ended, the last is the growth itself."""
+    found = latest_drivers(store, region)
+    if found is None:
+        return ChartData("drivers", _("What drove growth"), "", ["component", "points"], [])
+    names = store.classifications().categories
+    labels = [
+        _("unexplained rest") if c.component == REST else names[c.component].name(language())
+        for c in found.contributions
+    ]
+    rows: list[list[Any]] = [
+        [c.component, label, c.points] for c, label in zip(found.contributions, labels, strict=True)
+    ]
+    rows.append(["total", _("growth"), found.growth])
+    bases, rises, falls, running = [], [], [], 0.0
+    for _code, _label, points in rows[:-1]:
+        bases.append(running + min(points, 0.0))
+        rises.append(points if points >= 0 else None)
+        falls.append(-points if points < 0 else None)
+        running += points
+    option = _base(_("What drove growth"), [row[1] for row in rows], _("percentage points"))
+    option["tooltip"] = {"trigger": "item"}
+    option["series"] = [
+        {
+            "name": "base",
+            "type": "bar",
+            "stack": "waterfall",
+            "silent": True,
+            "itemStyle": {"color": "transparent"},
+            "data": [*bases, 0.0],
+        },
+        {"name": _("adds"), "type": "bar", "stack": "waterfall", "data": [*rises, None]},
+        {"name": _("subtracts"), "type": "bar", "stack": "waterfall", "data": [*falls, None]},
+        {
+            "name": _("growth"),
+            "type": "bar",
+            "stack": "waterfall",
+            "data": [*([None] * len(bases)), found.growth],
+        },
+    ]
+    option["legend"]["data"] = [_("adds"), _("subtracts"), _("growth")]
+    description = _(
+        "Contributions to the growth of services trade in {period} over {previous}, in "
+        "percentage points ({basis}); they add up to the growth of {growth}%.",
+        period=found.period,
+        previous=found.previous,
+        basis=found.basis,
+        growth=format_number(found.growth, 2),
+    )
+    return ChartData(
+        "drivers",
+        _("What drove growth"),
+        description,
+        ["component", "name", "points"],
+        rows,
         option,
     )
