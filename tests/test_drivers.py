@@ -198,3 +198,15 @@ def test_partners_and_the_rest_they_leave(store: Store, tmp_path: Path) -> None:
     (rest,) = [c for c in drivers.contributions if c.component == REST]
     assert (rest.before, rest.now) == (10.0, 10.0)
     assert rest.points == pytest.approx(0.0)
+
+
+def test_the_national_report_draws_what_drove_growth(bundled: Store) -> None:
+    from servtrade.plans import plan_catalog
+    from servtrade.report import render_report
+
+    plan = plan_catalog(bundled)["china-digital-trade-opinions-2024"]
+    html = render_report(bundled, plan, "html", "en").decode()
+    at = html.index("<h3>What drove growth</h3>")
+    figure = html[at : html.index("</figure>", at)]
+    assert "<svg" in figure
+    assert "in 2023 over 2022" in figure and "growth of 9.95%" in figure

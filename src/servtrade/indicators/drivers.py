@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
+from servtrade.i18n import _, format_number
 from servtrade.indicators import (
     IndicatorError,
     IndicatorRequest,
@@ -102,6 +103,17 @@ class GrowthDrivers:
     def explained(self) -> float:
         """Points the named components explain (the rest excluded)."""
         return sum(c.points for c in self.contributions if c.component != REST)
+
+    def caption(self) -> str:
+        """What a chart of the contributions shows, in the reader's language."""
+        return _(
+            "Contributions to the growth of services trade in {period} over {previous}, in "
+            "percentage points ({basis}); they add up to the growth of {growth}%.",
+            period=self.period,
+            previous=self.previous,
+            basis=self.basis,
+            growth=format_number(self.growth, 2),
+        )
 
     def as_dict(self) -> dict[str, object]:
         found = asdict(self)

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from servtrade.i18n import _, format_number
+from servtrade.indicators.drivers import REST
 from servtrade.plans.trajectory import TargetTrajectory
 from servtrade.report.content import ReportContent
 
@@ -108,6 +109,38 @@ def structure_chart(content: ReportContent, unit_name: str) -> Chart | None:
         unit=unit_name,
     )
     return Chart(_("Structure by category"), svg, description)
+
+
+def drivers_chart(content: ReportContent) -> Chart | None:
+    """The contributions to growth as a waterfall: each bar starts where the one before
+    ended; the last, the growth itself, starts at zero."""
+    drivers = content.drivers
+    if drivers is None:
+        return None
+    points = [c.points for c in drivers.contributions]
+    names = [
+        _("unexplained rest") if c.component == REST else content.category_names[c.component]
+        for c in drivers.contributions
+    ]
+    bottoms, running = [], 0.0
+    for value in points:
+        bottoms.append(running + min(value, 0.0))
+        running += value
+    with rc_context(STYLE):
+        figure = Figure(figsize=(7.0, 2.6))
+        axes = figure.subplots()
+        colours = [EXPORT_COLOUR if value >= 0 else IMPORT_COLOUR for value in points]
+        axes.bar(names, [abs(v) for v in points], bottom=bottoms, color=colours)
+        axes.bar(
+            [_("growth")],
+            [abs(drivers.growth)],
+            bottom=[min(drivers.growth, 0.0)],
+            color=TOTAL_COLOUR,
+        )
+        axes.axhline(0, color=TOTAL_COLOUR, linewidth=0.5)
+        axes.set_ylabel(_("percentage points"))
+        svg = _svg(figure, "drivers")
+    return Chart(_("What drove growth"), svg, drivers.caption())
 
 
 def trajectory_chart(trajectory: TargetTrajectory, unit_name: str, title: str) -> Chart:

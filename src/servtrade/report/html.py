@@ -12,7 +12,13 @@ from servtrade.classification import Classifications
 from servtrade.i18n import N_, _, figure_in_words, format_number, translate_all
 from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
-from servtrade.report.charts import Chart, structure_chart, trajectory_chart, trend_chart
+from servtrade.report.charts import (
+    Chart,
+    drivers_chart,
+    structure_chart,
+    trajectory_chart,
+    trend_chart,
+)
 from servtrade.report.content import ReportContent
 from servtrade.report.narrative import amount_text, period_text, written_summary
 
@@ -167,7 +173,11 @@ def headline_basis_name(
 
 def charts(content: ReportContent, classifications: Classifications) -> list[Chart]:
     unit_name = classifications.units[content.unit].name(content.lang)
-    found = [trend_chart(content, unit_name), structure_chart(content, unit_name)]
+    found = [
+        trend_chart(content, unit_name),
+        structure_chart(content, unit_name),
+        drivers_chart(content),
+    ]
     for trajectory in content.trajectories:
         target = trajectory.target
         name = classifications.units[target.unit].name(content.lang)

@@ -372,14 +372,7 @@ def drivers_chart(store: Store, region: str) -> ChartData:
         },
     ]
     option["legend"]["data"] = [_("adds"), _("subtracts"), _("growth")]
-    description = _(
-        "Contributions to the growth of services trade in {period} over {previous}, in "
-        "percentage points ({basis}); they add up to the growth of {growth}%.",
-        period=found.period,
-        previous=found.previous,
-        basis=found.basis,
-        growth=format_number(found.growth, 2),
-    )
+    description = found.caption()
     return ChartData(
         "drivers",
         _("What drove growth"),
