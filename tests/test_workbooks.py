@@ -87,6 +87,7 @@ def test_the_one_sheet_with_data_is_read(store: Store, tmp_path: Path, suffix: s
     )
     report = ingest_file(store, blank)
     assert report.status == "loaded", [str(e) for e in report.errors]
+    assert [w.reason for w in report.warnings] == ["read sheet '数据', the only one with data"]
 
 
 def test_several_sheets_with_data_need_sheet(store: Store, tmp_path: Path) -> None:

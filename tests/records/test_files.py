@@ -176,8 +176,18 @@ def test_a_workbook_with_two_sheets_of_data_asks_which(store: Store, tmp_path: P
     records = DuckDBRecords(store)
     with pytest.raises(ValueError, match="choose one with --sheet"):
         records.load(path)
-    assert records.load(path, sheet="二月").rows_loaded == 1
-    assert store.connection().sql("SELECT record_id FROM records").fetchall() == [("r1二月",)]
+    assert records.load(path, sheet="二月").sheet is None  # named, not chosen
+    cover = openpyxl.Workbook()
+    blank = cover.active
+    assert blank is not None
+    blank.title = "封面"
+    data = cover.create_sheet("三月")
+    data.append(HEADER.split(","))
+    data.append(_row("r1三月"))
+    cover.save(tmp_path / "cover.xlsx")
+    assert records.load(tmp_path / "cover.xlsx").sheet == "三月"
+    stored = store.connection().sql("SELECT record_id FROM records ORDER BY 1").fetchall()
+    assert stored == [("r1三月",), ("r1二月",)]
     records.close()
 
 

@@ -630,6 +630,7 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
         "rows_loaded": report.rows_loaded,
         "rows_already_stored": report.rows_already_stored,
         "rows_rejected": report.rows_rejected,
+        "sheet": report.sheet,
         "errors": [
             {
                 "row": issue["row_no"],

@@ -140,6 +140,8 @@ def load(
                 ),
                 highlight=False,
             )
+            if report.sheet is not None:
+                out.print(_("read sheet {sheet!r}, the only one with data", sheet=report.sheet))
             quarantined = quarantined or report.rows_rejected > 0
     status = ExitStatus.REJECTED if failed else ExitStatus.PARTIAL if quarantined else 0
     raise typer.Exit(int(status))

@@ -20,7 +20,14 @@ import pandas as pd
 
 from servtrade.access import User, acting_user, authorise_region, authorise_writer
 from servtrade.i18n import N_
-from servtrade.ingest.readers import LINE, ReadOptions, check_file, is_sdmx, read_table
+from servtrade.ingest.readers import (
+    LINE,
+    ReadOptions,
+    check_file,
+    is_sdmx,
+    read_table,
+    sheet_read,
+)
 from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
 from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
 from servtrade.sdmx import SdmxReadError, sdmx_rows
@@ -156,6 +163,17 @@ def _read(store: Store, path: Path, options: ReadOptions, report: IngestReport) 
     if not is_sdmx(path, options):
         frame = read_table(path, options)
         report.rows_read = len(frame)
+        chosen = sheet_read(frame)
+        if chosen is not None:
+            report.warnings.append(
+                RowIssue.of(
+                    str(path),
+                    None,
+                    None,
+                    N_("read sheet {sheet!r}, the only one with data"),
+                    sheet=chosen,
+                )
+            )
         return frame
     check_file(path, options)
     try:

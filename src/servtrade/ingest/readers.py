@@ -29,6 +29,7 @@ from servtrade.periods import PeriodError, parse_period
 from servtrade.sdmx import detect_format
 
 LINE = "__line"
+SHEET_READ = "servtrade_sheet_read"  # in a frame's attrs: see `sheet_read`
 SOURCE_COLUMN = "__source_column"
 REQUIRED_COLUMNS = ("region", "period", "flow", "category", "value", "unit")
 OPTIONAL_COLUMNS = (
@@ -136,10 +137,18 @@ def read_rows(path: Path, options: ReadOptions) -> pd.DataFrame:
     return _read_csv(path)
 
 
+def sheet_read(frame: pd.DataFrame) -> str | None:
+    """The sheet a workbook's rows came from when it was chosen as the only one with data
+    among several (so that the reader can say which); None otherwise."""
+    found = frame.attrs.get(SHEET_READ)
+    return None if found is None else str(found)
+
+
 def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     """The file's rows as strings, in canonical column names, with a `__line` column."""
     name = str(path)
-    frame = _canonical_headers(read_rows(path, options), name)
+    rows = read_rows(path, options)
+    frame = _canonical_headers(rows, name)
     if options.wide:
         frame = _melt_wide(frame, name)
     for column, constant in options.constants.items():
@@ -182,6 +191,7 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
         raise FileRejectedError(
             RowIssue(name, None, None, N_("file has a header but no data rows"))
         )
+    frame.attrs[SHEET_READ] = sheet_read(rows)
     return frame
 
 
@@ -386,6 +396,7 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
             )
         )
     rows = sheets[with_data[0]]
+    chosen = with_data[0] if sheet is None and len(sheets) > 1 else None
     header = [_cell_text(h) for h in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -397,6 +408,7 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
             lines.append(number)
     frame = pd.DataFrame(records, columns=header, dtype=str)
     frame[LINE] = lines
+    frame.attrs[SHEET_READ] = chosen
     return frame
 
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from servtrade.i18n import N_, _
-from servtrade.ingest.readers import LINE, WORKBOOKS, ReadOptions, read_rows
+from servtrade.ingest.readers import LINE, WORKBOOKS, ReadOptions, read_rows, sheet_read
 from servtrade.ingest.report import FileRejectedError
 from servtrade.records import RECORD_COLUMNS
 
@@ -65,6 +65,7 @@ class RecordsFile:
     parquet: Path
     issues: pd.DataFrame = field(default_factory=lambda: no_issues())
     lines: list[int] | None = None  # each record's line in a text file
+    sheet: str | None = None  # the workbook's sheet, when chosen as the only one with data
 
     def line_of(self, row_no: int) -> int | None:
         return None if self.lines is None else self.lines[row_no - 1]
@@ -145,9 +146,11 @@ def _rows(path: Path, sheet: str | None) -> pd.DataFrame:
     return frame
 
 
-def typed_records(path: Path, sheet: str | None = None) -> tuple[pa.Table, pd.DataFrame, list[int]]:
-    """A text file's records with the engines' types, the cells that did not parse, and
-    each record's line."""
+def typed_records(
+    path: Path, sheet: str | None = None
+) -> tuple[pa.Table, pd.DataFrame, list[int], str | None]:
+    """A text file's records with the engines' types, the cells that did not parse, each
+    record's line, and the sheet read when it was chosen as the only one with data."""
     frame = _rows(path, sheet)
     lines = [int(line) for line in frame[LINE]]
     columns: dict[str, pa.Array] = {}
@@ -167,7 +170,8 @@ def typed_records(path: Path, sheet: str | None = None) -> tuple[pa.Table, pd.Da
             texts = [month_of(c) if column == "period" else c.strip() for c in cells]
             columns[column] = pa.array([t or None for t in texts], type=pa.string())
     found = pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)) if issues else no_issues()
-    return pa.table(columns, schema=SCHEMA), found.astype({"line": "Int64"}), lines
+    typed = pa.table(columns, schema=SCHEMA)
+    return typed, found.astype({"line": "Int64"}), lines, sheet_read(frame)
 
 
 @contextmanager
@@ -181,10 +185,10 @@ def records_file(
             raise ValueError(_("{file}: --sheet is for workbooks", file=path.name))
         yield RecordsFile(path, path)
         return
-    table, issues, lines = typed_records(path, sheet)
+    table, issues, lines, chosen = typed_records(path, sheet)
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="records-", dir=scratch) as folder:
         typed = Path(folder) / (path.stem + ".parquet")
         pq.write_table(table, typed)
-        yield RecordsFile(path, typed, issues, lines)
+        yield RecordsFile(path, typed, issues, lines, chosen)

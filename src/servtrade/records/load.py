@@ -140,6 +140,7 @@ class RecordsLoad:
     rows_loaded: int = 0
     rows_already_stored: int = 0
     issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sheet: str | None = None  # a workbook's sheet, when chosen as the only one with data
 
     @property
     def rows_rejected(self) -> int:
@@ -258,7 +259,7 @@ def _issues(rules: pd.DataFrame, file: RecordsFile) -> pd.DataFrame:
 
 def _validated(engine: Engine, file: RecordsFile, load_id: str) -> RecordsLoad:
     """Validate the staged rows; register the bad rows and this load's id and file."""
-    report = RecordsLoad(str(file.source))
+    report = RecordsLoad(str(file.source), sheet=file.sheet)
     report.rows_read = int(engine.query("SELECT COUNT(*) AS n FROM staged")["n"].iloc[0])
     report.issues = _issues(validate(engine), file)
     # Text columns register alike on every engine (a missing line is NULL, not NaN).
