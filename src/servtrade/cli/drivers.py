@@ -24,7 +24,12 @@ from servtrade.cli.common import (
     usage,
 )
 from servtrade.i18n import N_, _, format_number, language
-from servtrade.indicators.drivers import BREAKDOWNS, REST, DriversError, growth_drivers
+from servtrade.indicators.drivers import (
+    BREAKDOWNS,
+    DriversError,
+    component_name,
+    growth_drivers,
+)
 from servtrade.spreadsheet import csv_safe
 
 CONTRIBUTION_FIELDS = (
@@ -39,10 +44,6 @@ CONTRIBUTION_FIELDS = (
 
 def register_drivers_commands(app: typer.Typer) -> None:
     app.command()(drivers)
-
-
-def _name(code: str, names: dict[str, str]) -> str:
-    return _("unexplained rest") if code == REST else names.get(code, code)
 
 
 def drivers(
@@ -86,8 +87,6 @@ def drivers(
         except DriversError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error
-        language_names = {c.code: c.name(language()) for c in classifications.categories}
-        language_names |= {c.code: c.name(language()) for c in classifications.regions}
     if format_ == "json":
         sys.stdout.write(json.dumps(found.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return
@@ -101,7 +100,7 @@ def drivers(
     table = Table(
         title=_(
             "{region} {period} over {previous}: {growth}% ({unit}, {basis})",
-            region=_name(found.region, language_names),
+            region=component_name(found.region, classifications, language()),
             period=found.period,
             previous=found.previous,
             growth=format_number(found.growth, 2),
@@ -113,7 +112,7 @@ def drivers(
         table.add_column(_(heading), justify="left" if name == "component" else "right")
     for row in rows:
         table.add_row(
-            _name(str(row["component"]), language_names),
+            component_name(str(row["component"]), classifications, language()),
             *(
                 "" if row[name] is None else format_number(float(row[name]), 2)
                 for name, _h in CONTRIBUTION_FIELDS[1:]
@@ -131,7 +130,7 @@ def drivers(
         effects = Table(
             title=_(
                 "Shift-share against {reference} (growth {growth}%), points",
-                reference=_name(str(found.reference), language_names),
+                reference=component_name(str(found.reference), classifications, language()),
                 growth=format_number(found.reference_growth or 0.0, 2),
             )
         )
@@ -144,7 +143,7 @@ def drivers(
             effects.add_column(_(heading))
         for effect in found.shift_share:
             effects.add_row(
-                _name(effect.component, language_names),
+                component_name(effect.component, classifications, language()),
                 format_number(effect.reference_effect, 2),
                 format_number(effect.mix_effect, 2),
                 format_number(effect.competitive_effect, 2),

@@ -124,6 +124,17 @@ class GrowthDrivers:
         return found
 
 
+def component_name(code: str, classifications: Classifications, lang: str) -> str:
+    """A component's name in `lang`: a category or grouping, a region (a partner), the
+    unexplained rest, else its code (a flow)."""
+    if code == REST:
+        return _("unexplained rest")
+    for codelist in (classifications.categories, classifications.regions):
+        if code in codelist.codes:
+            return codelist[code].name(lang)
+    return code
+
+
 def _components(
     ctx: _Context, by: str, period: Period, flow: str, category: str
 ) -> list[tuple[str, str, str, str]]:

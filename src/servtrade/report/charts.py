@@ -13,8 +13,9 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from servtrade.classification import Classifications
 from servtrade.i18n import _, format_number
-from servtrade.indicators.drivers import REST
+from servtrade.indicators.drivers import component_name
 from servtrade.plans.trajectory import TargetTrajectory
 from servtrade.report.content import ReportContent
 
@@ -111,7 +112,7 @@ def structure_chart(content: ReportContent, unit_name: str) -> Chart | None:
     return Chart(_("Structure by category"), svg, description)
 
 
-def drivers_chart(content: ReportContent) -> Chart | None:
+def drivers_chart(content: ReportContent, classifications: Classifications) -> Chart | None:
     """The contributions to growth as a waterfall: each bar starts where the one before
     ended; the last, the growth itself, starts at zero."""
     drivers = content.drivers
@@ -119,8 +120,7 @@ def drivers_chart(content: ReportContent) -> Chart | None:
         return None
     points = [c.points for c in drivers.contributions]
     names = [
-        _("unexplained rest") if c.component == REST else content.category_names[c.component]
-        for c in drivers.contributions
+        component_name(c.component, classifications, content.lang) for c in drivers.contributions
     ]
     bottoms, running = [], 0.0
     for value in points:

@@ -176,7 +176,7 @@ def charts(content: ReportContent, classifications: Classifications) -> list[Cha
     found = [
         trend_chart(content, unit_name),
         structure_chart(content, unit_name),
-        drivers_chart(content),
+        drivers_chart(content, classifications),
     ]
     for trajectory in content.trajectories:
         target = trajectory.target

@@ -8,7 +8,7 @@ from typing import Any
 
 from servtrade.forecast import ForecastError, forecast_series
 from servtrade.i18n import _, format_number, language
-from servtrade.indicators.drivers import REST, latest_drivers
+from servtrade.indicators.drivers import component_name, latest_drivers
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
 from servtrade.periods import parse_period
 from servtrade.plans.compare import PlaceComparison
@@ -336,11 +336,8 @@ def drivers_chart(store: Store, region: str) -> ChartData:
     found = latest_drivers(store, region)
     if found is None:
         return ChartData("drivers", _("What drove growth"), "", ["component", "points"], [])
-    names = store.classifications().categories
-    labels = [
-        _("unexplained rest") if c.component == REST else names[c.component].name(language())
-        for c in found.contributions
-    ]
+    classifications = store.classifications()
+    labels = [component_name(c.component, classifications, language()) for c in found.contributions]
     rows: list[list[Any]] = [
         [c.component, label, c.points] for c, label in zip(found.contributions, labels, strict=True)
     ]
