@@ -250,11 +250,8 @@ def _issues(rules: pd.DataFrame, file: RecordsFile) -> pd.DataFrame:
     )
     found = kept.assign(value=None, line=lines)
     merged = pd.concat([found, file.issues], ignore_index=True) if len(file.issues) else found
-    merged = merged.astype({"row_no": "int64", "column": "object", "reason": "object"})
-    merged = merged.astype({"value": "object", "line": "Int64"})
-    return merged.sort_values(["row_no", "column"], kind="stable").reset_index(drop=True)[
-        list(ISSUE_COLUMNS)
-    ]
+    types = {"row_no": "int64", "column": "object", "reason": "object", "value": "object"}
+    return merged.astype(types | {"line": "Int64"})[list(ISSUE_COLUMNS)]
 
 
 def _validated(engine: Engine, file: RecordsFile, load_id: str) -> RecordsLoad:
