@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from servtrade.cli import app
+from servtrade.store import Store
 from tests.conftest import write_csv
 
 runner = CliRunner()
@@ -285,3 +286,59 @@ def test_a_label_means_the_same_in_every_command(bundled_db: Path) -> None:
     )
     assert unknown.exit_code == 2
     assert unknown.output.strip() == "unknown flow sideways"
+
+
+def _observations(path: Path) -> int:
+    with Store(path, read_only=True) as store:
+        return store.count_observations()
+
+
+def test_quickstart_never_replaces_a_store_with_data_of_its_own(tmp_path: Path) -> None:
+    """`quickstart --db EXISTING` replaced a store of 433 observations, its users and load
+    history with the 405 bundled ones, silently: now it refuses, and with --force moves the
+    store aside first."""
+    db = tmp_path / "office.duckdb"
+    assert runner.invoke(app, ["quickstart", "--db", str(db)]).exit_code == 0
+    bundled = _observations(db)
+    # A store holding only the bundled figures is quickstart's own: run again, it is renewed.
+    assert runner.invoke(app, ["quickstart", "--db", str(db)]).exit_code == 0
+    assert _observations(db) == bundled
+    own = write_csv(tmp_path / "own.csv", "CN-GZ,2024,total,S,100,亿元,,t,2025-01-20")
+    assert runner.invoke(app, ["ingest", str(own), "--db", str(db)]).exit_code == 0
+    refused = runner.invoke(app, ["quickstart", "--db", str(db)], env={"COLUMNS": "200"})
+    assert refused.exit_code == 2
+    assert "already holds data of its own" in refused.output and "--force" in refused.output
+    assert _observations(db) == bundled + 1
+    assert list(tmp_path.glob("office.duckdb.*.bak")) == []
+    forced = runner.invoke(app, ["quickstart", "--db", str(db), "--force"])
+    assert forced.exit_code == 0, forced.output
+    (backup,) = tmp_path.glob("office.duckdb.*.bak")
+    assert backup.name in forced.output.replace("\n", "")
+    assert _observations(backup) == bundled + 1
+    assert _observations(db) == bundled
+
+
+def test_a_file_that_is_no_store_is_not_replaced_without_force(tmp_path: Path) -> None:
+    db = tmp_path / "notes.duckdb"
+    db.write_text("minutes of the meeting", encoding="utf-8")
+    assert runner.invoke(app, ["quickstart", "--db", str(db)]).exit_code == 2
+    assert db.read_text(encoding="utf-8") == "minutes of the meeting"
+
+
+def test_quickstart_fills_the_store_every_command_opens(tmp_path: Path) -> None:
+    """quickstart wrote ./servtrade-quickstart.duckdb while every other command opened the
+    default store, so `summary` right after quickstart printed an empty table."""
+    env = {"SERVTRADE_DB": str(tmp_path / "default.duckdb"), "COLUMNS": "200"}
+    assert runner.invoke(app, ["quickstart"], env=env).exit_code == 0
+    summary = runner.invoke(app, ["summary"], env=env)
+    assert summary.exit_code == 0 and " 75,238 " in summary.stdout
+    help_text = runner.invoke(app, ["--help"], env=env).stdout
+    assert "Default store:" in help_text
+
+
+def test_an_empty_answer_names_the_store_and_how_to_fill_it(tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    result = runner.invoke(app, ["summary", "--db", str(db)], env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    assert f"The store {db} holds no figures for CN" in result.stdout
+    assert "servtrade quickstart" in result.stdout

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from servtrade.i18n import using_language
 from servtrade.ingest import ingest_file
 from servtrade.periods import parse_period
 from servtrade.plans import find_plan
@@ -46,6 +47,47 @@ def test_guizhou_share_target_in_percentage_points(guizhou: Store) -> None:
     assert result["progress_ratio"] == pytest.approx(3.125 / 2)
     assert result["status"] == "substantial_progress"
     assert result["required_annual_growth"] is None
+
+
+def test_a_share_target_names_the_categories_that_must_carry_it(
+    guizhou: Store, tmp_path: Path
+) -> None:
+    # Two of the six digitally deliverable categories published for 2024 (of 30 in all).
+    rows = constructed_rows("CN-GZ", {("2024", "total", "SI"): 12.0, ("2024", "total", "SJ"): 9.0})
+    assert ingest_file(guizhou, write_csv(tmp_path / "parts.csv", *rows)).status == "loaded"
+    plan = find_plan(guizhou, GUIZHOU)
+    result = _by_id(guizhou, plan)["dds-share-2030"]
+    carriers = result["carriers"]
+    # The rest (total less digitally deliverable) went 60 -> 66 over 2022-2024.
+    rest = ((66 / 60) ** (1 / 2) - 1) * 100  # 4.88% a year
+    # 45% in 2030 from 30 of 96 in 2024, the rest growing 4.88% a year for six years:
+    # D·(1+x)^6 / (D·(1+x)^6 + R·(1+r)^6) = 0.45.
+    needed = ((0.45 / 0.55 * 66 / 30) ** (1 / 6) * (1 + rest / 100) - 1) * 100  # 15.8%
+    assert carriers["rest_growth"] == pytest.approx(rest)
+    assert carriers["required_growth"] == pytest.approx(needed)
+    assert carriers["grouping_growth"] == pytest.approx(((30 / 20) ** (1 / 2) - 1) * 100)
+    assert (carriers["trend_from"], carriers["latest_year"]) == (2022, 2024)
+    members = [(m["category"], m["weight"]) for m in carriers["members"]]
+    assert members[:2] == [("SI", pytest.approx(40.0)), ("SJ", pytest.approx(30.0))]
+    assert {code for code, weight in members[2:] if weight is None} == {"SF", "SG", "SH", "SK"}
+    verdict = result["verdict"]
+    assert f"would need {needed:.1f}% a year to 2030" in verdict
+    assert f"trend ({rest:.1f}% a year)" in verdict
+    assert "Telecommunications, computer, and information services (40.0% of it)" in verdict
+    with using_language("zh"):
+        chinese = track_plan(guizhou, plan).as_dict()["targets"]
+    said = next(t for t in chinese if t["id"] == "dds-share-2030")["verdict"]
+    assert f"须年均增长{needed:.1f}%" in said and "电信、计算机和信息服务（占40.0%）" in said
+
+
+def test_a_level_target_or_a_share_target_met_names_no_categories(guizhou: Store) -> None:
+    plan = find_plan(guizhou, GUIZHOU)
+    result = _by_id(guizhou, plan)
+    assert result["total-2027"]["carriers"] is None  # a level target
+    assert result["dds-share-2027"]["carriers"] is not None
+    met = plan.targets[1].model_copy(update={"value": 30.0})  # met in 2024
+    plan = plan.model_copy(update={"targets": [met]})
+    assert _by_id(guizhou, plan)["dds-share-2027"]["carriers"] is None
 
 
 def test_guizhou_average_growth_before_the_range_starts(guizhou: Store) -> None:
@@ -214,9 +256,10 @@ def test_year_to_date_evidence_is_shown_beside_the_full_year_never_as_one(
     article = article[: article.index("</article>")]
     assert 'aria-valuenow="87"' in article  # 104 / 120, not 90 / 120 = 75
     assert "104.0 (2024)" in article
+    assert "&gt;= 12.0 billion yuan" in article
     assert (
-        "year to date 2025-01/2025-10: 90.0 CNY_100M, +5.9% on the same months a year earlier"
-        in article
+        "year to date 2025-01/2025-10: 9.0 billion yuan, +5.9% on the same months a "
+        "year earlier" in article
     )
     growth_article = page[page.index('data-target="growth-15th-fyp"') :]
     assert "18.2% (2024)" in growth_article[: growth_article.index("</article>")]

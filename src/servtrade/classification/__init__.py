@@ -23,7 +23,7 @@ from servtrade.classification.codelist import (
     read_data_csv,
     split_aliases,
 )
-from servtrade.i18n import N_
+from servtrade.i18n import N_, figure_in_words, format_amount, format_number
 
 __all__ = [
     "ALL_SERVICES",
@@ -245,3 +245,14 @@ def default_classifications() -> Classifications:
         qualifiers=_simple_codelist("qualifier", "qualifiers.csv"),
         qualifier_words=_qualifier_words(),
     )
+
+
+def amount_text(
+    value: float, unit: str, classifications: Classifications, qualifier: str = EXACT
+) -> str:
+    """A level in its unit as locale words (亿元, billion yuan), percents as `n%`; a bound
+    or an approximation says so ("at least 1.3 trillion yuan", 约40.0%)."""
+    spec = classifications.unit(unit)
+    if spec.measure == "percent":
+        return figure_in_words(format_number(value, 1) + "%", qualifier)
+    return figure_in_words(format_amount(value * spec.scale, spec.measure), qualifier)

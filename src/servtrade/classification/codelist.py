@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ class Codelist:
     id: str
     codes: dict[str, Code] = field(default_factory=dict)
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    _shown: dict[str, str] = field(default_factory=dict, repr=False)  # key -> label as given
 
     def add(self, code: Code) -> None:
         if code.code in self.codes:
@@ -60,6 +62,7 @@ class Codelist:
                     f"{self.id}: label {label!r} of {code.code!r} already names {taken!r}"
                 )
             self._index[key] = code.code
+            self._shown.setdefault(key, label)
         self.codes[code.code] = code
 
     def resolve(self, label: str) -> str | None:
@@ -68,6 +71,17 @@ class Codelist:
         if stripped in self.codes:
             return stripped
         return self._index.get(normalize_label(stripped))
+
+    def nearest(self, label: str) -> str | None:
+        """The code, name or alias closest to a label that names none (亿圆 → 亿元), for a
+        "did you mean" hint; None when nothing is close."""
+        key = normalize_label(label)
+        if len(key) < 2:
+            return None
+        # One character in two differs in 亿圆; longer labels must share more to be close.
+        cutoff = 0.5 if len(key) == 2 else 0.7
+        found = difflib.get_close_matches(key, self._index, n=1, cutoff=cutoff)
+        return self._shown[found[0]] if found else None
 
     def __contains__(self, code: object) -> bool:
         return code in self.codes
@@ -85,6 +99,7 @@ class Codelist:
         clone = Codelist(self.id)
         clone.codes = dict(self.codes)
         clone._index = dict(self._index)
+        clone._shown = dict(self._shown)
         return clone
 
 

@@ -27,6 +27,7 @@ from servtrade.cli.common import (
     basis_option,
     code_option,
     date_option,
+    empty_store_note,
     err,
     open_store,
     out,
@@ -54,10 +55,31 @@ from servtrade.indicators import (
     compute_indicators,
 )
 from servtrade.indicators.summary import HeadlineRow, headline_cell, headline_summary
-from servtrade.ingest import ExitStatus, IngestOptions, IngestReport, ReadOptions, ingest_file
-from servtrade.store import ENV_MEMORY_LIMIT, Store, duckdb_config
+from servtrade.ingest import (
+    ExitStatus,
+    IngestOptions,
+    IngestReport,
+    ReadOptions,
+    file_sha256,
+    ingest_file,
+)
+from servtrade.store import (
+    ENV_MEMORY_LIMIT,
+    Store,
+    StoreInUseError,
+    StoreLockedError,
+    default_db_path,
+    duckdb_config,
+    make_room,
+    redacted,
+)
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Services-trade statistics.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help=f"Services-trade statistics. Default store: {redacted(default_db_path())} "
+    "(--db or $SERVTRADE_DB for another).",
+)
 regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
 groupings_app = typer.Typer(invoke_without_command=True, help="List or add groupings.")
 bases_app = typer.Typer(invoke_without_command=True, help="List or register statistical bases.")
@@ -98,6 +120,9 @@ SHOWN_WORDS = (
 @app.callback()
 def main_options(lang: LangOption = None) -> None:
     set_language(lang)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():  # as Rich reads it, but when the command runs, not at import
+        out.width = err.width = int(columns)
     try:
         duckdb_config()
     except ValueError as error:
@@ -220,21 +245,34 @@ def _load_bundled(store: Store) -> IngestReport:
 
 @app.command()
 def quickstart(
-    db: Annotated[Path, typer.Option("--db", help="Store to create.")] = Path(
-        "servtrade-quickstart.duckdb"
-    ),
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file to create (default: the default store)."),
+    ] = None,
     region: Annotated[str, typer.Option(help="Region to summarise.")] = "CN",
+    force: Annotated[
+        bool, typer.Option(help="Replace a store holding data of its own, keeping a backup.")
+    ] = False,
 ) -> None:
     """Create a fresh store, load the bundled real figures and print the headline table."""
-    if db.exists():
-        db.unlink()
-    with Store(db) as store:
+    location = default_db_path() if db is None else db
+    if not isinstance(location, Path):
+        raise usage(_("quickstart creates a DuckDB file; give --db PATH"))
+    bundled = bundled_file()
+    try:
+        backup = make_room(location, [file_sha256(bundled)], force=force)
+    except (StoreInUseError, StoreLockedError) as error:
+        raise usage(str(error)) from None
+    if backup is not None:
+        out.print(_("The earlier store was kept as {path}", path=backup))
+    location.parent.mkdir(parents=True, exist_ok=True)
+    with Store(location) as store:
         report = _load_bundled(store)
         _print_report(report)
         if report.exit_status != ExitStatus.LOADED:
             raise typer.Exit(int(report.exit_status))
         _print_summary(store, region, None)
-    out.print(_("Store written to {path}", path=db))
+    out.print(_("Store written to {path}", path=location))
 
 
 @app.command()
@@ -261,6 +299,9 @@ def _print_summary(
     classifications = store.classifications()
     region = code_option(classifications, "region", region_label)
     rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of, basis=basis)
+    if not rows:
+        out.print(empty_store_note(store, region))
+        return
     units = [row.unit for row in rows if row.unit]
     unit = max(set(units), key=units.count) if units else ""
     name = classifications.regions[region].name(language())

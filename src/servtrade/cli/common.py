@@ -16,7 +16,7 @@ from servtrade.classification import Classifications, UnknownCodeError
 from servtrade.i18n import _
 from servtrade.ingest import ExitStatus
 from servtrade.periods import Period, PeriodError, parse_period
-from servtrade.store import Store, StoreLockedError, default_db_path
+from servtrade.store import Store, StoreLockedError, default_db_path, redacted
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -76,6 +76,16 @@ def open_store(db: str | None) -> Store:
     except (StoreLockedError, ConnectionError) as error:
         err.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(ExitStatus.USAGE) from None
+
+
+def empty_store_note(store: Store, region: str) -> str:
+    """An empty answer says which store was asked and how to fill it."""
+    return _(
+        "The store {store} holds no figures for {region}; load them with `servtrade ingest "
+        "FILE --db {store}`, or the bundled figures with `servtrade quickstart`.",
+        store=redacted(store.location),
+        region=region,
+    )
 
 
 def usage(message: str) -> typer.Exit:

@@ -12,6 +12,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from servtrade.classification import Classifications, amount_text
 from servtrade.cli.common import (
     ByOption,
     DbOption,
@@ -86,11 +87,6 @@ def _json(data: Any) -> None:
 
 def _number(value: float | None, decimals: int = 1) -> str:
     return "—" if value is None else format_number(value, decimals)
-
-
-def _plain(value: float) -> str:
-    """A target as the plan states it: no decimals added to a whole number."""
-    return format_number(value, 0 if float(value).is_integer() else 2)
 
 
 @plans_app.callback()
@@ -174,12 +170,12 @@ def plans_check(
         out.print(f"[{colour}]{_(finding.severity)}[/{colour}] {finding.check}: {finding.message}")
 
 
-def _target_row(progress: TargetProgress, lang: str) -> list[str]:
+def _target_row(progress: TargetProgress, classifications: Classifications) -> list[str]:
     target = progress.target
     judged = progress.judged
     latest_text = "—"
     if judged is not None:
-        percent = "%" if target.is_growth else ""
+        percent = "%" if target.in_percent else ""
         shown = format_figure(judged.value, None, judged.qualifier, default=2)
         latest_text = f"{shown}{percent} ({judged.period})"
     required = progress.required_annual_growth
@@ -194,7 +190,7 @@ def _target_row(progress: TargetProgress, lang: str) -> list[str]:
     return [
         target.id,
         str(target.target_year),
-        f"{target.comparator} {_plain(target.value)} {target.unit}",
+        f"{target.comparator} {amount_text(target.value, target.unit, classifications)}",
         latest_text,
         _number(required, 2) + (" pp" if pp and required is not None else ""),
         _number(actual, 2) + (" pp" if pp and actual is not None else ""),
@@ -222,6 +218,7 @@ def track(
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
         progress = track_plan(store, plan, date_option(as_of))
+        classifications = store.classifications()
     if format_ == "json":
         _json(progress.as_dict())
         return
@@ -240,14 +237,14 @@ def track(
         wide = column in ("target", "status")
         table.add_column(_(column), no_wrap=wide, overflow="fold")
     for target in progress.targets:
-        table.add_row(*_target_row(target, lang))
+        table.add_row(*_target_row(target, classifications))
     out.print(table)
     for target in progress.targets:
         out.print(f"[bold]{target.target.id}[/bold]: {target.target.description.text(lang)}")
         if target.verdict is not None:
             out.print(f"  {target.verdict}", highlight=False)
         if target.year_to_date is not None:
-            shown = format_number(target.year_to_date.value, 1) + " " + target.target.unit
+            shown = amount_text(target.year_to_date.value, target.target.unit, classifications)
             note = year_to_date_note(target, shown, target.year_to_date.period)
             out.print(f"  {note}", highlight=False)
         for note in target.notes:

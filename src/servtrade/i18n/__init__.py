@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from babel.lists import format_list
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -92,6 +93,27 @@ class Message:
 
     def __str__(self) -> str:
         return gettext(self.template, **dict(self.params))
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name in both languages (a category's, a region's), read in the reader's."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.zh if language() == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Items joined as the reader's language lists them ("A, B and C", "A、B和C")."""
+
+    items: tuple[object, ...]
+
+    def __str__(self) -> str:
+        return format_list([str(item) for item in self.items], locale=babel_locale())
 
 
 def translate_all(messages: dict[str, str]) -> dict[str, str]:

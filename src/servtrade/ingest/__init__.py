@@ -19,18 +19,21 @@ from pathlib import Path
 import pandas as pd
 
 from servtrade.access import User, acting_user, authorise_region, authorise_writer
-from servtrade.i18n import N_
+from servtrade.i18n import N_, _
 from servtrade.ingest.readers import (
     LINE,
     ReadOptions,
     check_file,
     is_sdmx,
+    layout_notes,
+    original_headers,
     read_table,
     sheet_read,
 )
 from servtrade.ingest.report import ExitStatus, FileRejectedError, IngestReport, RowIssue
 from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
 from servtrade.sdmx import SdmxReadError, sdmx_rows
+from servtrade.spreadsheet import csv_safe
 from servtrade.store import LoadRecord, QuarantinedRow, Store
 from servtrade.store.sql import OBSERVATION_COLUMNS
 
@@ -58,7 +61,7 @@ class IngestOptions:
     audit_action: str = "load"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -76,7 +79,7 @@ def ingest_file(store: Store, path: Path, options: IngestOptions | None = None) 
     except FileRejectedError as rejected:
         report.errors.append(rejected.issue)
         return report
-    sha = _sha256(path)
+    sha = file_sha256(path)
     # What is already stored is read in the transaction that writes: loaders running side
     # by side on a server neither duplicate a figure nor load one file twice.
     with store.transaction():
@@ -163,6 +166,7 @@ def _read(store: Store, path: Path, options: ReadOptions, report: IngestReport) 
     if not is_sdmx(path, options):
         frame = read_table(path, options)
         report.rows_read = len(frame)
+        report.warnings.extend(layout_notes(frame))
         chosen = sheet_read(frame)
         if chosen is not None:
             report.warnings.append(
@@ -248,6 +252,9 @@ def _raw(frame: pd.DataFrame, line: int | None) -> str:
 def _write_rejected(
     frame: pd.DataFrame, report: IngestReport, path: Path, directory: Path | None
 ) -> Path:
+    """The rejected rows under the file's own headers, each with its line and reason, in
+    UTF-8 with a byte-order mark so that Excel on a Chinese desktop opens it as written;
+    text that a spreadsheet would run as a formula is neutralized."""
     target = (directory or path.parent) / f"{path.name}.rejected.csv"
     reasons: dict[int, list[str]] = {}
     for issue in report.errors:
@@ -255,14 +262,24 @@ def _write_rejected(
             reasons.setdefault(issue.line, []).append(
                 f"{issue.column}: {issue.reason}" if issue.column else issue.reason
             )
+    headers = original_headers(frame)
     columns = [c for c in frame.columns if c != LINE and not c.startswith("__")]
     rows = frame.drop_duplicates(LINE).set_index(LINE)
-    with target.open("w", encoding="utf-8", newline="") as handle:
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["line", *columns, "reason"])
+        writer.writerow([_("line"), *(headers.get(c, c) for c in columns), _("reason")])
         for line, why in sorted(reasons.items()):
             cells = (
                 [rows.at[line, c] for c in columns] if line in rows.index else [""] * len(columns)
             )
-            writer.writerow([line, *cells, "; ".join(why)])
+            writer.writerow([line, *(_spreadsheet_cell(c) for c in cells), "; ".join(why)])
     return target
+
+
+def _spreadsheet_cell(cell: object) -> object:
+    """A figure stays as written (-5 is a number, not a formula); other text is made safe."""
+    try:
+        float(str(cell).replace(",", ""))
+    except ValueError:
+        return csv_safe(cell)
+    return cell

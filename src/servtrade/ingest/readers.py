@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
@@ -38,6 +40,25 @@ OPTIONAL_COLUMNS = (
 )
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+# Text files that are not UTF-8 are read as the likelier of these, judged on a sample.
+TEXT_ENCODINGS = ["gb18030", "big5"]
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030", "big5": "Big5"}
+SNIFF_BYTES = 256 * 1024
+LAYOUT_NOTES = "servtrade_layout_notes"  # in a frame's attrs: see `layout_notes`
+PREAMBLE = "servtrade_preamble"  # the text of the rows above the headers
+HEADER_ROW = "servtrade_header_row"  # the line or sheet row of the headers
+ORIGINAL_HEADERS = "servtrade_original_headers"  # see `original_headers`
+# The headers are the first of the first HEADER_SCAN rows filled in at least two cells and
+# in HEADER_FILL as many as the fullest of them (a title or a unit line fills one).
+HEADER_SCAN = 30
+HEADER_FILL = 0.6
+EMPTY_HEADER = "__empty_header_"
+# A line below the table that is a note on it, not a row of it.
+_NOTE_LINE = re.compile(
+    r"^\s*(?:注|说明|備註|备注|资料来源|數據來源|数据来源|来源|note|notes|source|sources)"
+    r"\s*(?:\d+\s*)?[:：、.]|^\s*[*※]",
+    re.IGNORECASE,
+)
 WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods"}
 # A workbook (a zip) is refused before it is parsed when it would unpack to more than
 # MAX_UNPACKED_BYTES, or a member of over a mebibyte unpacks more than MAX_RATIO times its
@@ -78,6 +99,22 @@ HEADER_ALIASES = {
     "限定": "qualifier",
     "小数位数": "decimals",
     "精度": "decimals",
+    # As Hong Kong, Macao and Taiwan write them (Big5 files).
+    "地區": "region",
+    "區域": "region",
+    "期間": "period",
+    "時間": "period",
+    "類別": "category",
+    "服務類別": "category",
+    "貿易夥伴": "partner",
+    "數值": "value",
+    "金額": "value",
+    "單位": "unit",
+    "同比增長": "yoy_growth",
+    "來源": "source",
+    "發佈日期": "vintage",
+    "備註": "note",
+    "口徑": "basis",
 }
 
 
@@ -145,18 +182,51 @@ def sheet_read(frame: pd.DataFrame) -> str | None:
 
 
 def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
-    """The file's rows as strings, in canonical column names, with a `__line` column."""
+    """The file's rows as strings, in canonical column names, with a `__line` column; what
+    the layout set aside is in `layout_notes`, the headers as written in `original_headers`."""
     name = str(path)
     rows = read_rows(path, options)
-    frame = _canonical_headers(rows, name)
+    notes = layout_notes(rows)
+    header_row = int(rows.attrs.get(HEADER_ROW, 1))
+    original = {str(c): str(c) for c in rows.columns if c != LINE}
+    frame, renamed = _canonical_headers(rows, name, header_row)
+    original = {renamed.get(c, c): o for c, o in original.items()}
+    constants = dict(options.constants)
+    unit = _preamble_unit(rows.attrs.get(PREAMBLE, []))
+    if unit is not None and "unit" not in frame.columns and "unit" not in constants:
+        constants["unit"] = unit[1]
+        notes.append(
+            RowIssue.of(
+                name,
+                None,
+                "unit",
+                N_("unit {unit!r} for every row, from the line {line!r} above the table"),
+                unit=unit[1],
+                line=unit[0],
+            )
+        )
+    unknown = [c for c in frame.columns if c not in (*CANONICAL_COLUMNS, LINE, SOURCE_COLUMN)]
+    if unknown and not options.wide and all(_is_period(str(c)) for c in unknown):
+        raise FileRejectedError(
+            RowIssue.of(
+                name,
+                header_row,
+                ", ".join(map(str, unknown)),
+                N_(
+                    "the column headers {columns} are periods: a table with periods across; "
+                    "read it with --wide"
+                ),
+                columns=", ".join(map(str, unknown)),
+            )
+        )
     if options.wide:
         frame = _melt_wide(frame, name)
-    for column, constant in options.constants.items():
+    for column, constant in constants.items():
         if column in frame.columns:
             raise FileRejectedError(
                 RowIssue.of(
                     name,
-                    1,
+                    header_row,
                     column,
                     N_("column {column!r} is in the file and also set"),
                     column=column,
@@ -168,7 +238,7 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
         raise FileRejectedError(
             RowIssue.of(
                 name,
-                1,
+                header_row,
                 ", ".join(map(str, unknown)),
                 N_("unknown column(s) {columns}; expected {expected}"),
                 columns=", ".join(map(str, unknown)),
@@ -180,58 +250,289 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
         raise FileRejectedError(
             RowIssue.of(
                 name,
-                1,
+                header_row,
                 ", ".join(missing),
                 N_("missing required column(s) {columns}; expected {expected}"),
                 columns=", ".join(missing),
                 expected=", ".join(CANONICAL_COLUMNS),
             )
         )
+    frame = _normalized(frame)
+    frame = _without_totals(frame, name, notes)
     if frame.empty:
         raise FileRejectedError(
             RowIssue(name, None, None, N_("file has a header but no data rows"))
         )
     frame.attrs[SHEET_READ] = sheet_read(rows)
+    frame.attrs[LAYOUT_NOTES] = sorted(notes, key=lambda n: n.line or 0)
+    frame.attrs[ORIGINAL_HEADERS] = original
     return frame
 
 
-def decode(raw: bytes, name: str) -> str:
+def original_headers(frame: pd.DataFrame) -> dict[str, str]:
+    """Each canonical column's header as the file wrote it (地区 for region)."""
+    return dict(frame.attrs.get(ORIGINAL_HEADERS, {}))
+
+
+_UNIT_LINE = re.compile(r"^\s*(?:计量单位|计量單位|单位|單位|units?)\s*[:：]\s*(\S.*?)\s*$", re.I)
+
+
+def _preamble_unit(preamble: list[str]) -> tuple[str, str] | None:
+    """A unit stated above the table ("单位：亿元"): the line and the unit."""
+    for line in preamble:
+        found = _UNIT_LINE.match(line)
+        if found:
+            return line, found[1]
+    return None
+
+
+# Columns read as codes or numbers: full-width forms (６０．５, ＣＮ) are folded (NFKC) before
+# they are parsed; sources and notes are kept as written.
+_FOLDED = (
+    *("region", "period", "flow", "category", "partner", "mode", "value", "unit"),
+    *("yoy_growth", "vintage", "basis", "qualifier", "decimals"),
+)
+
+
+def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in _FOLDED:
+        if column in frame.columns:
+            cells = pa.array(frame[column], type=pa.string())
+            frame[column] = pc.utf8_normalize(cells, form="NFKC").to_pandas()
+    return frame
+
+
+TOTAL_LABELS = frozenset({"合计", "总计", "總計", "合計", "总额", "小计", "小計", "total", "sum"})
+_TOTALLED = ("region", "category", "partner")
+_KEYS = ("region", "period", "flow", "category", "partner", "mode", "unit")
+
+
+def _without_totals(frame: pd.DataFrame, name: str, notes: list[RowIssue]) -> pd.DataFrame:
+    """Rows whose region, category or partner is a total (合计, 总计) are set aside, each
+    checked against the sum of the rows it totals (same other keys) and reported."""
+    present = [c for c in _TOTALLED if c in frame.columns]
+    if not present:
+        return frame
+    # Each distinct label is folded once: a file of 50,000 rows has a few dozen.
+    said = {
+        c: {u for u in frame[c].unique() if normalize_label(str(u)) in TOTAL_LABELS}
+        for c in present
+    }
+    is_total = pd.Series(False, index=frame.index)
+    for column in present:
+        is_total |= frame[column].isin(said[column])
+    if not is_total.any():
+        return frame
+    parts = frame[~is_total]
+    numbers = pd.to_numeric(parts["value"].str.replace(",", ""), errors="coerce")
+    for index in frame.index[is_total]:
+        row = frame.loc[index]
+        totalled = next(c for c in present if row[c] in said[c])
+        keys = [c for c in _KEYS if c in frame.columns and c != totalled]
+        same = pd.Series(True, index=parts.index)
+        for key in keys:
+            same &= parts[key] == row[key]
+        written = str(row["value"]).replace(",", "")
+        total = pd.to_numeric(pd.Series([written]), errors="coerce").iloc[0]
+        summed = numbers[same]
+        line = int(row[LINE])
+        if not same.any() or summed.isna().any() or pd.isna(total):
+            notes.append(
+                RowIssue.of(
+                    name,
+                    line,
+                    totalled,
+                    N_("a total row ({label}), set aside: nothing to check it against"),
+                    label=row[totalled],
+                )
+            )
+            continue
+        decimals = len(written.partition(".")[2])
+        tolerance = 0.5 * 10.0**-decimals * max(int(same.sum()), 1)
+        agrees = abs(float(summed.sum()) - float(total)) <= tolerance
+        notes.append(
+            RowIssue.of(
+                name,
+                line,
+                totalled,
+                N_("a total row ({label}), set aside: it equals the sum of its {count} rows")
+                if agrees
+                else N_(
+                    "a total row ({label}), set aside: {total} differs from the sum of its "
+                    "{count} rows, {sum:g}"
+                ),
+                label=row[totalled],
+                count=int(same.sum()),
+                total=row["value"],
+                sum=float(summed.sum()),
+            )
+        )
+    return frame[~is_total].reset_index(drop=True)
+
+
+def detect_encoding(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without a BOM) where the bytes are UTF-8; else the Chinese encoding
+    charset-normalizer finds likelier (GB18030/GBK on the mainland, Big5 in Hong Kong and
+    Taiwan): GB18030 decodes almost any bytes, so it is no test of itself."""
     if b"\x00" in raw:
         raise FileRejectedError(
             RowIssue(name, None, None, N_("file contains NUL bytes: not a text file (UTF-16?)"))
         )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileRejectedError(
-        RowIssue(
-            name, None, None, N_("file is neither UTF-8 nor GB18030/GBK text; re-save it as UTF-8")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig"
+    best = charset_normalizer.from_bytes(raw[:SNIFF_BYTES], cp_isolation=TEXT_ENCODINGS).best()
+    if best is None:
+        raise FileRejectedError(
+            RowIssue(
+                name,
+                None,
+                None,
+                N_("file is neither UTF-8 nor GB18030/GBK nor Big5 text; re-save it as UTF-8"),
+            )
         )
-    )
+    return str(best.encoding)
+
+
+def decode(raw: bytes, name: str) -> str:
+    encoding = detect_encoding(raw, name)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FileRejectedError(
+            RowIssue.of(
+                name,
+                None,
+                None,
+                N_("file read as {encoding} has bytes that are not {encoding} at byte {at:,}"),
+                encoding=ENCODING_NAMES.get(encoding, encoding),
+                at=error.start,
+            )
+        ) from error
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     name = str(path)
     raw = path.read_bytes()
+    encoding = detect_encoding(raw, name)
     text = decode(raw, name)
     if not text.strip():
         raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
-    data = text.encode("utf-8")  # GB18030 and BOM-prefixed files reach the parser as UTF-8
+    notes: list[RowIssue] = []
+    if encoding != "utf-8-sig":
+        notes.append(
+            RowIssue.of(
+                name,
+                None,
+                None,
+                N_("read as {encoding}: the file is not UTF-8"),
+                encoding=ENCODING_NAMES.get(encoding, encoding),
+            )
+        )
+    text, first_line, preamble = _from_header_line(text, name, notes)
+    data = text.encode("utf-8")  # GB18030, Big5 and BOM-prefixed files reach Arrow as UTF-8
     try:
         header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])))
     except csv.Error as error:  # e.g. a bare carriage return inside the header
         raise FileRejectedError(
-            RowIssue.of(name, 1, None, N_("malformed CSV: {error}"), error=str(error))
+            RowIssue.of(name, first_line, None, N_("malformed CSV: {error}"), error=str(error))
         ) from error
     width = len(header)
     _check_cell_lengths(text, data, header, name)
     frame = _parse_csv(data, header, name)
     if frame.shape[1] != width:
-        raise FileRejectedError(RowIssue(name, 1, None, N_("malformed CSV header")))
-    frame[LINE] = _csv_lines(text, len(frame))
+        raise FileRejectedError(RowIssue(name, first_line, None, N_("malformed CSV header")))
+    frame[LINE] = [line + first_line - 1 for line in _csv_lines(text, len(frame))]
+    return _tidied(frame, name, first_line, preamble, notes)
+
+
+def _from_header_line(text: str, name: str, notes: list[RowIssue]) -> tuple[str, int, list[str]]:
+    """The text from the header line on, that line's number and the rows above it (a
+    title, a unit line), reported when there are any."""
+    head = text.split("\n", HEADER_SCAN)[:HEADER_SCAN]
+    try:
+        records = [next(csv.reader([line]), []) for line in head]
+    except csv.Error:
+        return text, 1, []
+    index = _header_index([[cell for cell in record] for record in records])
+    if index == 0:
+        return text, 1, []
+    offset = sum(len(line) + 1 for line in head[:index])
+    preamble = [" ".join(c.strip() for c in r if c.strip()) for r in records[:index]]
+    notes.append(_header_note(name, index + 1))
+    return text[offset:], index + 1, [line for line in preamble if line]
+
+
+def _header_index(rows: list[list[str]]) -> int:
+    """The row (0-based) that holds the column headers: see HEADER_SCAN."""
+    filled = [sum(1 for cell in row if cell.strip()) for row in rows[:HEADER_SCAN]]
+    most = max(filled, default=0)
+    for index, count in enumerate(filled):
+        if count >= 2 and count >= HEADER_FILL * most:
+            return index
+    return 0
+
+
+def _header_note(name: str, row: int) -> RowIssue:
+    return RowIssue.of(
+        name,
+        row,
+        None,
+        N_("column headers taken from row {row}; the rows above are a title, not data"),
+        row=row,
+    )
+
+
+def _tidied(
+    frame: pd.DataFrame, name: str, header_row: int, preamble: list[str], notes: list[RowIssue]
+) -> pd.DataFrame:
+    """Without empty columns (trailing or unheaded) and without the notes below the table;
+    a column with figures but no header is refused. What was set aside is noted."""
+    for column in [c for c in frame.columns if str(c).startswith(EMPTY_HEADER)]:
+        if (frame[column].str.strip() != "").any():
+            position = int(str(column).removeprefix(EMPTY_HEADER))
+            raise FileRejectedError(
+                RowIssue.of(
+                    name,
+                    header_row,
+                    None,
+                    N_("column {position} has figures but no header; name it"),
+                    position=position,
+                )
+            )
+        frame = frame.drop(columns=column)
+    cells = frame.drop(columns=LINE)
+    end = len(frame)
+    while end > 0:  # from the bottom up, while rows are empty or a note
+        filled = [str(c).strip() for c in cells.iloc[end - 1] if str(c).strip()]
+        if len(filled) > 1 or (filled and not _NOTE_LINE.match(filled[0])):
+            break
+        if filled:
+            notes.append(
+                RowIssue.of(
+                    name,
+                    int(frame[LINE].iloc[end - 1]),
+                    None,
+                    N_("a note below the table, not a row of it: {note}"),
+                    note=filled[0],
+                )
+            )
+        end -= 1
+    if end < len(frame):
+        frame = frame.iloc[:end].reset_index(drop=True)
+    frame.attrs[LAYOUT_NOTES] = sorted(notes, key=lambda n: n.line or 0)
+    frame.attrs[PREAMBLE] = preamble
+    frame.attrs[HEADER_ROW] = header_row
     return frame
+
+
+def layout_notes(frame: pd.DataFrame) -> list[RowIssue]:
+    """What reading the layout set aside or assumed (title rows, notes below the table, the
+    encoding, merged cells), for the load's report."""
+    return list(frame.attrs.get(LAYOUT_NOTES, []))
 
 
 def _check_cell_lengths(text: str, data: bytes, header: list[str], name: str) -> None:
@@ -263,9 +564,12 @@ def _check_cell_lengths(text: str, data: bytes, header: list[str], name: str) ->
 
 
 def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
-    """Arrow's CSV reader, every column as text; quoted line breaks on a second pass."""
+    """Arrow's CSV reader, every column as text; quoted line breaks on a second pass. A
+    column without a header is named for its position, to be judged by `_tidied`."""
+    names = [h if h.strip() else f"{EMPTY_HEADER}{i + 1}" for i, h in enumerate(header)]
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1) if names != header else None
     convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(header, pa.string()),
+        column_types=dict.fromkeys(names, pa.string()),
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
@@ -274,6 +578,7 @@ def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
         try:
             table = pacsv.read_csv(
                 io.BytesIO(data),
+                read_options=read,
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
                 convert_options=convert,
             )
@@ -367,11 +672,12 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
         check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheets = {
-            title: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        opened = {
+            title: workbook.get_sheet_by_name(title)
             for title in workbook.sheet_names
             if sheet is None or title == sheet
         }
+        sheets = {title: s.to_python(skip_empty_area=False) for title, s in opened.items()}
     except Exception as error:  # calamine raises its own types for corrupt files
         raise FileRejectedError(
             RowIssue.of(name, None, None, N_("not a readable workbook: {error}"), error=str(error))
@@ -395,24 +701,65 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
                 sheets=", ".join(with_data),
             )
         )
-    rows = sheets[with_data[0]]
-    chosen = with_data[0] if sheet is None and len(sheets) > 1 else None
-    header = [_cell_text(h) for h in rows[0]]
-    while header and not header[-1]:
+    title = with_data[0]
+    chosen = title if sheet is None and len(sheets) > 1 else None
+    notes: list[RowIssue] = []
+    grid = [[_cell_text(v) for v in row] for row in sheets[title]]
+    index = _header_index(grid)
+    _unmerge(grid, opened[title].merged_cell_ranges or [], index, name, notes)
+    if index > 0:
+        notes.append(_header_note(name, index + 1))
+    preamble = [" ".join(c.strip() for c in row if c.strip()) for row in grid[:index]]
+    header = grid[index]
+    while header and not header[-1].strip():
         header.pop()
+    names = [h if h.strip() else f"{EMPTY_HEADER}{i + 1}" for i, h in enumerate(header)]
     records, lines = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = [_cell_text(v) for v in row]
+    for number, cells in enumerate(grid[index + 1 :], start=index + 2):
         if any(c.strip() for c in cells):
-            records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
+            records.append(cells[: len(names)] + [""] * (len(names) - len(cells)))
             lines.append(number)
-    frame = pd.DataFrame(records, columns=header, dtype=str)
+    frame = pd.DataFrame(records, columns=names, dtype=str)
     frame[LINE] = lines
+    frame = _tidied(frame, name, index + 1, [p for p in preamble if p], notes)
     frame.attrs[SHEET_READ] = chosen
     return frame
 
 
-def _canonical_headers(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+def _unmerge(
+    grid: list[list[str]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    header: int,
+    name: str,
+    notes: list[RowIssue],
+) -> None:
+    """Give each row of a cell merged down a column below the headers (a region written
+    once for its rows) the merged value, and say so; a merge across columns (a title) is
+    left as written, in its first cell."""
+    for (top, left), (bottom, right) in merged:
+        if top <= header or bottom == top or left != right or top >= len(grid):
+            continue
+        value = grid[top][left] if left < len(grid[top]) else ""
+        for row in range(top + 1, min(bottom, len(grid) - 1) + 1):
+            while len(grid[row]) <= left:
+                grid[row].append("")
+            grid[row][left] = value
+        notes.append(
+            RowIssue.of(
+                name,
+                top + 1,
+                grid[header][left] if left < len(grid[header]) else None,
+                N_("rows {first}–{last} take {value!r} from a merged cell"),
+                first=top + 1,
+                last=bottom + 1,
+                value=value,
+            )
+        )
+
+
+def _canonical_headers(
+    frame: pd.DataFrame, name: str, header_row: int
+) -> tuple[pd.DataFrame, dict[str, str]]:
     renamed: dict[str, str] = {}
     for column in frame.columns:
         if column == LINE:
@@ -421,10 +768,12 @@ def _canonical_headers(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         canonical = HEADER_ALIASES.get(key, key)
         if canonical in renamed.values():
             raise FileRejectedError(
-                RowIssue.of(name, 1, str(column), N_("column {column!r} repeats"), column=canonical)
+                RowIssue.of(
+                    name, header_row, str(column), N_("column {column!r} repeats"), column=canonical
+                )
             )
         renamed[column] = canonical
-    return frame.rename(columns=renamed)
+    return frame.rename(columns=renamed), renamed
 
 
 def _is_period(label: str) -> bool:

@@ -27,7 +27,7 @@ from servtrade.classification import (
     Classifications,
     Codelist,
 )
-from servtrade.i18n import N_
+from servtrade.i18n import N_, Message
 from servtrade.ingest.readers import LINE, SOURCE_COLUMN
 from servtrade.ingest.report import RowIssue
 from servtrade.periods import Period, PeriodError, parse_period
@@ -119,12 +119,30 @@ def _resolve(
 ) -> pd.Series:
     cells = frame[column]
     codes = lookup(cells, lambda value: codelist.resolve(value) if value else None)
+    unknown = _unknown(UNKNOWN[what], codelist)
     issues.add(
         codes.isna(),
         column,
-        lambda i: (EMPTY[what], {}) if not cells[i] else (UNKNOWN[what], {"value": cells[i]}),
+        lambda i: (EMPTY[what], {}) if not cells[i] else unknown(cells[i]),
     )
     return codes
+
+
+def _unknown(template: str, codelist: Codelist) -> Callable[[str], Reason]:
+    """The reason for a label its codelist does not know, with the nearest label it does
+    ("did you mean 亿元?") where one is close; worked out once per distinct label."""
+
+    @cache
+    def reason(value: str) -> Reason:
+        nearest = codelist.nearest(value)
+        if nearest is None:
+            return template, {"value": value}
+        return (
+            N_("{reason}; did you mean {suggestion!r}?"),
+            {"reason": Message.of(template, value=value), "suggestion": nearest},
+        )
+
+    return reason
 
 
 def _parse_amount(
@@ -140,15 +158,17 @@ def _parse_amount(
         return float(written), None, None, written
     unit = units.resolve(match[2])
     if unit is None:
-        return (
-            None,
-            None,
-            (
-                N_("value {value!r} carries an unknown unit {unit!r}"),
-                {"value": text, "unit": match[2]},
-            ),
-            None,
+        reason: Reason = (
+            N_("value {value!r} carries an unknown unit {unit!r}"),
+            {"value": text, "unit": match[2]},
         )
+        nearest = units.nearest(match[2])
+        if nearest is not None:
+            reason = (
+                N_("{reason}; did you mean {suggestion!r}?"),
+                {"reason": Message.of(reason[0], **reason[1]), "suggestion": nearest},
+            )
+        return None, None, reason, None
     return float(written), unit, None, written
 
 
@@ -323,14 +343,11 @@ def validate(
     )
     read = _values(frame, units, classifications, issues)
     values, units = read.numbers, read.units
+    unknown_unit = _unknown(N_("unknown unit {value!r}"), classifications.units)
     issues.add(
         units.isna(),
         "unit",
-        lambda i: (
-            (N_("unit is empty"), {})
-            if not frame["unit"][i]
-            else (N_("unknown unit {value!r}"), {"value": frame["unit"][i]})
-        ),
+        lambda i: unknown_unit(frame["unit"][i]) if frame["unit"][i] else (N_("unit is empty"), {}),
     )
     periods = _periods(frame, issues)
     growth = _numbers(frame["yoy_growth"])

@@ -17,8 +17,8 @@ from itertools import pairwise
 
 from servtrade.classification import Classifications
 from servtrade.indicators import GROUPING_SHARES
-from servtrade.plans.progress import compound_growth, indicator_series
 from servtrade.plans.schema import COMPARE, Plan, Target
+from servtrade.plans.series import compound_growth, indicator_series
 from servtrade.store import Store
 
 

@@ -25,17 +25,17 @@ and marked as a partial year; growth and status are computed on full years only.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from servtrade.forecast import target_probability
 from servtrade.i18n import N_, Message
-from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.indicators.panel import COMPUTED, PUBLISHED
 from servtrade.periods import parse_period
+from servtrade.plans.carriers import Carriers, share_carriers
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
+from servtrade.plans.series import Evidence, Series, compound_growth, indicator_series
 from servtrade.plans.verdict import Pace, Recent, verdict
 from servtrade.store import Store
 
@@ -65,26 +65,6 @@ class Thresholds:
         if ratio >= self.limited:
             return "limited_progress"
         return "deterioration"
-
-
-def compound_growth(start: float, end: float, years: float) -> float | None:
-    """Compound annual growth in percent, or None where it is undefined."""
-    if years <= 0 or start <= 0 or end < 0:
-        return None
-    return (math.exp(math.log(end / start) / years) - 1) * 100 if end > 0 else -100.0
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A figure a target is judged on, with what an official must say of it."""
-
-    period: str
-    value: float
-    derivation: str
-    note: Message | None = None
-    basis: str = "unknown"  # the statistical basis
-    qualifier: str = "exact"
-    decimals: int | None = None
 
 
 @dataclass
@@ -125,6 +105,8 @@ class TargetProgress:
     years: list[YearCheck] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
     verdict: Message | None = None
+    # For a share floor: the growth its grouping needs and the categories that carry it.
+    carriers: Carriers | None = None
 
     def as_dict(self) -> dict[str, Any]:
         target = self.target
@@ -144,6 +126,7 @@ class TargetProgress:
             "status": self.status,
             "probability": self.probability,
             "verdict": None if self.verdict is None else str(self.verdict),
+            "carriers": None if self.carriers is None else self.carriers.as_dict(),
             "latest_is_partial_year": self.latest_is_partial_year,
             "latest_full_year": self.latest_full_year.period if self.latest_full_year else None,
             "latest_full_year_value": self.latest_full_year.value
@@ -187,67 +170,6 @@ class PlanProgress:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "targets": [t.as_dict() for t in self.targets],
         }
-
-
-@dataclass
-class Series:
-    """A target's indicator by full year, with the latest partial-year figure if later and
-    its growth on the same months a year earlier (where that figure exists)."""
-
-    annual: dict[int, Evidence]
-    partial: Evidence | None
-    partial_growth: float | None = None
-
-
-def indicator_series(
-    store: Store, region: str, target: Target, as_of: date | None, indicator: str | None = None
-) -> Series:
-    """The values the target is judged on, in its unit, preferring published figures."""
-    name = indicator or ("value" if target.indicator == "cagr" else target.indicator)
-    is_level = name == "value"
-    by_period = preferred_values(
-        store,
-        IndicatorRequest(
-            region=region,
-            indicators=[name],
-            flow=target.flow,
-            category=target.category,
-            unit=target.unit if is_level and target.indicator == "value" else None,
-            as_of=as_of,
-            skip_unconvertible=True,
-        ),
-    )
-    annual: dict[int, Evidence] = {}
-    partial: Evidence | None = None
-    for label in sorted(by_period, key=parse_period):
-        value = by_period[label]
-        period = parse_period(label)
-        evidence = Evidence(
-            label,
-            value.value,
-            value.derivation,
-            value.note,
-            value.basis,
-            value.qualifier,
-            value.decimals,
-        )
-        if period.kind == "annual":
-            annual[period.year] = evidence
-        elif period.first_month == 1 and period.kind in ("range", "quarter", "month"):
-            partial = evidence
-    last_year = max(annual) if annual else None
-    if (
-        partial is not None
-        and last_year is not None
-        and parse_period(partial.period).year <= last_year
-    ):
-        partial = None
-    growth = None
-    if partial is not None and is_level:
-        earlier = by_period.get(str(parse_period(partial.period).shifted(-1)))
-        if earlier is not None and earlier.value > 0:
-            growth = (partial.value / earlier.value - 1) * 100
-    return Series(annual, partial, growth)
 
 
 def year_to_date_note(progress: TargetProgress, value: str, period: str) -> Message | None:
@@ -327,6 +249,14 @@ def track_target(
         rising=target.comparator in (">=", ">"),
         pace=_pace(progress),
     )
+    if progress.status != "target_achieved":
+        progress.carriers = share_carriers(store, plan, target, as_of)
+        if progress.carriers is not None:
+            progress.verdict = Message.of(
+                N_("{verdict}; {carriers}"),
+                verdict=progress.verdict,
+                carriers=progress.carriers.message(),
+            )
     return progress
 
 

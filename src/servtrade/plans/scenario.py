@@ -15,8 +15,8 @@ from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
 from servtrade.indicators import GROUPING_SHARES
-from servtrade.plans.progress import compound_growth, indicator_series
 from servtrade.plans.schema import COMPARE, Plan, Target
+from servtrade.plans.series import compound_growth, level_series
 from servtrade.store import Store
 
 TOTAL = "TOTAL"
@@ -103,7 +103,8 @@ class _Projection:
         return named + self._grown(rest, self.growth[TOTAL], year)
 
 
-def _level_unit(plan: Plan) -> str:
+def level_unit(plan: Plan) -> str:
+    """The unit levels are compared in: the plan's level targets', else 100 million yuan."""
     for target in plan.targets:
         if target.indicator == "value":
             return target.unit
@@ -113,15 +114,7 @@ def _level_unit(plan: Plan) -> str:
 def _base_from_store(
     store: Store, plan: Plan, codes: set[str], unit: str, as_of: date | None
 ) -> tuple[int, dict[str, float]]:
-    template = Target.model_construct(
-        id="base", indicator="value", flow="total", category=ALL_SERVICES, unit=unit
-    )
-    series = {
-        code: indicator_series(
-            store, plan.region, template.model_copy(update={"category": code}), as_of
-        ).annual
-        for code in codes
-    }
+    series = {code: level_series(store, plan.region, code, "total", unit, as_of) for code in codes}
     common = set.intersection(*(set(s) for s in series.values())) if series else set()
     if not common:
         raise ScenarioError(
@@ -144,7 +137,7 @@ def run_scenario(
     classifications = store.classifications()
     if TOTAL not in growth:
         raise ScenarioError("give the growth of the rest of services trade as TOTAL=RATE")
-    unit = _level_unit(plan)
+    unit = level_unit(plan)
     groupings = {
         GROUPING_SHARES[t.indicator] for t in plan.targets if t.indicator in GROUPING_SHARES
     }

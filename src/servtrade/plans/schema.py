@@ -204,6 +204,11 @@ class Target(_Strict):
         return self.indicator in GROWTH_INDICATORS
 
     @property
+    def in_percent(self) -> bool:
+        """Its figures are percents (a share or a rate), shown with %."""
+        return self.is_growth or self.unit == "percent"
+
+    @property
     def span(self) -> YearRange | None:
         """The range of an each_year, average_over or sum_over target (None for `year`)."""
         return self.each_year or self.average_over or self.sum_over

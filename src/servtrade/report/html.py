@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from servtrade.classification import Classifications
+from servtrade.classification import Classifications, amount_text
 from servtrade.i18n import N_, _, figure_in_words, format_number, translate_all
 from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
@@ -20,7 +20,7 @@ from servtrade.report.charts import (
     trend_chart,
 )
 from servtrade.report.content import ReportContent
-from servtrade.report.narrative import amount_text, period_text, written_summary
+from servtrade.report.narrative import period_text, written_summary
 
 STATUS_CLASSES = {
     "target_achieved": "good",

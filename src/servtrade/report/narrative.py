@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 
 from babel.dates import get_month_names
 
-from servtrade.classification import EXACT, Classifications
+from servtrade.classification import Classifications, amount_text
 from servtrade.i18n import (
     _,
     babel_locale,
     figure_in_words,
-    format_amount,
     format_number,
     language,
 )
@@ -54,17 +53,6 @@ def period_text(label: str) -> str:
     if zh:
         return f"{period.year}年{period.first_month}—{period.last_month}月"
     return f"{months[period.first_month]}–{months[period.last_month]} {period.year}"
-
-
-def amount_text(
-    value: float, unit: str, classifications: Classifications, qualifier: str = EXACT
-) -> str:
-    """A level in its unit as locale words (亿元, billion yuan), percents as `n%`; a bound
-    or an approximation says so ("at least 1.3 trillion yuan", 约40.0%)."""
-    spec = classifications.unit(unit)
-    if spec.measure == "percent":
-        return figure_in_words(format_number(value, 1) + "%", qualifier)
-    return figure_in_words(format_amount(value * spec.scale, spec.measure), qualifier)
 
 
 def _latest_with(content: ReportContent, attribute: str) -> IndicatorValue | None:

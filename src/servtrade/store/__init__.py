@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -295,6 +295,14 @@ class Store:
                 None,
             )
         return removed
+
+    def holds_only(self, sha256s: Collection[str]) -> bool:
+        """Whether nothing but loads of these files was ever written (no other load, user,
+        plan, task, record or register entry in the audit log): what replacing the store
+        would lose."""
+        loaded = {str(row[0]) for row in self._execute(sql.LOAD_SHA256S).fetchall()}
+        other = self._execute(sql.COUNT_AUDITED_BEYOND_LOADS).fetchone()
+        return loaded <= set(sha256s) and (other is None or int(other[0]) == 0)
 
     def count_observations(self) -> int:
         row = self._execute(sql.COUNT_OBSERVATIONS).fetchone()
@@ -709,3 +717,47 @@ class Store:
             ExchangeRate(period, currency, rate, source)
             for period, currency, rate, source in self._execute(sql.SELECT_RATES).fetchall()
         )
+
+
+class StoreInUseError(Exception):
+    """A store holds more than a fresh one would be given: replacing it would lose data."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            gettext(
+                "{path} already holds data of its own (loads, users, plans or tasks beyond the "
+                "bundled figures); it is left as it is. Give --force to replace it (a backup "
+                "is kept), or --db with another file.",
+                path=path,
+            )
+        )
+        self.path = path
+
+
+def make_room(path: Path, replaceable: Collection[str], *, force: bool = False) -> Path | None:
+    """Clear the way for a fresh DuckDB store at `path`. A store that holds nothing but loads
+    of the `replaceable` files (by SHA-256) is removed; one that holds more, or a file that
+    is no store, is kept unless `force`, and then moved aside: the backup's path is
+    returned."""
+    if not path.exists():
+        return None
+    try:
+        with Store(path, read_only=True) as existing:
+            only_replaceable = existing.holds_only(replaceable)
+    except StoreLockedError:
+        raise
+    except duckdb.Error:
+        only_replaceable = False
+    companions = [path.with_name(path.name + suffix) for suffix in (".wal",)]
+    if only_replaceable:
+        for file in (path, *companions):
+            file.unlink(missing_ok=True)
+        return None
+    if not force:
+        raise StoreInUseError(path)
+    backup = path.with_name(f"{path.name}.{datetime.now():%Y%m%dT%H%M%S}.bak")
+    path.rename(backup)
+    for file in companions:
+        if file.exists():
+            file.rename(backup.with_name(backup.name + ".wal"))
+    return backup

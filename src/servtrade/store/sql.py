@@ -300,6 +300,8 @@ SELECT_TASK_EVENTS = (
     "WHERE plan_id = ? ORDER BY changed_at, task_id"
 )
 COUNT_OBSERVATIONS = "SELECT COUNT(*) FROM observations"
+LOAD_SHA256S = "SELECT DISTINCT sha256 FROM loads"
+COUNT_AUDITED_BEYOND_LOADS = "SELECT COUNT(*) FROM audit_log WHERE action <> 'load'"
 SELECT_LOADS = (
     "SELECT load_id, file, loaded_at, rows_loaded, rows_rejected, status FROM loads ORDER BY seq"
 )

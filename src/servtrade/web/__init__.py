@@ -20,6 +20,7 @@ from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
 from servtrade.api.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.api.routes import csv_response, region_code
+from servtrade.classification import Classifications, amount_text
 from servtrade.forecast import Frequency
 from servtrade.i18n import N_, _, format_figure, format_number, language, translate_all
 from servtrade.indicators.summary import headline_cell, headline_summary
@@ -37,7 +38,6 @@ from servtrade.plans.progress import STATUSES, TargetProgress, track_plan, year_
 from servtrade.plans.trajectory import target_trajectories
 from servtrade.report.html import LABELS as REPORT_LABELS
 from servtrade.report.html import headline_basis_name
-from servtrade.report.narrative import amount_text
 from servtrade.store import ObservationQuery, Store
 from servtrade.web.charts import (
     OUTLOOK_HORIZONS,
@@ -258,10 +258,10 @@ def _plan_or_404(store: Store, plan_id: str) -> Any:
     return catalog[plan_id]
 
 
-def _year_to_date(item: TargetProgress) -> str:
+def _year_to_date(item: TargetProgress, classifications: Classifications) -> str:
     if item.year_to_date is None:
         return ""
-    shown = f"{format_number(item.year_to_date.value, 1)} {item.target.unit}"
+    shown = amount_text(item.year_to_date.value, item.target.unit, classifications)
     note = year_to_date_note(item, shown, item.year_to_date.period)
     return "" if note is None else str(note)
 
@@ -279,6 +279,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
     plan = _plan_or_404(store, plan_id)
     lang = language()
     progress = track_plan(store, plan)
+    classifications = store.classifications()
     targets = []
     for item in progress.targets:
         target = item.target
@@ -294,19 +295,20 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         required = item.required_change_pp_per_year if points else item.required_annual_growth
         actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
         suffix = " pp" if points else "%"
-        percent = "%" if target.is_growth else ""
+        percent = "%" if target.in_percent else ""
         targets.append(
             {
                 "id": target.id,
                 "description": target.description.text(lang),
-                "goal": f"{target.comparator} {format_number(target.value, 1)} {target.unit}",
+                "goal": f"{target.comparator} "
+                f"{amount_text(target.value, target.unit, classifications)}",
                 "latest": "—"
                 if item.judged is None
                 else (
                     f"{format_figure(item.judged.value, None, item.judged.qualifier)}{percent}"
                     f" ({item.judged.period})"
                 ),
-                "year_to_date": _year_to_date(item),
+                "year_to_date": _year_to_date(item, classifications),
                 "fill": round(fill * 100),
                 "status": _(item.status),
                 "status_class": STATUS_CLASSES.get(item.status, "none"),
