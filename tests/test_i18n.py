@@ -4,7 +4,15 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from servtrade.i18n import _catalog, format_number, gettext, set_language
+from servtrade.i18n import (
+    _,
+    _catalog,
+    format_number,
+    gettext,
+    inside_quotes,
+    set_language,
+    using_language,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "servtrade"
 
@@ -48,3 +56,14 @@ def test_ingest_errors_read_in_chinese(tmp_path: Path) -> None:
         "unknown region 'Atlantis'",
         "value 'abc' is not a number",
     }
+
+
+def test_a_quoted_description_keeps_one_pair_of_outer_quotes() -> None:
+    """Chinese prose read 目标““十五五”期间…”: quotes inside a quotation become ‘’."""
+    with using_language("zh"):
+        said = _(
+            "Target {target}: {verdict}.", target=inside_quotes("“十五五”期间增长5%"), verdict="…"
+        )
+    assert said.startswith("目标“‘十五五’期间增长5%”")
+    with using_language("en"):
+        assert inside_quotes("“14th”") == "“14th”"

@@ -255,8 +255,8 @@ def test_year_to_date_evidence_is_shown_beside_the_full_year_never_as_one(
     article = page[page.index('data-target="total-2027"') :]
     article = article[: article.index("</article>")]
     assert 'aria-valuenow="87"' in article  # 104 / 120, not 90 / 120 = 75
-    assert "104.0 (2024)" in article
-    assert "&gt;= 12.0 billion yuan" in article
+    assert "10.4 billion yuan (2024)" in article
+    assert "≥ 12.0 billion yuan" in article
     assert (
         "year to date 2025-01/2025-10: 9.0 billion yuan, +5.9% on the same months a "
         "year earlier" in article

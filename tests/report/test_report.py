@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 from servtrade.cli import app
 from servtrade.data import bundled_file
 from servtrade.forecast import target_probability
-from servtrade.i18n import _, format_amount, using_language
+from servtrade.i18n import format_amount, using_language
 from servtrade.periods import parse_period
 from servtrade.plans import find_plan
 from servtrade.plans.progress import track_plan
+from servtrade.plans.verdict import status_words
 from servtrade.report import render_report
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, load_constructed_guizhou
@@ -81,7 +82,7 @@ def test_guizhou_targets_in_html_match_hand_computation(gz_store: Store, lang: s
     assert cells["dds-share-2030"][5] == "2.29 pp"  # (45-31.25)/6
     with using_language(lang):
         assert total_2027[4] == format_amount(24e8, "CNY")  # 120 - 96 (亿元)
-        substantial = _("substantial_progress")
+        substantial = status_words("substantial_progress")
     assert total_2027[4] == ("24.0亿元" if lang == "zh" else "2.4 billion yuan")
     # R = actual / required ≥ 0.95 for every target: 9.54/7.72, 3.125/1.25, 9.09/5 ...
     assert {row[7] for row in cells.values()} == {substantial}
@@ -94,7 +95,7 @@ def test_guizhou_without_figures_says_so(bundled: Store, lang: str) -> None:
     soup = _soup(bundled, GUIZHOU, lang)
     cells = _target_cells(soup)
     with using_language(lang):
-        unavailable = _("not_available")
+        unavailable = status_words("not_available")
     assert {row[7] for row in cells.values()} == {unavailable}
     summary = soup.select_one("#summary")
     assert summary is not None
@@ -372,3 +373,20 @@ def test_report_command_writes_each_format(gz_store: Store, tmp_path: Path) -> N
     bad = runner.invoke(app, ["report", GUIZHOU, "--format", "docx", "--db", db])
     assert bad.exit_code == 2
     assert "html, pdf, xlsx" in bad.output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_statuses_signs_and_quotes_read_as_prose(gz_store: Store, lang: str) -> None:
+    """The English report showed raw codes (substantial_progress), Chinese prose an ASCII
+    `>=` and doubled quotes (目标““十五五”期间…”)."""
+    soup = _soup(gz_store, GUIZHOU, lang)
+    text = soup.get_text(" ")
+    for code in ("substantial_progress", "moderate_progress", "not_available", "CNY_100M"):
+        assert code not in text
+    assert ">=" not in text and "≥" in text
+    if lang == "zh":
+        assert "““" not in text and "””" not in text
+        assert "“十五五”期间服务进出口年均增长5%以上：进展显著" in text  # a Chinese colon
+        assert ": 进展" not in text
+    else:
+        assert "substantial progress" in text

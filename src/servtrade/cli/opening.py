@@ -35,6 +35,7 @@ from servtrade.opening import (
     record_designation,
 )
 from servtrade.opening.importer import import_edition
+from servtrade.plans.schema import TASK_STATUS_WORDS
 
 # Column names and words shown from data, translated where printed.
 SHOWN_WORDS = (
@@ -240,7 +241,7 @@ def designations_command(db: DbOption = None) -> None:
     out.print(table)
     for region, aimed in tasks.items():
         for plan, task_id, kind, status in aimed:
-            out.print(f"{region} {plan.id}/{task_id} → {kind}: {_(status)}")
+            out.print(f"{region} {plan.id}/{task_id} → {kind}: {_(TASK_STATUS_WORDS[status])}")
 
 
 @opening_app.command("designate")

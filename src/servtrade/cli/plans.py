@@ -28,7 +28,7 @@ from servtrade.cli.common import (
     usage,
     writing_as,
 )
-from servtrade.i18n import N_, _, format_figure, format_number, language
+from servtrade.i18n import N_, _, format_number, language
 from servtrade.plans import (
     PlanError,
     add_plan,
@@ -42,16 +42,13 @@ from servtrade.plans.coherence import check_plan
 from servtrade.plans.compare import compare_places
 from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
 from servtrade.plans.scenario import ScenarioError, run_scenario
-from servtrade.plans.schema import Plan
+from servtrade.plans.schema import TASK_STATUS_WORDS, Plan
+from servtrade.plans.verdict import status_words
 from servtrade.store import Store
 
-# Progress statuses are marked in servtrade.plans.progress.STATUSES; these are the other
-# words shown from data, translated where printed.
+# Words shown from data, translated where printed (statuses: `status_words` and
+# `TASK_STATUS_WORDS`).
 SHOWN_WORDS = (
-    N_("not_started"),
-    N_("in_progress"),
-    N_("done"),
-    N_("blocked"),
     N_("id"),
     N_("title"),
     N_("issued"),
@@ -161,7 +158,7 @@ def plans_check(
         plan = load_plan_or_exit(store, plan_id)
         findings = check_plan(plan, store.classifications(), store, date_option(as_of), max_gap)
     if format_ == "json":
-        _json([f.__dict__ for f in findings])
+        _json([f.as_dict() for f in findings])
         return
     if not findings:
         out.print(_("no findings"))
@@ -175,28 +172,39 @@ def _target_row(progress: TargetProgress, classifications: Classifications) -> l
     judged = progress.judged
     latest_text = "—"
     if judged is not None:
-        percent = "%" if target.in_percent else ""
-        shown = format_figure(judged.value, None, judged.qualifier, default=2)
-        latest_text = f"{shown}{percent} ({judged.period})"
-    required = progress.required_annual_growth
-    actual = progress.actual_annual_growth
-    pp = (
-        progress.required_change_pp_per_year is not None
-        or progress.actual_change_pp_per_year is not None
-    )
-    if pp:
-        required, actual = progress.required_change_pp_per_year, progress.actual_change_pp_per_year
+        shown = target.figure_text(judged.value, classifications, judged.qualifier)
+        latest_text = f"{shown} ({judged.period})"
     colour = STATUS_COLOURS.get(progress.status, "white")
     return [
         target.id,
         str(target.target_year),
-        f"{target.comparator} {amount_text(target.value, target.unit, classifications)}",
+        target.goal_text(classifications),
         latest_text,
-        _number(required, 2) + (" pp" if pp and required is not None else ""),
-        _number(actual, 2) + (" pp" if pp and actual is not None else ""),
-        f"[{colour}]{_(progress.status)}[/{colour}]",
+        f"[{colour}]{status_words(progress.status)}[/{colour}]",
         "—" if progress.probability is None else format_number(progress.probability * 100, 0) + "%",
     ]
+
+
+def _paces(progress: TargetProgress) -> str | None:
+    """The required and actual paces (growth, or points a year for shares), in one line
+    below the table so that it fits 80 columns."""
+    points = (
+        progress.required_change_pp_per_year is not None
+        or progress.actual_change_pp_per_year is not None
+    )
+    required, actual = (
+        (progress.required_change_pp_per_year, progress.actual_change_pp_per_year)
+        if points
+        else (progress.required_annual_growth, progress.actual_annual_growth)
+    )
+    if required is None and actual is None:
+        return None
+    unit = " pp" if points else "%"
+    return _(
+        "required {required} a year, actual {actual} a year",
+        required="—" if required is None else format_number(required, 2) + unit,
+        actual="—" if actual is None else format_number(actual, 2) + unit,
+    )
 
 
 def register_plan_commands(app: typer.Typer) -> None:
@@ -229,13 +237,11 @@ def track(
         N_("year"),
         N_("goal"),
         N_("latest"),
-        N_("required / yr"),
-        N_("actual / yr"),
         N_("status"),
         N_("P(met)"),
     ):
-        wide = column in ("target", "status")
-        table.add_column(_(column), no_wrap=wide, overflow="fold")
+        whole = column in ("target", "year", "P(met)")  # never broken; the others wrap at words
+        table.add_column(_(column), no_wrap=whole)
     for target in progress.targets:
         table.add_row(*_target_row(target, classifications))
     out.print(table)
@@ -243,6 +249,9 @@ def track(
         out.print(f"[bold]{target.target.id}[/bold]: {target.target.description.text(lang)}")
         if target.verdict is not None:
             out.print(f"  {target.verdict}", highlight=False)
+        paces = _paces(target)
+        if paces is not None:
+            out.print(f"  {paces}", highlight=False)
         if target.year_to_date is not None:
             shown = amount_text(target.year_to_date.value, target.target.unit, classifications)
             note = year_to_date_note(target, shown, target.year_to_date.period)
@@ -315,7 +324,7 @@ def tasks(
             f"{state.task.id}: {state.task.title.text(lang)}",
             state.task.lead or "",
             str(state.task.due or ""),
-            _(state.status),
+            _(TASK_STATUS_WORDS[state.status]),
             changed,
         )
     out.print(table)

@@ -116,6 +116,14 @@ class Listing:
         return format_list([str(item) for item in self.items], locale=babel_locale())
 
 
+def inside_quotes(text: str) -> str:
+    """Text to be quoted in a sentence: in Chinese its own quotation marks become the inner
+    ones (“…‘十五五’…”), never “““ doubled."""
+    if language() != "zh":
+        return text
+    return text.replace("“", "‘").replace("”", "’")
+
+
 def translate_all(messages: dict[str, str]) -> dict[str, str]:
     """Each message of a table of labels in the current language, by key."""
     return {key: gettext(text) for key, text in messages.items()}

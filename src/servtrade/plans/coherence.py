@@ -16,8 +16,9 @@ from datetime import date
 from itertools import pairwise
 
 from servtrade.classification import Classifications
+from servtrade.i18n import N_, Listing, Message
 from servtrade.indicators import GROUPING_SHARES
-from servtrade.plans.schema import COMPARE, Plan, Target
+from servtrade.plans.schema import COMPARATOR_SIGNS, COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, indicator_series
 from servtrade.store import Store
 
@@ -27,7 +28,19 @@ class Finding:
     check: str
     severity: str  # "info", "warning"
     targets: tuple[str, ...]
-    message: str
+    said: Message  # read in the reader's language
+
+    @property
+    def message(self) -> str:
+        return str(self.said)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "targets": list(self.targets),
+            "message": self.message,
+        }
 
 
 def _grouping(target: Target) -> str | None:
@@ -59,10 +72,19 @@ def duplicate_constraints(plan: Plan, classifications: Classifications) -> list[
                         "same_aggregate_twice",
                         "warning",
                         (first.id, second.id),
-                        f"{first.id} and {second.id} both constrain the share of "
-                        f"{'+'.join(sorted(_members(classifications, first_group)))} "
-                        f"in {first.year}: {first_group} and {second_group} have the same "
-                        "members",
+                        Message.of(
+                            N_(
+                                "{first} and {second} both constrain the share of {members} "
+                                "in {year}: {first_group} and {second_group} have the same "
+                                "members"
+                            ),
+                            first=first.id,
+                            second=second.id,
+                            members="+".join(sorted(_members(classifications, first_group))),
+                            year=first.year,
+                            first_group=first_group,
+                            second_group=second_group,
+                        ),
                     )
                 )
     return findings
@@ -105,13 +127,24 @@ def growth_consistency(plan: Plan) -> list[Finding]:
                     "implied_growth",
                     "info" if agrees else "warning",
                     (earlier.id, later.id, growth.id),
-                    f"{earlier.value:g} in {earlier.target_year} to {later.value:g} in "
-                    f"{later.target_year} implies {implied:.1f}% a year, "
-                    + (
-                        f"consistent with {growth.id} ({growth.comparator} {growth.value:g}%)"
+                    Message.of(
+                        N_(
+                            "{earlier} in {earlier_year} to {later} in {later_year} implies "
+                            "{implied} a year, consistent with {target} ({sign} {rate}%)"
+                        )
                         if agrees
-                        else f"which contradicts {growth.id} ({growth.comparator} "
-                        f"{growth.value:g}%)"
+                        else N_(
+                            "{earlier} in {earlier_year} to {later} in {later_year} implies "
+                            "{implied} a year, which contradicts {target} ({sign} {rate}%)"
+                        ),
+                        earlier=f"{earlier.value:g}",
+                        earlier_year=earlier.target_year,
+                        later=f"{later.value:g}",
+                        later_year=later.target_year,
+                        implied=f"{implied:.1f}%",
+                        target=growth.id,
+                        sign=COMPARATOR_SIGNS[growth.comparator],
+                        rate=f"{growth.value:g}",
                     ),
                 )
             )
@@ -147,7 +180,9 @@ def demanding_shares(
                 (earlier.id, later.id, low.id, high.id),
                 part_growth,
                 total_growth,
-                f"from {earlier.target_year} to {later.target_year}",
+                Message.of(
+                    N_("from {start} to {end}"), start=earlier.target_year, end=later.target_year
+                ),
                 max_growth_gap_pp,
             )
         )
@@ -187,7 +222,7 @@ def _demanding_from_data(
                 (share.id, level.id),
                 part_growth,
                 total_growth,
-                f"from the {year} data to {share.target_year}",
+                Message.of(N_("from the {year} data to {end}"), year=year, end=share.target_year),
                 max_growth_gap_pp,
             )
         )
@@ -198,7 +233,7 @@ def _gap_finding(
     targets: tuple[str, ...],
     part_growth: float | None,
     total_growth: float | None,
-    when: str,
+    when: Message,
     max_growth_gap_pp: float,
 ) -> list[Finding]:
     if part_growth is None or total_growth is None:
@@ -209,9 +244,22 @@ def _gap_finding(
             "share_growth",
             "warning" if demanding else "info",
             targets,
-            f"{' and '.join(targets[:2])} need the grouping to grow {part_growth:.1f}% a year "
-            f"{when}, against {total_growth:.1f}% for the total"
-            + (f" (more than {max_growth_gap_pp:g} points faster)" if demanding else ""),
+            Message.of(
+                N_(
+                    "{targets} need the grouping to grow {part} a year {when}, against {total} "
+                    "for the total (more than {gap} points faster)"
+                )
+                if demanding
+                else N_(
+                    "{targets} need the grouping to grow {part} a year {when}, against {total} "
+                    "for the total"
+                ),
+                targets=Listing(targets[:2]),
+                part=f"{part_growth:.1f}%",
+                when=when,
+                total=f"{total_growth:.1f}%",
+                gap=f"{max_growth_gap_pp:g}",
+            ),
         )
     ]
 

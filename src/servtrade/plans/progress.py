@@ -39,15 +39,6 @@ from servtrade.plans.series import Evidence, Series, compound_growth, indicator_
 from servtrade.plans.verdict import Pace, Recent, verdict
 from servtrade.store import Store
 
-STATUSES = (
-    N_("target_achieved"),
-    N_("substantial_progress"),
-    N_("moderate_progress"),
-    N_("limited_progress"),
-    N_("deterioration"),
-    N_("not_available"),
-)
-
 
 @dataclass(frozen=True)
 class Thresholds:

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from servtrade.classification import Classifications
+from servtrade.classification import Classifications, amount_text
+from servtrade.i18n import N_, figure_in_words, format_number
 from servtrade.periods import PeriodError, parse_period
 
 Comparator = Literal[">=", ">", "<=", "<", "="]
@@ -26,6 +27,8 @@ COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
     "<": operator.lt,
 }
+# How a comparator is written in prose and tables, in either language.
+COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 TaskStatus = Literal["not_started", "in_progress", "done", "blocked"]
 # Pilot platforms a place can hold, and a task can aim at (servtrade.opening).
 PlatformKind = Literal[
@@ -36,6 +39,13 @@ PlatformKind = Literal[
     "services_opening_comprehensive_pilot",
 ]
 TASK_STATUSES: tuple[TaskStatus, ...] = ("not_started", "in_progress", "done", "blocked")
+# One term per task status, in words (the codes are for machines).
+TASK_STATUS_WORDS = {
+    "not_started": N_("not started"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "blocked": N_("blocked"),
+}
 LEVEL_INDICATORS = ("value",)
 PERCENT_INDICATORS = (
     "yoy_growth",
@@ -203,10 +213,19 @@ class Target(_Strict):
         """Set in growth a year (its figures are rates in %), not in a level or share."""
         return self.indicator in GROWTH_INDICATORS
 
-    @property
-    def in_percent(self) -> bool:
-        """Its figures are percents (a share or a rate), shown with %."""
-        return self.is_growth or self.unit == "percent"
+    def figure_text(
+        self, value: float, classifications: Classifications, qualifier: str = "exact"
+    ) -> str:
+        """A figure of what the target is judged on, in its unit as words: 9.6 billion
+        yuan, 31.3%, a growth rate as n%; a bound or approximation says so."""
+        if self.is_growth:
+            return figure_in_words(format_number(value, 1) + "%", qualifier)
+        return amount_text(value, self.unit, classifications, qualifier)
+
+    def goal_text(self, classifications: Classifications) -> str:
+        """The target as a reader sees it: ≥ 12.0 billion yuan, ≥ 45.0%."""
+        shown = amount_text(self.value, self.unit, classifications)
+        return f"{COMPARATOR_SIGNS[self.comparator]} {shown}"
 
     @property
     def span(self) -> YearRange | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series, share_points
+from servtrade.i18n import gettext
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
 from servtrade.plans.schema import Plan, Target
@@ -22,6 +24,19 @@ class TargetTrajectory:
     observed: list[tuple[int, float]]
     forecast: list[tuple[int, float, float, float]]  # year, mean, lo80, hi80
     model: str | None
+
+    def description(self, title: str, classifications: Classifications) -> str:
+        """What a chart of the path shows, in words, for readers who cannot see it."""
+        last_year, last_value = self.observed[-1]
+        target = self.target
+        return gettext(
+            "{title}: {value} in {year}; target {goal} in {target_year}.",
+            title=title,
+            value=target.figure_text(last_value, classifications),
+            year=last_year,
+            goal=target.goal_text(classifications),
+            target_year=target.target_year,
+        )
 
 
 def target_trajectories(store: Store, plan: Plan, as_of: date | None) -> list[TargetTrajectory]:

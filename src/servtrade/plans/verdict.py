@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servtrade.i18n import N_, Message, format_number
+from servtrade.i18n import N_, Message, format_number, gettext
 
 # One term per status, in words (the codes are for machines).
 STATUS_WORDS = {
@@ -23,6 +23,12 @@ STATUS_WORDS = {
     "not_available": N_("not assessable"),
 }
 BEHIND = ("limited_progress", "deterioration")
+
+
+def status_words(status: str) -> str:
+    """A target's status in words, in the reader's language: the one term every interface
+    shows (the code is for machines)."""
+    return gettext(STATUS_WORDS[status])
 
 
 @dataclass(frozen=True)

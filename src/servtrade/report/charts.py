@@ -143,7 +143,9 @@ def drivers_chart(content: ReportContent, classifications: Classifications) -> C
     return Chart(_("What drove growth"), svg, drivers.caption())
 
 
-def trajectory_chart(trajectory: TargetTrajectory, unit_name: str, title: str) -> Chart:
+def trajectory_chart(
+    trajectory: TargetTrajectory, unit_name: str, title: str, classifications: Classifications
+) -> Chart:
     """Observed path, forecast fan (mean and 80% band) and the target at its year."""
     target = trajectory.target
     with rc_context(STYLE):
@@ -173,15 +175,4 @@ def trajectory_chart(trajectory: TargetTrajectory, unit_name: str, title: str) -
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(frameon=False, ncols=4, loc="upper left")
         svg = _svg(figure, f"target-{target.id}")
-    last_year, last_value = trajectory.observed[-1]
-    description = _(
-        "{title}: {value} {unit} in {year}; target {comparator} {target} in {target_year}.",
-        title=title,
-        value=format_number(last_value, 1),
-        unit=unit_name,
-        year=last_year,
-        comparator=target.comparator,
-        target=format_number(target.value, 1),
-        target_year=target.target_year,
-    )
-    return Chart(title, svg, description)
+    return Chart(title, svg, trajectory.description(title, classifications))

@@ -9,9 +9,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from servtrade.classification import Classifications, amount_text
-from servtrade.i18n import N_, _, figure_in_words, format_number, translate_all
+from servtrade.i18n import N_, _, format_number, translate_all
 from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
+from servtrade.plans.verdict import status_words
 from servtrade.report.charts import (
     Chart,
     drivers_chart,
@@ -129,11 +130,7 @@ def _target_row(
     latest = "—"
     if item.judged is not None:
         judged = item.judged
-        value = (
-            figure_in_words(format_number(judged.value, 1) + "%", judged.qualifier)
-            if target.is_growth
-            else amount_text(judged.value, target.unit, classifications, judged.qualifier)
-        )
+        value = target.figure_text(judged.value, classifications, judged.qualifier)
         latest = f"{value} ({period_text(judged.period)})"
     year_to_date = None
     if item.year_to_date is not None:
@@ -146,18 +143,26 @@ def _target_row(
         "id": target.id,
         "description": target.description.text(lang),
         "year": target.target_year,
-        "goal": f"{target.comparator} {amount_text(target.value, target.unit, classifications)}",
+        "goal": target.goal_text(classifications),
         "latest": latest,
         "gap": "—" if item.gap is None else amount_text(item.gap, target.unit, classifications),
         "required": _percent(required, points),
         "actual": _percent(actual, points),
-        "status": _(item.status),
+        "status": status_words(item.status),
         "status_class": STATUS_CLASSES.get(item.status, "none"),
         "probability": "—"
         if item.probability is None
         else format_number(item.probability * 100, 0) + "%",
         "expected": expected,
         "verdict": "" if item.verdict is None else str(item.verdict),
+        "verdict_line": ""
+        if item.verdict is None
+        else _(
+            "{target}: {verdict}",
+            target=target.description.text(lang),
+            verdict=item.verdict,
+        )
+        + (f" ({year_to_date})" if year_to_date is not None else ""),
         "year_to_date": "" if year_to_date is None else str(year_to_date),
         "notes": [str(note) for note in item.notes],
     }
@@ -181,7 +186,8 @@ def charts(content: ReportContent, classifications: Classifications) -> list[Cha
     for trajectory in content.trajectories:
         target = trajectory.target
         name = classifications.units[target.unit].name(content.lang)
-        found.append(trajectory_chart(trajectory, name, target.description.text(content.lang)))
+        title = target.description.text(content.lang)
+        found.append(trajectory_chart(trajectory, name, title, classifications))
     return [chart for chart in found if chart is not None]
 
 

@@ -17,6 +17,7 @@ from servtrade.i18n import (
     babel_locale,
     figure_in_words,
     format_number,
+    inside_quotes,
     language,
 )
 from servtrade.indicators import IndicatorValue
@@ -223,7 +224,7 @@ def _probability_sentence(progress: TargetProgress, classifications: Classificat
         return Sentence(
             _(
                 "Target {target}: {verdict}.",
-                target=target.description.text(language()),
+                target=inside_quotes(target.description.text(language())),
                 verdict=verdict,
             ),
             facts,
@@ -237,7 +238,7 @@ def _probability_sentence(progress: TargetProgress, classifications: Classificat
         _(
             "Target {target}: {verdict}; median forecast for {year} {median} (80% interval "
             "{lo80} to {hi80}).",
-            target=target.description.text(language()),
+            target=inside_quotes(target.description.text(language())),
             verdict=verdict,
             year=target.target_year,
             median=amount_text(facts["median"], target.unit, classifications),

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, QUALIFIER_MARKS, _
 from servtrade.indicators.summary import HeadlineRow
+from servtrade.plans.verdict import status_words
 from servtrade.report.content import ReportContent
 from servtrade.report.html import headline_basis_name, labels
 from servtrade.report.narrative import written_summary
@@ -174,7 +175,7 @@ def render_xlsx(content: ReportContent, classifications: Classifications) -> byt
                 t.actual_change_pp_per_year
                 if t.actual_change_pp_per_year is not None
                 else t.actual_annual_growth,
-                _(t.status),
+                status_words(t.status),
                 t.probability,
                 t.expected_value,
                 t.expected_lo80,

@@ -22,7 +22,14 @@ from servtrade.api.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.api.routes import csv_response, region_code
 from servtrade.classification import Classifications, amount_text
 from servtrade.forecast import Frequency
-from servtrade.i18n import N_, _, format_figure, format_number, language, translate_all
+from servtrade.i18n import (
+    N_,
+    _,
+    format_number,
+    gettext,
+    language,
+    translate_all,
+)
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
     NATIONAL,
@@ -34,8 +41,10 @@ from servtrade.opening import (
 from servtrade.periods import PeriodError, parse_period
 from servtrade.plans import plan_catalog, task_states
 from servtrade.plans.compare import compare_places
-from servtrade.plans.progress import STATUSES, TargetProgress, track_plan, year_to_date_note
+from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
+from servtrade.plans.schema import TASK_STATUS_WORDS
 from servtrade.plans.trajectory import target_trajectories
+from servtrade.plans.verdict import status_words
 from servtrade.report.html import LABELS as REPORT_LABELS
 from servtrade.report.html import headline_basis_name
 from servtrade.store import ObservationQuery, Store
@@ -295,22 +304,20 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         required = item.required_change_pp_per_year if points else item.required_annual_growth
         actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
         suffix = " pp" if points else "%"
-        percent = "%" if target.in_percent else ""
         targets.append(
             {
                 "id": target.id,
                 "description": target.description.text(lang),
-                "goal": f"{target.comparator} "
-                f"{amount_text(target.value, target.unit, classifications)}",
+                "goal": target.goal_text(classifications),
                 "latest": "—"
                 if item.judged is None
                 else (
-                    f"{format_figure(item.judged.value, None, item.judged.qualifier)}{percent}"
-                    f" ({item.judged.period})"
+                    target.figure_text(item.judged.value, classifications, item.judged.qualifier)
+                    + f" ({item.judged.period})"
                 ),
                 "year_to_date": _year_to_date(item, classifications),
                 "fill": round(fill * 100),
-                "status": _(item.status),
+                "status": status_words(item.status),
                 "status_class": STATUS_CLASSES.get(item.status, "none"),
                 "required": "—" if required is None else format_number(required, 2) + suffix,
                 "actual": "—" if actual is None else format_number(actual, 2) + suffix,
@@ -327,13 +334,14 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
             {
                 "id": state.task.id,
                 "title": state.task.title.text(lang),
-                "status": _(state.status),
+                "status": gettext(TASK_STATUS_WORDS[state.status]),
                 "by": state.changed_by or "",
             }
         )
     fans = [
         _chart_view(
-            fan_chart(t, t.target.description.text(lang)), f"plan={plan.id}&target={t.target.id}"
+            fan_chart(t, t.target.description.text(lang), classifications),
+            f"plan={plan.id}&target={t.target.id}",
         )
         for t in target_trajectories(store, plan, None)
     ]
@@ -347,7 +355,6 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         targets=targets,
         charts=fans,
         tasks=dict(tasks),
-        statuses=[_(s) for s in STATUSES],
     )
 
 
@@ -548,7 +555,9 @@ def chart_csv(
         match = [t for t in trajectories if t.target.id == target]
         if not match:
             raise ApiError(404, "unknown_chart", N_("no chart {name}"), name=name)
-        chart = fan_chart(match[0], match[0].target.description.text(language()))
+        chart = fan_chart(
+            match[0], match[0].target.description.text(language()), store.classifications()
+        )
     else:
         raise ApiError(404, "unknown_chart", N_("no chart {name}"), name=name)
     return csv_response(chart.as_records(), f"{chart.name}.csv")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series
 from servtrade.i18n import _, format_number, language
 from servtrade.indicators.drivers import component_name, latest_drivers
@@ -238,7 +239,9 @@ def outlook_chart(store: Store, region: str, frequency: str = "annual") -> Chart
     return ChartData("outlook", title, description, columns, rows, option)
 
 
-def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
+def fan_chart(
+    trajectory: TargetTrajectory, title: str, classifications: Classifications
+) -> ChartData:
     """Observed path, forecast mean with its 80% band, and the target."""
     target = trajectory.target
     years = sorted(
@@ -272,17 +275,7 @@ def fan_chart(trajectory: TargetTrajectory, title: str) -> ChartData:
         },
     ]
     option["legend"]["data"] = [_("observed"), "80%", _("forecast"), _("target")]
-    last_year, last_value = trajectory.observed[-1]
-    description = _(
-        "{title}: {value} {unit} in {year}; target {comparator} {target} in {target_year}.",
-        title=title,
-        value=format_number(last_value, 1),
-        unit=target.unit,
-        year=last_year,
-        comparator=target.comparator,
-        target=format_number(target.value, 1),
-        target_year=target.target_year,
-    )
+    description = trajectory.description(title, classifications)
     return ChartData(
         f"fan-{target.id}",
         title,
