@@ -342,3 +342,39 @@ def test_an_empty_answer_names_the_store_and_how_to_fill_it(tmp_path: Path) -> N
     assert result.exit_code == 0
     assert f"The store {db} holds no figures for CN" in result.stdout
     assert "servtrade quickstart" in result.stdout
+
+
+def _help_texts(command: object) -> list[str]:
+    texts = [
+        getattr(item, "_english_help", None) or getattr(item, "help", None)
+        for item in (command, *getattr(command, "params", ()))
+    ]
+    found = [text for text in texts if text]
+    for sub in getattr(command, "commands", {}).values():
+        found += _help_texts(sub)
+    return found
+
+
+def test_every_help_text_has_its_chinese() -> None:
+    """Under --lang zh all --help text stayed English."""
+    import typer
+
+    from servtrade.i18n import _catalog
+
+    catalog = _catalog("zh")
+    texts = _help_texts(typer.main.get_command(app))
+    assert len(texts) > 100
+    assert [text for text in texts if not catalog.get(text)] == []
+
+
+def test_help_reads_in_the_chosen_language() -> None:
+    env = {"COLUMNS": "200"}
+    chinese = runner.invoke(app, ["--lang", "zh", "track", "--help"], env=env)
+    assert chinese.exit_code == 0
+    for said in ("各目标的进展", "按此日期时的数据", "显示此帮助并退出", "选项", "[默认：table]"):
+        assert said in chinese.stdout
+    assert "Data as of this date" not in chinese.stdout
+    root = runner.invoke(app, ["--lang", "zh", "--help"], env=env)
+    assert "服务贸易统计。默认数据库：" in root.stdout and "载入统计文件" in root.stdout
+    english = runner.invoke(app, ["--lang", "en", "track", "--help"], env=env)
+    assert "Data as of this date" in english.stdout and "Options" in english.stdout

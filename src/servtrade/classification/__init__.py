@@ -43,6 +43,9 @@ CHINA = "CN"
 UNKNOWN_BASIS = "unknown"
 # Qualifier codes (classification/data/qualifiers.csv).
 EXACT = "exact"
+# Provincial-level divisions: provinces, autonomous regions, municipalities under the central
+# government (Beijing, Shanghai…), compared as peers.
+PROVINCIAL_KINDS = ("province", "autonomous_region", "municipality")
 LOWER_BOUND = "lower_bound"
 UPPER_BOUND = "upper_bound"
 APPROXIMATE = "approximate"

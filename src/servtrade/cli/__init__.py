@@ -24,6 +24,7 @@ from servtrade.cli.common import (
     ByOption,
     DbOption,
     LangOption,
+    TranslatedGroup,
     basis_option,
     code_option,
     date_option,
@@ -33,6 +34,7 @@ from servtrade.cli.common import (
     out,
     parse_assignments,
     period_option,
+    translate_help,
     usage,
     writing_as,
 )
@@ -75,10 +77,12 @@ from servtrade.store import (
 )
 
 app = typer.Typer(
+    cls=TranslatedGroup,
     no_args_is_help=True,
     add_completion=False,
-    help=f"Services-trade statistics. Default store: {redacted(default_db_path())} "
-    "(--db or $SERVTRADE_DB for another).",
+    help=N_(
+        "Services-trade statistics. Default store: {store} (--db or $SERVTRADE_DB for another)."
+    ),
 )
 regions_app = typer.Typer(invoke_without_command=True, help="List or register regions.")
 groupings_app = typer.Typer(invoke_without_command=True, help="List or add groupings.")
@@ -118,8 +122,10 @@ SHOWN_WORDS = (
 
 
 @app.callback()
-def main_options(lang: LangOption = None) -> None:
+def main_options(ctx: typer.Context, lang: LangOption = None) -> None:
     set_language(lang)
+    # Before a command reads its options or prints its help.
+    translate_help(ctx.command, store=redacted(default_db_path()))
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit():  # as Rich reads it, but when the command runs, not at import
         out.width = err.width = int(columns)

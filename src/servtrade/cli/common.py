@@ -6,14 +6,17 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
+from typer import rich_utils
+from typer.core import TyperGroup
 
 from servtrade.access import User, WriteRefusedError, acting_name, acting_user
 from servtrade.classification import Classifications, UnknownCodeError
-from servtrade.i18n import _
+from servtrade.i18n import N_, _, gettext, set_language
 from servtrade.ingest import ExitStatus
 from servtrade.periods import Period, PeriodError, parse_period
 from servtrade.store import Store, StoreLockedError, default_db_path, redacted
@@ -36,7 +39,73 @@ ByOption = Annotated[
         "log names them (default: the OS user).",
     ),
 ]
-LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en.")]
+
+
+def _chosen_language(lang: str | None) -> str | None:
+    """--lang is read before --help (both eager, in command-line order), so that
+    `servtrade --lang zh --help` is in Chinese."""
+    set_language(lang)
+    return lang
+
+
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="zh or en.", is_eager=True, callback=_chosen_language),
+]
+
+
+# The words Typer puts around the help texts, by the names it reads them under when it
+# draws a help screen.
+HELP_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+}
+HELP_OPTION = N_("Show this message and exit.")
+
+
+def translate_help(command: Any, **values: object) -> None:
+    """Put every help text of a command tree (commands, options, arguments, --help, the
+    panels' titles) in the current language, from the message catalog; the English texts
+    are kept to translate again. `values` fill the fields of the command's own help."""
+    for name, words in HELP_WORDS.items():
+        setattr(rich_utils, name, gettext(words))
+    _translate_tree(command, values)
+
+
+def _translate_tree(command: Any, values: dict[str, object]) -> None:
+    _translate_item(command, values)
+    for param in getattr(command, "params", ()):
+        _translate_item(param, {})
+    help_option = command.get_help_option(click.Context(command))  # Click caches it
+    if help_option is not None:
+        help_option.help = gettext(HELP_OPTION)
+    for sub in getattr(command, "commands", {}).values():
+        _translate_tree(sub, {})
+
+
+def _translate_item(item: Any, values: dict[str, object]) -> None:
+    for attribute in ("help", "short_help"):
+        english = getattr(item, f"_english_{attribute}", None)
+        if english is None:
+            english = getattr(item, attribute, None)
+            if not english:
+                continue
+            setattr(item, f"_english_{attribute}", english)
+        setattr(item, attribute, gettext(english, **values))
+
+
+class TranslatedGroup(TyperGroup):
+    """The root command: its help (and every command's, once the root has run) reads in the
+    chosen language."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        translate_help(self, store=redacted(default_db_path()))
+        super().format_help(ctx, formatter)
+
+
 BasisOption = Annotated[
     str | None,
     typer.Option(

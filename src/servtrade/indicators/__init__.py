@@ -52,6 +52,20 @@ INDICATORS = (
     "partner_hhi",
     "share_of_parent",
 )
+# One name per indicator in each language, wherever an interface shows one (codes are for
+# machines: the API, JSON, CSV headers).
+INDICATOR_WORDS = {
+    "value": N_("level"),
+    "yoy_growth": N_("growth on a year earlier"),
+    "cagr": N_("compound annual growth"),
+    "balance": N_("balance"),
+    "share": N_("share of total services trade"),
+    "digitally_deliverable_share": N_("digitally deliverable share"),
+    "knowledge_intensive_share": N_("knowledge-intensive share"),
+    "rca": N_("revealed comparative advantage"),
+    "partner_hhi": N_("partner concentration (HHI)"),
+    "share_of_parent": N_("share of the parent region"),
+}
 GROUPING_SHARES = {
     "digitally_deliverable_share": "digitally_deliverable",
     "knowledge_intensive_share": "knowledge_intensive",

@@ -20,7 +20,7 @@ from servtrade.api import store_session
 from servtrade.api.errors import ApiError, request_language
 from servtrade.api.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.api.routes import csv_response, region_code
-from servtrade.classification import Classifications, amount_text
+from servtrade.classification import PROVINCIAL_KINDS, Classifications, amount_text
 from servtrade.forecast import Frequency
 from servtrade.i18n import (
     N_,
@@ -30,6 +30,7 @@ from servtrade.i18n import (
     language,
     translate_all,
 )
+from servtrade.indicators import INDICATOR_WORDS
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
     NATIONAL,
@@ -374,13 +375,21 @@ def compare_page(
         indicator=indicator,
         period=period,
         kind=kind,
-        indicators=[
-            "value",
-            "yoy_growth",
-            "knowledge_intensive_share",
-            "digitally_deliverable_share",
-            "share_of_parent",
-        ],
+        indicators={
+            code: gettext(INDICATOR_WORDS[code])
+            for code in (
+                "value",
+                "yoy_growth",
+                "knowledge_intensive_share",
+                "digitally_deliverable_share",
+                "share_of_parent",
+            )
+        },
+        kinds={
+            "province": _("provincial level"),
+            "country": _("countries"),
+            "all": _("all places"),
+        },
         chart=_chart_view(chart, f"indicator={indicator}&period={period}&kind={kind}"),
     )
 
@@ -394,7 +403,10 @@ def _compare(store: Store, indicator: str, period: str, kind: str) -> ChartData:
         ) from error
     classifications = store.classifications()
     present = set(store.observations(ObservationQuery())["region"])
-    regions = sorted(r for r in present if kind == "all" or classifications.regions[r].kind == kind)
+    kinds = PROVINCIAL_KINDS if kind == "province" else (kind,)
+    regions = sorted(
+        r for r in present if kind == "all" or classifications.regions[r].kind in kinds
+    )
     unit = "CNY_100M" if indicator == "value" else None
     rows = compare_places(store, indicator, regions, chosen, unit=unit, with_targets=False)
     return compare_chart(rows, store, indicator, period)

@@ -8,7 +8,8 @@ from typing import Any
 
 from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series
-from servtrade.i18n import _, format_number, language
+from servtrade.i18n import _, format_number, gettext, language
+from servtrade.indicators import INDICATOR_WORDS
 from servtrade.indicators.drivers import component_name, latest_drivers
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
 from servtrade.periods import parse_period
@@ -44,6 +45,24 @@ def _base(title: str, categories: list[Any], unit: str) -> dict[str, Any]:
     }
 
 
+def every_year(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows of annual periods with a blank row for each year missing between the first and
+    the last: on the axis 2012 to 2016 is four years, not one, and a line breaks at a
+    missing year. Rows of other periods are returned as they are."""
+    try:
+        years = [int(str(row[0])) for row in rows]
+    except ValueError:
+        return rows
+    if not years or any(len(str(row[0])) != 4 for row in rows):
+        return rows
+    found = {year: row for year, row in zip(years, rows, strict=True)}
+    width = len(rows[0])
+    return [
+        found.get(year, [type(rows[0][0])(year), *([None] * (width - 1))])
+        for year in range(min(years), max(years) + 1)
+    ]
+
+
 def unit_name(store: Store, unit: str) -> str:
     return store.classifications().units[unit].name(language()) if unit else ""
 
@@ -53,9 +72,10 @@ def trend_chart(store: Store, region: str) -> ChartData:
     name = unit_name(store, unit)
     rows = [[p.period, p.exports, p.imports, p.balance, p.total] for p in points]
     labels = [_("exports"), _("imports"), _("balance"), _("total")]
-    option = _base(_("Exports, imports and balance"), [r[0] for r in rows], name)
+    drawn = every_year(rows)
+    option = _base(_("Exports, imports and balance"), [r[0] for r in drawn], name)
     option["series"] = [
-        {"name": labels[i], "type": "bar" if i == 2 else "line", "data": [r[i + 1] for r in rows]}
+        {"name": labels[i], "type": "bar" if i == 2 else "line", "data": [r[i + 1] for r in drawn]}
         for i in range(4)
     ]
     last = points[-1] if points else None
@@ -219,8 +239,9 @@ def outlook_chart(store: Store, region: str, frequency: str = "annual") -> Chart
     rows[-1][2:] = [rows[-1][1]] * 3  # the forecast line and band start at the last figure
     rows += [[p.period, None, p.point, p.lo80, p.hi80] for p in forecast.points]
     unit = unit_name(store, history.unit)
-    option = _base(title, [r[0] for r in rows], unit)
-    option["series"] = _fan_series(rows)
+    drawn = every_year(rows)
+    option = _base(title, [r[0] for r in drawn], unit)
+    option["series"] = _fan_series(drawn)
     option["legend"]["data"] = [_("observed"), "80%", _("forecast")]
     last = forecast.points[-1]
     description = _(
@@ -244,11 +265,9 @@ def fan_chart(
 ) -> ChartData:
     """Observed path, forecast mean with its 80% band, and the target."""
     target = trajectory.target
-    years = sorted(
-        {y for y, _v in trajectory.observed}
-        | {f[0] for f in trajectory.forecast}
-        | {target.target_year or 0} - {0}
-    )
+    known = {y for y, _v in trajectory.observed} | {f[0] for f in trajectory.forecast}
+    known |= {target.target_year or 0} - {0}
+    years = list(range(min(known), max(known) + 1))  # every year, so that gaps show
     observed = dict(trajectory.observed)
     forecast = {f[0]: f for f in trajectory.forecast}
     rows = [
@@ -262,7 +281,7 @@ def fan_chart(
         ]
         for year in years
     ]
-    option = _base(title, years, target.unit)
+    option = _base(title, years, classifications.units[target.unit].name(language()))
     option["series"] = [
         *_fan_series(rows),
         {
@@ -301,16 +320,19 @@ def compare_chart(
         for r in rows
     ]
     ranked = [row for row in table if row[3] is not None]
+    named = gettext(INDICATOR_WORDS.get(indicator, indicator))
     option = _base(
-        _("Places ranked"), [row[2] for row in ranked], str(ranked[0][4]) if ranked else ""
+        _("Places ranked"),
+        [row[2] for row in ranked],
+        unit_name(store, str(ranked[0][4])) if ranked else "",
     )
     option["series"] = [
-        {"name": f"{indicator} {period}", "type": "bar", "data": [row[3] for row in ranked]}
+        {"name": f"{named} {period}", "type": "bar", "data": [row[3] for row in ranked]}
     ]
     description = _(
         "{count} places with a figure for {indicator} in {period}.",
         count=len(ranked),
-        indicator=indicator,
+        indicator=named,
         period=period,
     )
     return ChartData(
