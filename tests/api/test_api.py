@@ -159,6 +159,12 @@ def test_dry_run_checks_then_upload_loads_and_is_audited(
         1,
         ["CN-GZ"],
     )
+    assert checked["summary"].startswith("checked; nothing loaded yet: rows read 1")
+    zh = {**_auth(tokens["guizhou"]), "Accept-Language": "zh-CN"}
+    said = client.post("/api/uploads", params={"dry_run": True}, files=upload, headers=zh)
+    assert said.json()["summary"].startswith(
+        "已校验；尚未载入：读取 1 行"
+    )  # the upload page's line
     assert client.get("/api/observations", params={"region": "CN-GZ"}).json()["total"] == 0
     loaded = client.post("/api/uploads", files=upload, headers=_auth(tokens["guizhou"])).json()
     assert loaded["status"] == "loaded"

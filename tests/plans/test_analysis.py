@@ -236,6 +236,9 @@ def test_tasks_cli_names_who(tmp_path: Path) -> None:
     plan.write_text(GOOD, encoding="utf-8")
     unnamed = runner.invoke(app, ["tasks", str(plan), "--set", "t1=in_progress", "--db", db])
     assert unnamed.exit_code == 0, unnamed.output
+    assert "in progress" in unnamed.stdout and "in_progress" not in unnamed.stdout  # in words
+    chinese = runner.invoke(app, ["--lang", "zh", "tasks", str(plan), "--db", db])
+    assert "进行中" in chinese.stdout
     with Store(Path(db)) as store:
         audit = store.audit_log()
     assert list(audit["user_name"]) == [getpass.getuser()]

@@ -22,6 +22,7 @@ from servtrade.forecast import target_probability
 from servtrade.i18n import format_amount, using_language
 from servtrade.periods import parse_period
 from servtrade.plans import find_plan
+from servtrade.plans.documents import bundled_plan_files
 from servtrade.plans.progress import track_plan
 from servtrade.plans.verdict import status_words
 from servtrade.report import render_report
@@ -390,3 +391,47 @@ def test_statuses_signs_and_quotes_read_as_prose(gz_store: Store, lang: str) -> 
         assert ": 进展" not in text
     else:
         assert "substantial progress" in text
+
+
+def test_rates_are_listed_only_where_a_figure_was_converted(gz_store: Store) -> None:
+    """An all-yuan report carried an exchange-rate table; and the title page said 数据截至 —."""
+    yuan = _soup(gz_store, GUIZHOU, "en")
+    assert "Exchange rates" not in yuan.get_text()
+    title_page = yuan.get_text(" ")
+    assert "Data as of —" not in title_page
+    dollars = _soup(gz_store, "mofcom-services-trade-revitalization-2015", "en")
+    assert "Exchange rates" in dollars.get_text()
+
+
+PAGE_MARGIN_PT = 16 / 25.4 * 72  # the side margins of @page, 16 mm
+
+
+def _words_outside_the_margins(pdf: bytes, tmp_path: Path) -> list[tuple[int, str]]:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    outside = []
+    pages = re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', boxes, re.S)
+    for number, (width, body) in enumerate(pages, start=1):
+        right = float(width) - PAGE_MARGIN_PT + 1  # a point of tolerance for rounding
+        for left, end, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+            body,
+        ):
+            if float(left) < PAGE_MARGIN_PT - 1 or float(end) > right:
+                outside.append((number, word))
+    return outside
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("plan_id", sorted(p.stem for p in bundled_plan_files()))
+def test_every_bundled_plans_pdf_stays_inside_the_margins(
+    bundled_db: Path, tmp_path: Path, plan_id: str, lang: str
+) -> None:
+    """The English targets table ran past the right margin (a goal of '≥ 1.00 trillion US
+    dollars' could not wrap) and broke words mid-word."""
+    with Store(bundled_db, read_only=True) as store:
+        pdf = render_report(store, find_plan(store, plan_id), "pdf", lang)
+    assert _words_outside_the_margins(pdf, tmp_path) == []

@@ -520,6 +520,7 @@ def _report_json(report: IngestReport) -> Json:
         "rows_already_stored": report.rows_already_stored,
         "rows_rejected": report.rows_rejected,
         "rows_skipped": report.rows_skipped,
+        "summary": report.summary(),
         "regions": report.regions,
         "errors": issues(report.errors),
         "warnings": issues(report.warnings),

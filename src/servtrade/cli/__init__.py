@@ -139,29 +139,14 @@ def main_options(ctx: typer.Context, lang: LangOption = None) -> None:
 
 
 def _print_report(report: IngestReport) -> None:
-    status = {
-        "loaded": _("loaded"),
-        "unchanged": _("already loaded; nothing changed"),
-        "partial": _("partly loaded"),
-        "rejected": _("rejected; nothing loaded"),
-        "no_services": _("no trade-in-services series; nothing loaded"),
-    }[report.status]
     colour = {
         "loaded": "green",
         "unchanged": "green",
+        "checked": "green",
         "partial": "yellow",
         "no_services": "yellow",
     }.get(report.status, "red")
-    out.print(
-        f"[{colour}]{report.file}: {status}[/{colour}] "
-        + _(
-            "rows read {read}, loaded {loaded}, already stored {stored}, rejected {rejected}",
-            read=report.rows_read,
-            loaded=report.rows_loaded,
-            stored=report.rows_already_stored,
-            rejected=report.rows_rejected,
-        )
-    )
+    out.print(f"[{colour}]{report.file}: {report.summary()}[/{colour}]", highlight=False)
     if report.dataflow is not None:
         out.print(_("dataflow {dataflow}", dataflow=report.dataflow), highlight=False)
     if report.skipped:

@@ -28,6 +28,9 @@ CURRENCIES = ("CNY", "USD")
 # Which figure to show first when several derivations exist for one period.
 DERIVATION_ORDER = (PUBLISHED, COMPUTED, PUBLISHED_AGGREGATE)
 
+# The note of a figure converted between currencies (the report lists the rates used).
+CONVERTED = N_("converted from {other} at {rate:.4f} CNY/USD ({source})")
+
 
 @dataclass(frozen=True)
 class Level:
@@ -163,7 +166,7 @@ class Panel:
             original.amount * factor,
             COMPUTED,
             Message.of(
-                N_("converted from {other} at {rate:.4f} CNY/USD ({source})"),
+                CONVERTED,
                 other=other,
                 rate=rate.cny_per_unit,
                 source=rate.source,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from servtrade.i18n import Message
+from servtrade.i18n import N_, Message, gettext
 
 
 class ExitStatus(IntEnum):
@@ -58,6 +58,17 @@ class FileRejectedError(Exception):
         self.issue = issue
 
 
+# What became of a file, in words (the codes are for machines).
+LOAD_STATUS_WORDS = {
+    "loaded": N_("loaded"),
+    "unchanged": N_("already loaded; nothing changed"),
+    "partial": N_("partly loaded"),
+    "rejected": N_("rejected; nothing loaded"),
+    "no_services": N_("no trade-in-services series; nothing loaded"),
+    "checked": N_("checked; nothing loaded yet"),
+}
+
+
 @dataclass
 class IngestReport:
     file: str
@@ -74,6 +85,20 @@ class IngestReport:
     skipped_series: int = 0
     dataflow: str | None = None
     regions: list[str] = field(default_factory=list)  # of the rows that load (or would)
+
+    def summary(self) -> str:
+        """What became of the file, in words and counts, in the reader's language."""
+        return gettext(
+            N_(
+                "{status}: rows read {read}, loaded {loaded}, already stored {stored}, "
+                "rejected {rejected}"
+            ),
+            status=gettext(LOAD_STATUS_WORDS[self.status]),
+            read=self.rows_read,
+            loaded=self.rows_loaded,
+            stored=self.rows_already_stored,
+            rejected=self.rows_rejected,
+        )
 
     @property
     def rows_skipped(self) -> int:

@@ -44,6 +44,11 @@ class Chart:
     description: str
 
 
+def _legend_below(axes: Any) -> None:
+    """The legend under the plot, clear of the data and of the target line."""
+    axes.legend(frameon=False, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+
+
 _REFERENCE = re.compile(r'(\bid="|href="#|url\(#)')
 
 
@@ -78,7 +83,7 @@ def trend_chart(content: ReportContent, unit_name: str) -> Chart | None:
         axes.axhline(0, color="#666666", linewidth=0.5)
         axes.set_ylabel(unit_name)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(frameon=False, ncols=4, loc="upper left")
+        _legend_below(axes)
         svg = _svg(figure, "trend")
     last = points[-1]
     description = _(
@@ -173,6 +178,6 @@ def trajectory_chart(
         axes.axhline(target.value, color=TARGET_COLOUR, linewidth=0.6, linestyle=":")
         axes.set_ylabel(unit_name)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(frameon=False, ncols=4, loc="upper left")
+        _legend_below(axes)
         svg = _svg(figure, f"target-{target.id}")
     return Chart(title, svg, trajectory.description(title, classifications))

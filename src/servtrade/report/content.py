@@ -14,6 +14,7 @@ from datetime import date
 from servtrade.classification import Classifications
 from servtrade.fx import ExchangeRate, MissingRateError
 from servtrade.indicators.drivers import GrowthDrivers, latest_drivers
+from servtrade.indicators.panel import CONVERTED
 from servtrade.indicators.summary import (
     HeadlineRow,
     TrendPoint,
@@ -114,6 +115,18 @@ def _sources(store: Store, region: str, as_of: date | None) -> tuple[list[Source
     return uses, frame["vintage"].max().date()
 
 
+def _converted_periods(headline: list[HeadlineRow], progress: PlanProgress) -> list[str]:
+    """The periods of the figures the report shows converted between currencies: only
+    their rates are listed (a report all in yuan lists none)."""
+    notes = [(row.period, value.note) for row in headline for value in row.figures() if value]
+    for target in progress.targets:
+        for evidence in (target.judged, target.latest, target.baseline):
+            if evidence is not None:
+                notes.append((evidence.period, evidence.note))
+    found = {period for period, note in notes if note is not None and note.template == CONVERTED}
+    return sorted(found, key=parse_period)
+
+
 def _rates(store: Store, years: list[str]) -> list[ExchangeRate]:
     table = store.rate_table()
     rates = []
@@ -174,7 +187,7 @@ def build_report(
         structure=structure,
         trajectories=target_trajectories(store, plan, as_of),
         sources=sources,
-        exchange_rates=_rates(store, [row.period for row in headline]),
+        exchange_rates=_rates(store, _converted_periods(headline, progress)),
         groupings=groupings,
         category_names={c.code: c.name(lang) for c in classifications.categories},
     )

@@ -12,6 +12,7 @@ from servtrade.classification import Classifications, amount_text
 from servtrade.i18n import N_, _, format_number, translate_all
 from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
+from servtrade.plans.schema import TASK_STATUS_WORDS
 from servtrade.plans.verdict import status_words
 from servtrade.report.charts import (
     Chart,
@@ -158,11 +159,13 @@ def _target_row(
         "verdict_line": ""
         if item.verdict is None
         else _(
-            "{target}: {verdict}",
+            N_("{target}: {verdict}")
+            if year_to_date is None
+            else N_("{target}: {verdict} ({also})"),
             target=target.description.text(lang),
             verdict=item.verdict,
-        )
-        + (f" ({year_to_date})" if year_to_date is not None else ""),
+            also=year_to_date,
+        ),
         "year_to_date": "" if year_to_date is None else str(year_to_date),
         "notes": [str(note) for note in item.notes],
     }
@@ -203,7 +206,8 @@ def report_view(content: ReportContent, classifications: Classifications) -> dic
         "issuer": plan.issuer.text(lang),
         "issued": plan.issued,
         "region": f"{content.region_name} ({plan.region})",
-        "as_of": content.as_of.isoformat() if content.as_of else "—",
+        # Without --as-of the report reads the store as it stands on the day it is made.
+        "as_of": (content.as_of or content.generated).isoformat(),
         "vintage": content.vintage.isoformat() if content.vintage else "—",
         "generated": content.generated.isoformat(),
         "plan_sources": plan.sources,
@@ -229,7 +233,7 @@ def report_view(content: ReportContent, classifications: Classifications) -> dic
                     "title": s.task.title.text(lang),
                     "lead": s.task.lead or "—",
                     "due": s.task.due.isoformat() if s.task.due else "—",
-                    "status": _(s.status),
+                    "status": _(TASK_STATUS_WORDS[s.status]),
                 }
                 for s in states
             ]

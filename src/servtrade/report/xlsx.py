@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, QUALIFIER_MARKS, _
 from servtrade.indicators.summary import HeadlineRow
+from servtrade.plans.schema import TASK_STATUS_WORDS
 from servtrade.plans.verdict import status_words
 from servtrade.report.content import ReportContent
 from servtrade.report.html import headline_basis_name, labels
@@ -205,7 +206,7 @@ def render_xlsx(content: ReportContent, classifications: Classifications) -> byt
                 s.task.title.text(lang),
                 s.task.lead,
                 _day(s.task.due),
-                _(s.status),
+                _(TASK_STATUS_WORDS[s.status]),
                 s.changed_by,
                 _day(s.changed_at),
             ]

@@ -17,7 +17,7 @@
       var table = document.getElementById("issues"), rows = table.querySelector("tbody");
       rows.innerHTML = "";
       if (report.error) { document.getElementById("result").textContent = report.error.message; table.hidden = true; return report; }
-      document.getElementById("result").textContent = report.status + ": " + report.rows_read + " / " + report.rows_loaded + " / " + report.rows_rejected;
+      document.getElementById("result").textContent = report.summary;
       report.errors.concat(report.warnings).forEach(function (issue) {
         var tr = document.createElement("tr");
         [issue.line, issue.column, issue.reason].forEach(function (cell) {
