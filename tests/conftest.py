@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from servtrade.data import bundled_file
+from servtrade.i18n import detect_language, using_language
 from servtrade.ingest import ingest_file
 from servtrade.store import Store, StoreLocation
 
@@ -76,6 +77,14 @@ def create_database(template: str | None = None) -> str:
 def drop_database(name: str) -> None:
     with psycopg.connect(POSTGRES, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_environment() -> Iterator[None]:
+    """Each test starts in the language of its environment: a command run with --lang zh
+    keeps Chinese for the rest of its process, as a CLI should, but not for the next test."""
+    with using_language(detect_language()):
+        yield
 
 
 @pytest.fixture

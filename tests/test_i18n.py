@@ -67,3 +67,54 @@ def test_a_quoted_description_keeps_one_pair_of_outer_quotes() -> None:
     assert said.startswith("目标“‘十五五’期间增长5%”")
     with using_language("en"):
         assert inside_quotes("“14th”") == "“14th”"
+
+
+def test_one_term_per_status_unit_and_indicator_in_each_language() -> None:
+    """The glossary: every status, task status, load status, indicator and unit has one
+    name in English and one in Chinese, and no two codes share a name."""
+    from servtrade.classification import default_classifications
+    from servtrade.indicators import INDICATOR_WORDS, INDICATORS
+    from servtrade.ingest.report import LOAD_STATUS_WORDS
+    from servtrade.plans.schema import TASK_STATUS_WORDS, TASK_STATUSES
+    from servtrade.plans.verdict import STATUS_WORDS
+
+    catalog = _catalog("zh")
+    statuses = (
+        *("target_achieved", "substantial_progress", "moderate_progress"),
+        *("limited_progress", "deterioration", "not_available"),
+    )
+    glossaries = [
+        (STATUS_WORDS, statuses),
+        (TASK_STATUS_WORDS, TASK_STATUSES),
+        (INDICATOR_WORDS, INDICATORS),
+        (LOAD_STATUS_WORDS, ("loaded", "unchanged", "partial", "rejected", "no_services")),
+    ]
+    for words, codes in glossaries:
+        assert set(codes) <= set(words)
+        english = [words[code] for code in codes]
+        chinese = [catalog.get(term) for term in english]
+        assert all(chinese) and len(set(english)) == len(english) == len(set(chinese))
+        assert all("_" not in term for term in english)  # words, not codes
+    units = default_classifications().units
+    assert all(unit.name_en and unit.name_zh for unit in units)
+    assert len({unit.name_zh for unit in units}) == len(units)
+
+
+def test_a_chinese_session_shows_no_codes_and_no_english_statuses(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from servtrade.cli import app
+    from servtrade.plans.verdict import STATUS_WORDS
+
+    runner = CliRunner()
+    db = str(tmp_path / "gz.duckdb")
+    example = Path(__file__).parents[1] / "docs" / "examples" / "guizhou-constructed.csv"
+    assert runner.invoke(app, ["ingest", str(example), "--db", db]).exit_code == 0
+    shown = runner.invoke(
+        app, ["--lang", "zh", "track", "guizhou-services-digital-trade-2025", "--db", db]
+    ).stdout
+    for code in (*STATUS_WORDS, "CNY_100M", "percent", ">="):
+        assert code not in shown
+    for english in STATUS_WORDS.values():
+        assert english not in shown
+    assert "进展显著" in shown and "亿元" in shown

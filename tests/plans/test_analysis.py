@@ -275,6 +275,16 @@ def test_scenario_cli(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     outcomes = {o["target"]: o for o in json.loads(result.stdout)["outcomes"]}
     assert outcomes["total-2030"]["met"] is True
+    # 100 growing 5% a year on the rest and 12% on digitally deliverable services, in words.
+    args = ["scenario", GUIZHOU, "--growth", "TOTAL=5", "--growth", "digitally_deliverable=12"]
+    args += ["--base", "S=100", "--base", "digitally_deliverable=30", "--base-year", "2025"]
+    args += ["--db", str(tmp_path / "s.duckdb")]
+    table = runner.invoke(app, ["--lang", "zh", *args], env={"COLUMNS": "200"})
+    total_2030 = 70 * 1.05**5 + 30 * 1.12**5  # 142.2亿元
+    assert f"{total_2030:.1f}亿元" in table.stdout and "≥ 140.0亿元" in table.stdout
+    assert "可数字化交付的服务" in table.stdout and "CNY_100M" not in table.stdout
+    missing = runner.invoke(app, ["--lang", "zh", "scenario", GUIZHOU, "--growth", "X=1"])
+    assert missing.exit_code == 1 and "请以 TOTAL=RATE 给出其余服务贸易的增速" in missing.output
 
 
 def test_unknown_plan_is_an_error(tmp_path: Path) -> None:

@@ -428,6 +428,7 @@ def scenario(
         except ScenarioError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error
+        classifications = store.classifications()
     if format_ == "json":
         _json(
             {
@@ -444,12 +445,14 @@ def scenario(
     table = Table(title=_("Scenario from {year}", year=result.base_year))
     for column in (N_("target"), N_("year"), N_("projected"), N_("goal"), N_("met")):
         table.add_column(_(column))
+    targets = {target.id: target for target in plan.targets}
     for outcome in result.outcomes:
+        target = targets[outcome.target]
         table.add_row(
             outcome.target,
             str(outcome.year),
-            _number(outcome.projected, 2),
-            f"{format_number(outcome.target_value, 2)} {outcome.unit}",
+            target.figure_text(outcome.projected, classifications),
+            target.goal_text(classifications),
             _("yes") if outcome.met else _("no"),
         )
     out.print(table)
@@ -458,7 +461,7 @@ def scenario(
             _(
                 "{target}: {grouping} must grow {rate} % a year if the rest grows {rest} %",
                 target=required.target,
-                grouping=required.grouping,
+                grouping=classifications.categories[required.grouping].name(language()),
                 rate=_number(required.required_growth, 2),
                 rest=format_number(required.rest_growth, 2),
             )

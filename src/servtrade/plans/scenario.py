@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
+from servtrade.i18n import N_, Message
 from servtrade.indicators import GROUPING_SHARES
 from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, level_series
@@ -23,7 +24,11 @@ TOTAL = "TOTAL"
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be computed as asked."""
+    """A scenario that cannot be computed as asked, said in the reader's language."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.said = Message.of(template, **params)
+        super().__init__(str(self.said))
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,14 @@ class _Projection:
         covered: set[str] = set()
         for code in self.parts:
             if code not in base:
-                raise ScenarioError(f"no base level for {code}; give one with --base {code}=...")
+                raise ScenarioError(
+                    N_("no base level for {code}; give one with --base {code}=..."), code=code
+                )
             members = _members(classifications, code)
             if covered & members:
-                raise ScenarioError(f"{code} overlaps another part named in the growth rates")
+                raise ScenarioError(
+                    N_("{code} overlaps another part named in the growth rates"), code=code
+                )
             covered |= members
 
     def _grown(self, amount: float, rate: float, year: int) -> float:
@@ -97,7 +106,9 @@ class _Projection:
             ]
         )
         if code not in self.base:
-            raise ScenarioError(f"no base level for {code}; give one with --base {code}=...")
+            raise ScenarioError(
+                N_("no base level for {code}; give one with --base {code}=..."), code=code
+            )
         named = sum(self._grown(self.base[p], self.growth[p], year) for p in inside)
         rest = self.base[code] - sum(self.base[p] for p in inside)
         return named + self._grown(rest, self.growth[TOTAL], year)
@@ -118,8 +129,12 @@ def _base_from_store(
     common = set.intersection(*(set(s) for s in series.values())) if series else set()
     if not common:
         raise ScenarioError(
-            f"no full year with data for {', '.join(sorted(codes))} in {plan.region}; "
-            "give base levels with --base CODE=VALUE and --base-year"
+            N_(
+                "no full year with data for {codes} in {region}; give base levels with "
+                "--base CODE=VALUE and --base-year"
+            ),
+            codes=", ".join(sorted(codes)),
+            region=plan.region,
         )
     year = max(common)
     return year, {code: values[year].value for code, values in series.items()}
@@ -136,7 +151,7 @@ def run_scenario(
 ) -> Scenario:
     classifications = store.classifications()
     if TOTAL not in growth:
-        raise ScenarioError("give the growth of the rest of services trade as TOTAL=RATE")
+        raise ScenarioError(N_("give the growth of the rest of services trade as TOTAL=RATE"))
     unit = level_unit(plan)
     groupings = {
         GROUPING_SHARES[t.indicator] for t in plan.targets if t.indicator in GROUPING_SHARES
@@ -144,10 +159,10 @@ def run_scenario(
     needed = {ALL_SERVICES, *groupings, *(c for c in growth if c != TOTAL)}
     if base:
         if base_year is None:
-            raise ScenarioError("give --base-year with --base")
+            raise ScenarioError(N_("give --base-year with --base"))
         missing = needed - set(base)
         if missing:
-            raise ScenarioError(f"no base level for {', '.join(sorted(missing))}")
+            raise ScenarioError(N_("no base level for {codes}"), codes=", ".join(sorted(missing)))
         year, levels = base_year, dict(base)
     else:
         year, levels = _base_from_store(store, plan, needed, unit, as_of)
