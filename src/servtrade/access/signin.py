@@ -9,6 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,8 +29,13 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # Argon2 works on any length; a limit keeps the work bounded
 
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so an answer takes as long either way.
-_UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _unknown_hash() -> str:
+    """Verified against when the name is unknown, so an answer takes as long either way;
+    made at the first sign-in, not when a command starts (a hash takes a tenth of a second)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class SignInError(ValueError):
@@ -80,7 +86,7 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
         raise SignInError(N_("too many failed sign-ins; try again later"), last + LOCKOUT)
     stored = store.password_hash(name) if len(password) <= MAX_PASSWORD else None
     try:
-        _hasher.verify(stored or _UNKNOWN, password[:MAX_PASSWORD])
+        _hasher.verify(stored or _unknown_hash(), password[:MAX_PASSWORD])
         verified = stored is not None
     except (VerificationError, InvalidHashError):
         verified = False

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -384,6 +383,8 @@ def detect_encoding(raw: bytes, name: str) -> str:
         pass
     else:
         return "utf-8-sig"
+    import charset_normalizer  # only for files that are not UTF-8: it is slow to import
+
     best = charset_normalizer.from_bytes(raw[:SNIFF_BYTES], cp_isolation=TEXT_ENCODINGS).best()
     if best is None:
         raise FileRejectedError(
