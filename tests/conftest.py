@@ -25,7 +25,7 @@ import pytest
 from servtrade.data import bundled_file
 from servtrade.i18n import detect_language, using_language
 from servtrade.ingest import ingest_file
-from servtrade.store import Store, StoreLocation
+from servtrade.store import ENV_DB, Store, StoreLocation
 
 POSTGRES = os.environ.get("SERVTRADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINES = ("duckdb", "postgres")
@@ -77,6 +77,19 @@ def create_database(template: str | None = None) -> str:
 def drop_database(name: str) -> None:
     with psycopg.connect(POSTGRES, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _default_store_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A command run without --db opens the default store: in the tests, a file of their
+    own, never the store of the person running them."""
+    previous = os.environ.get(ENV_DB)
+    os.environ[ENV_DB] = str(tmp_path_factory.mktemp("default") / "servtrade.duckdb")
+    yield
+    if previous is None:
+        os.environ.pop(ENV_DB, None)
+    else:
+        os.environ[ENV_DB] = previous
 
 
 @pytest.fixture(autouse=True)

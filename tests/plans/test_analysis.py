@@ -283,7 +283,8 @@ def test_scenario_cli(tmp_path: Path) -> None:
     total_2030 = 70 * 1.05**5 + 30 * 1.12**5  # 142.2亿元
     assert f"{total_2030:.1f}亿元" in table.stdout and "≥ 140.0亿元" in table.stdout
     assert "可数字化交付的服务" in table.stdout and "CNY_100M" not in table.stdout
-    missing = runner.invoke(app, ["--lang", "zh", "scenario", GUIZHOU, "--growth", "X=1"])
+    no_total = ["scenario", GUIZHOU, "--growth", "X=1", "--db", str(tmp_path / "s.duckdb")]
+    missing = runner.invoke(app, ["--lang", "zh", *no_total])
     assert missing.exit_code == 1 and "请以 TOTAL=RATE 给出其余服务贸易的增速" in missing.output
 
 
