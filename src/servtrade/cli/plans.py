@@ -188,15 +188,7 @@ def _target_row(progress: TargetProgress, classifications: Classifications) -> l
 def _paces(progress: TargetProgress) -> str | None:
     """The required and actual paces (growth, or points a year for shares), in one line
     below the table so that it fits 80 columns."""
-    points = (
-        progress.required_change_pp_per_year is not None
-        or progress.actual_change_pp_per_year is not None
-    )
-    required, actual = (
-        (progress.required_change_pp_per_year, progress.actual_change_pp_per_year)
-        if points
-        else (progress.required_annual_growth, progress.actual_annual_growth)
-    )
+    required, actual, points = progress.paces
     if required is None and actual is None:
         return None
     unit = " pp" if points else "%"

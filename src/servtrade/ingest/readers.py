@@ -187,9 +187,8 @@ def read_table(path: Path, options: ReadOptions) -> pd.DataFrame:
     rows = read_rows(path, options)
     notes = layout_notes(rows)
     header_row = int(rows.attrs.get(HEADER_ROW, 1))
-    original = {str(c): str(c) for c in rows.columns if c != LINE}
     frame, renamed = _canonical_headers(rows, name, header_row)
-    original = {renamed.get(c, c): o for c, o in original.items()}
+    original = {canonical: str(written) for written, canonical in renamed.items()}
     constants = dict(options.constants)
     unit = _preamble_unit(rows.attrs.get(PREAMBLE, []))
     if unit is not None and "unit" not in frame.columns and "unit" not in constants:
@@ -399,7 +398,10 @@ def detect_encoding(raw: bytes, name: str) -> str:
 
 
 def decode(raw: bytes, name: str) -> str:
-    encoding = detect_encoding(raw, name)
+    return _decoded(raw, detect_encoding(raw, name), name)
+
+
+def _decoded(raw: bytes, encoding: str, name: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as error:
@@ -419,7 +421,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     name = str(path)
     raw = path.read_bytes()
     encoding = detect_encoding(raw, name)
-    text = decode(raw, name)
+    text = _decoded(raw, encoding, name)
     if not text.strip():
         raise FileRejectedError(RowIssue(name, None, None, N_("file is empty")))
     notes: list[RowIssue] = []
@@ -458,13 +460,12 @@ def _from_header_line(text: str, name: str, notes: list[RowIssue]) -> tuple[str,
         records = [next(csv.reader([line]), []) for line in head]
     except csv.Error:
         return text, 1, []
-    index = _header_index([[cell for cell in record] for record in records])
+    index = _header_index(records)
     if index == 0:
         return text, 1, []
     offset = sum(len(line) + 1 for line in head[:index])
-    preamble = [" ".join(c.strip() for c in r if c.strip()) for r in records[:index]]
     notes.append(_header_note(name, index + 1))
-    return text[offset:], index + 1, [line for line in preamble if line]
+    return text[offset:], index + 1, [t for t in map(_row_text, records[:index]) if t]
 
 
 def _header_index(rows: list[list[str]]) -> int:
@@ -475,6 +476,16 @@ def _header_index(rows: list[list[str]]) -> int:
         if count >= 2 and count >= HEADER_FILL * most:
             return index
     return 0
+
+
+def _header_names(header: list[str]) -> list[str]:
+    """The headers, a column without one named for its position (judged by `_tidied`)."""
+    return [h if h.strip() else f"{EMPTY_HEADER}{i + 1}" for i, h in enumerate(header)]
+
+
+def _row_text(cells: list[str]) -> str:
+    """A row's filled cells as one line (a title or a unit line above a table)."""
+    return " ".join(c.strip() for c in cells if c.strip())
 
 
 def _header_note(name: str, row: int) -> RowIssue:
@@ -505,10 +516,11 @@ def _tidied(
                 )
             )
         frame = frame.drop(columns=column)
-    cells = frame.drop(columns=LINE)
+    cells = [c for c in frame.columns if c != LINE]
     end = len(frame)
     while end > 0:  # from the bottom up, while rows are empty or a note
-        filled = [str(c).strip() for c in cells.iloc[end - 1] if str(c).strip()]
+        row = frame.iloc[end - 1]
+        filled = [str(row[c]).strip() for c in cells if str(row[c]).strip()]
         if len(filled) > 1 or (filled and not _NOTE_LINE.match(filled[0])):
             break
         if filled:
@@ -524,7 +536,7 @@ def _tidied(
         end -= 1
     if end < len(frame):
         frame = frame.iloc[:end].reset_index(drop=True)
-    frame.attrs[LAYOUT_NOTES] = sorted(notes, key=lambda n: n.line or 0)
+    frame.attrs[LAYOUT_NOTES] = notes
     frame.attrs[PREAMBLE] = preamble
     frame.attrs[HEADER_ROW] = header_row
     return frame
@@ -567,7 +579,7 @@ def _check_cell_lengths(text: str, data: bytes, header: list[str], name: str) ->
 def _parse_csv(data: bytes, header: list[str], name: str) -> pd.DataFrame:
     """Arrow's CSV reader, every column as text; quoted line breaks on a second pass. A
     column without a header is named for its position, to be judged by `_tidied`."""
-    names = [h if h.strip() else f"{EMPTY_HEADER}{i + 1}" for i, h in enumerate(header)]
+    names = _header_names(header)
     read = pacsv.ReadOptions(column_names=names, skip_rows=1) if names != header else None
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(names, pa.string()),
@@ -710,11 +722,11 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     _unmerge(grid, opened[title].merged_cell_ranges or [], index, name, notes)
     if index > 0:
         notes.append(_header_note(name, index + 1))
-    preamble = [" ".join(c.strip() for c in row if c.strip()) for row in grid[:index]]
+    preamble = [t for t in map(_row_text, grid[:index]) if t]
     header = grid[index]
     while header and not header[-1].strip():
         header.pop()
-    names = [h if h.strip() else f"{EMPTY_HEADER}{i + 1}" for i, h in enumerate(header)]
+    names = _header_names(header)
     records, lines = [], []
     for number, cells in enumerate(grid[index + 1 :], start=index + 2):
         if any(c.strip() for c in cells):
@@ -722,7 +734,7 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
             lines.append(number)
     frame = pd.DataFrame(records, columns=names, dtype=str)
     frame[LINE] = lines
-    frame = _tidied(frame, name, index + 1, [p for p in preamble if p], notes)
+    frame = _tidied(frame, name, index + 1, preamble, notes)
     frame.attrs[SHEET_READ] = chosen
     return frame
 

@@ -99,6 +99,18 @@ class TargetProgress:
     # For a share floor: the growth its grouping needs and the categories that carry it.
     carriers: Carriers | None = None
 
+    @property
+    def paces(self) -> tuple[float | None, float | None, bool]:
+        """The required and actual paces, and whether they are percentage points a year (a
+        share) rather than growth in % a year."""
+        points = (
+            self.required_change_pp_per_year is not None
+            or self.actual_change_pp_per_year is not None
+        )
+        if points:
+            return self.required_change_pp_per_year, self.actual_change_pp_per_year, True
+        return self.required_annual_growth, self.actual_annual_growth, False
+
     def as_dict(self) -> dict[str, Any]:
         target = self.target
         return {

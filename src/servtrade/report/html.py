@@ -116,11 +116,7 @@ def _target_row(
     item: TargetProgress, classifications: Classifications, lang: str
 ) -> dict[str, Any]:
     target = item.target
-    points = item.required_change_pp_per_year is not None or (
-        item.actual_change_pp_per_year is not None
-    )
-    required = item.required_change_pp_per_year if points else item.required_annual_growth
-    actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
+    required, actual, points = item.paces
     expected = "—"
     if item.expected_value is not None:
         expected = (

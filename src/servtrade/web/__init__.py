@@ -298,12 +298,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         fill = 0.0
         if judged is not None and target.value:
             fill = max(0.0, min(1.0, judged / target.value))
-        points = (
-            item.required_change_pp_per_year is not None
-            or item.actual_change_pp_per_year is not None
-        )
-        required = item.required_change_pp_per_year if points else item.required_annual_growth
-        actual = item.actual_change_pp_per_year if points else item.actual_annual_growth
+        required, actual, points = item.paces
         suffix = " pp" if points else "%"
         targets.append(
             {
