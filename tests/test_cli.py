@@ -378,3 +378,31 @@ def test_help_reads_in_the_chosen_language() -> None:
     assert "服务贸易统计。默认数据库：" in root.stdout and "载入统计文件" in root.stdout
     english = runner.invoke(app, ["--lang", "en", "track", "--help"], env=env)
     assert "Data as of this date" in english.stdout and "Options" in english.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_track_reads_at_80_columns(tmp_path: Path, lang: str) -> None:
+    """At 80 columns `track` wrapped the year to "202/7" and the unit to "CNY_10/0M"."""
+    db = str(tmp_path / "gz.duckdb")
+    example = Path(__file__).parents[1] / "docs" / "examples" / "guizhou-constructed.csv"
+    assert runner.invoke(app, ["ingest", str(example), "--db", db]).exit_code == 0
+    args = ["--lang", lang, "track", "guizhou-services-digital-trade-2025", "--db", db]
+    shown = runner.invoke(app, args, env={"COLUMNS": "80"}).stdout
+    rows = [line for line in shown.splitlines() if line.strip().startswith("total-2027 ")]
+    assert rows and " 2027 " in rows[0]  # the year whole, on the target's line
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert "CNY_100M" not in shown and (
+        "亿元" in shown if lang == "zh" else "billion yuan" in shown
+    )
+
+
+def test_plans_check_reads_in_chinese(bundled_db: Path) -> None:
+    """`plans check` findings stayed English under --lang zh."""
+    args = ["--lang", "zh", "plans", "check", "guizhou-services-digital-trade-2025"]
+    shown = runner.invoke(app, [*args, "--db", str(bundled_db)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    # 120 (2027) to 140 (2030): (140/120)^(1/3) − 1 = 5.3% a year, against ≥ 5%.
+    assert (
+        "2027年120至2030年140，意味着年均增长5.3%，与 growth-15th-fyp（≥ 5%）一致" in shown.stdout
+    )
+    assert "implies" not in shown.stdout and "need the grouping" not in shown.stdout

@@ -118,3 +118,17 @@ def test_a_chinese_session_shows_no_codes_and_no_english_statuses(tmp_path: Path
     for english in STATUS_WORDS.values():
         assert english not in shown
     assert "进展显著" in shown and "亿元" in shown
+
+
+def test_the_methods_text_names_each_status_as_the_tables_do() -> None:
+    """One report called one status 进展一般, 进展中等 and 进度滞后: the method's text now
+    uses the glossary's term for each status."""
+    from servtrade.plans.verdict import STATUS_WORDS
+
+    method = next(key for key in _catalog("zh") if key.startswith("Open SDG progress method"))
+    with using_language("zh"):
+        said = gettext(method)
+        terms = [gettext(STATUS_WORDS[s]) for s in ("substantial_progress", "moderate_progress")]
+        terms += [gettext(STATUS_WORDS[s]) for s in ("limited_progress", "deterioration")]
+    assert all(f"“{term}”" in said for term in terms)
+    assert "进展中等" not in said
