@@ -24,7 +24,8 @@ import openpyxl
 import xlwt  # type: ignore[import-untyped]
 
 from benchmarks.synthetic import write_synthetic_csv
-from servtrade.ingest.readers import ReadOptions, read_rows
+from servtrade.ingest.options import ReadOptions
+from servtrade.ingest.readers import read_rows
 
 
 def _rows(rows: int, folder: Path) -> list[list[str]]:

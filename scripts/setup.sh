@@ -49,3 +49,18 @@ if [ "${1:-}" = "--dev" ]; then
 fi
 .venv/bin/python -m pip install --quiet -r "$lock"
 .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+# The compiled message catalog, read at start-up (the .po is the source; without a current
+# .mo servtrade reads the .po, only more slowly). Babel's own compiler would flag every
+# message with a literal "%" (as in "80% interval") as a broken %-format; none is one.
+.venv/bin/python - <<'PYTHON'
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+for source in Path("src/servtrade/i18n/locale").glob("*/LC_MESSAGES/messages.po"):
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=source.parts[-3])
+    with source.with_suffix(".mo").open("wb") as handle:
+        write_mo(handle, catalog)
+PYTHON

@@ -359,9 +359,9 @@ def test_every_help_text_has_its_chinese() -> None:
     """Under --lang zh all --help text stayed English."""
     import typer
 
-    from servtrade.i18n import _catalog
+    from servtrade.i18n import source_messages
 
-    catalog = _catalog("zh")
+    catalog = source_messages()
     texts = _help_texts(typer.main.get_command(app))
     assert len(texts) > 100
     assert [text for text in texts if not catalog.get(text)] == []

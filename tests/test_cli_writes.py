@@ -139,7 +139,7 @@ def people(store_location: StoreLocation, tmp_path: Path) -> StoreLocation:
     )
     assert loaded.exit_code == 0, loaded.output
     with Store(store_location) as store:
-        (tmp_path / "load_id").write_text(str(store.loads()["load_id"].iloc[0]), encoding="utf-8")
+        (tmp_path / "load_id").write_text(str(store.loads()[0]["load_id"]), encoding="utf-8")
     return store_location
 
 

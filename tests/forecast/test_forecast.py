@@ -15,12 +15,12 @@ from servtrade.forecast import (
     annual_series,
     forecast_series,
     share_forecast,
-    target_probability,
 )
 from servtrade.forecast.models import ArimaWithDrift, backtest, choose, fit_forecast, fit_panel
 from servtrade.ingest import ingest_file
 from servtrade.plans import find_plan
 from servtrade.plans.documents import parse_plan
+from servtrade.plans.probability import target_probability
 from servtrade.store import Store
 from tests.conftest import constructed_rows, write_csv
 from tests.forecast.coverage import next_value_coverage

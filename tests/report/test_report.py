@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from servtrade.cli import app
 from servtrade.data import bundled_file
-from servtrade.forecast import target_probability
 from servtrade.i18n import format_amount, using_language
 from servtrade.periods import parse_period
 from servtrade.plans import find_plan
 from servtrade.plans.documents import bundled_plan_files
+from servtrade.plans.probability import target_probability
 from servtrade.plans.progress import track_plan
 from servtrade.plans.verdict import status_words
 from servtrade.report import render_report

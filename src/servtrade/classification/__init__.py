@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-import pycountry
-
 from servtrade.classification.codelist import (
     Code,
     Codelist,
@@ -181,6 +179,8 @@ def _categories() -> Codelist:
 
 
 def _country_names_zh() -> gettext.NullTranslations:
+    import pycountry
+
     try:
         return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     except OSError:  # pragma: no cover - pycountry always ships zh_CN
@@ -188,6 +188,8 @@ def _country_names_zh() -> gettext.NullTranslations:
 
 
 def _regions() -> Codelist:
+    import pycountry  # its tables load when the regions are first needed
+
     regions = Codelist("region")
     regions.add(Code(WORLD, "World", "世界", ("world", "全球", "all partners"), kind="world"))
     zh = _country_names_zh()

@@ -14,7 +14,6 @@ import typer
 from rich import box
 from rich.cells import cell_len
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from servtrade.access import authorise_admin, authorise_region
@@ -225,6 +224,8 @@ def combined_status(statuses: list[ExitStatus]) -> ExitStatus:
 
 
 def _load_bundled(store: Store) -> IngestReport:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err
     ) as progress:
@@ -581,21 +582,21 @@ def loads(ctx: typer.Context, db: DbOption = None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with open_store(db) as store:
-        frame = store.loads()
+        loads = store.loads()
     table = Table(title=_("Loads"))
     for column in ("load_id", "file", "loaded_at", "rows_loaded", "rows_rejected", "status"):
         table.add_column(_(column), no_wrap=column == "load_id")
-    for row in frame.itertuples(index=False):
-        loaded_at = row.loaded_at
+    for row in loads:
+        loaded_at = row["loaded_at"]
         table.add_row(
-            str(row.load_id),
-            str(row.file),
+            str(row["load_id"]),
+            str(row["file"]),
             loaded_at.strftime("%Y-%m-%d %H:%M")
             if isinstance(loaded_at, datetime)
             else str(loaded_at),
-            str(row.rows_loaded),
-            str(row.rows_rejected),
-            _(str(row.status)),
+            str(row["rows_loaded"]),
+            str(row["rows_rejected"]),
+            _(str(row["status"])),
         )
     out.print(table)
 

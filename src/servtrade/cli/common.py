@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
-from typer import rich_utils
 from typer.core import TyperGroup
 
 from servtrade.access import User, WriteRefusedError, acting_name, acting_user
@@ -70,9 +69,16 @@ def translate_help(command: Any, **values: object) -> None:
     """Put every help text of a command tree (commands, options, arguments, --help, the
     panels' titles) in the current language, from the message catalog; the English texts
     are kept to translate again. `values` fill the fields of the command's own help."""
+    _translate_tree(command, values)
+
+
+def _translate_panels() -> None:
+    """The panels' titles, set where Typer reads them only when a help screen is drawn
+    (its help renderer is not imported otherwise)."""
+    from typer import rich_utils
+
     for name, words in HELP_WORDS.items():
         setattr(rich_utils, name, gettext(words))
-    _translate_tree(command, values)
 
 
 def _translate_tree(command: Any, values: dict[str, object]) -> None:
@@ -82,6 +88,15 @@ def _translate_tree(command: Any, values: dict[str, object]) -> None:
     help_option = command.get_help_option(click.Context(command))  # Click caches it
     if help_option is not None:
         help_option.help = gettext(HELP_OPTION)
+    if not hasattr(command, "_english_format_help"):
+        english = command.format_help
+        command._english_format_help = english
+
+        def format_help(ctx: Any, formatter: Any) -> None:
+            _translate_panels()
+            english(ctx, formatter)
+
+        command.format_help = format_help
     for sub in getattr(command, "commands", {}).values():
         _translate_tree(sub, {})
 
@@ -103,6 +118,7 @@ class TranslatedGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         translate_help(self, store=redacted(default_db_path()))
+        _translate_panels()
         super().format_help(ctx, formatter)
 
 

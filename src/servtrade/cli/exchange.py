@@ -10,8 +10,6 @@ from rich.table import Table
 
 from servtrade.cli.common import DbOption, code_option, open_store, out, period_option, usage
 from servtrade.i18n import _
-from servtrade.sdmx.export import AGENCY, DATAFLOW, VERSION, write_sdmx_csv
-from servtrade.sdmx.mapping import bundled_mappings
 from servtrade.store import ObservationQuery
 
 sdmx_app = typer.Typer(no_args_is_help=True, help="SDMX mappings.")
@@ -34,6 +32,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write stored observations as SDMX-CSV 2.0 (dataflow SERVTRADE:DF_SERVICES_TRADE)."""
+    from servtrade.sdmx.export import AGENCY, DATAFLOW, VERSION, write_sdmx_csv
+
     if format_ not in EXPORT_FORMATS:
         raise usage(_("--format must be one of {choices}", choices=", ".join(EXPORT_FORMATS)))
     with open_store(db) as store:
@@ -60,6 +60,8 @@ def export(
 @sdmx_app.command("mappings")
 def mappings() -> None:
     """The bundled SDMX mappings: which dataflows each reads, and what it was tested on."""
+    from servtrade.sdmx.mapping import bundled_mappings
+
     table = Table(title=_("SDMX mappings"))
     for column in ("id", "dataflows", "tested"):
         table.add_column(column, overflow="fold")

@@ -7,7 +7,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -24,18 +24,13 @@ from servtrade.cli.common import (
     out,
     usage,
 )
-from servtrade.forecast import ForecastError, backtest_series, indicator_forecast
-from servtrade.forecast.panel import (
-    PanelError,
-    PanelForecast,
-    forecast_panel,
-    panel_columns,
-    read_panel,
-)
 from servtrade.i18n import N_, _, format_number
 from servtrade.ingest import ExitStatus
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import Store
+
+if TYPE_CHECKING:  # the models are imported when a forecast is asked for
+    from servtrade.forecast.panel import PanelForecast
 
 BreakOption = Annotated[
     list[int], typer.Option("--break", help="A year to bridge as a structural break (repeat).")
@@ -103,6 +98,8 @@ def forecast(
     if region is None:
         raise usage(_("give --region (a series in the store) or --input (a panel file)"))
     check_format(format_)
+    from servtrade.forecast import ForecastError, indicator_forecast
+
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
         try:
@@ -142,6 +139,8 @@ def forecast(
 
 
 def _forecast_panel_file(path: Path, horizon: int, format_: str, output: Path | None) -> None:
+    from servtrade.forecast.panel import PanelError, forecast_panel, read_panel
+
     check_format(format_, ("csv", "json"))
     try:
         panel, issues = read_panel(path)
@@ -170,6 +169,8 @@ def _forecast_panel_file(path: Path, horizon: int, format_: str, output: Path | 
 
 def _panel_csv(forecasts: list[PanelForecast]) -> str:
     """The forecasts as CSV, text cells safe to open in a spreadsheet."""
+    from servtrade.forecast.panel import panel_columns
+
     columns = panel_columns(forecasts)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -205,6 +206,8 @@ def backtest_command(
     format_: FormatOption = "table",
 ) -> None:
     """Rolling-origin backtest of every candidate model: MASE, sMAPE, 80%/95% coverage."""
+    from servtrade.forecast import ForecastError, backtest_series
+
     check_format(format_)
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)

@@ -4,7 +4,7 @@ pilot-platform designations."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,21 +21,9 @@ from servtrade.cli.common import (
     writing_as,
 )
 from servtrade.i18n import N_, _, format_number, language
-from servtrade.opening import (
-    DESIGNATION_KINDS,
-    MODES,
-    Measure,
-    applicable_measures,
-    designations,
-    edition_diff,
-    editions,
-    exposure,
-    measures,
-    platform_tasks,
-    record_designation,
-)
-from servtrade.opening.importer import import_edition
-from servtrade.plans.schema import TASK_STATUS_WORDS
+
+if TYPE_CHECKING:  # the register (YAML, plans) is read when a command runs
+    from servtrade.opening import Measure
 
 # Column names and words shown from data, translated where printed.
 SHOWN_WORDS = (
@@ -78,6 +66,8 @@ def _measure_table(title: str, found: list[Measure]) -> Table:
 @opening_app.command("editions")
 def editions_command(db: DbOption = None) -> None:
     """The editions: issuer, order, dates, scope, measures listed and measures recorded."""
+    from servtrade.opening import editions, measures
+
     with open_store(db) as store:
         recorded = [m.edition for m in measures(store)]
     table = Table(title=_("Negative lists for cross-border trade in services"))
@@ -104,6 +94,8 @@ def measures_command(
     db: DbOption = None,
 ) -> None:
     """Which measures apply to a service, a mode of supply and a place."""
+    from servtrade.opening import MODES, applicable_measures
+
     if mode is not None and mode not in MODES:
         raise usage(_("mode 3 (commercial presence) is outside these lists; use 1, 2 or 4"))
     with open_store(db) as store:
@@ -152,6 +144,8 @@ def diff_command(
     db: DbOption = None,
 ) -> None:
     """What OTHER opens beyond BASE, measure by measure, and the documented differences."""
+    from servtrade.opening import edition_diff, editions
+
     if base not in editions() or other not in editions():
         raise usage(_("known editions: {ids}", ids=", ".join(editions())))
     with open_store(db) as store:
@@ -174,6 +168,8 @@ def exposure_command(
     db: DbOption = None,
 ) -> None:
     """How much of a region's services trade is in categories a measure touches."""
+    from servtrade.opening import exposure
+
     with open_store(db) as store:
         code = code_option(store.classifications(), "region", region)
         found = exposure(store, code, period)
@@ -207,6 +203,9 @@ def import_command(
     db: DbOption = None,
 ) -> None:
     """Read an edition's official text (DOCX, HTML or text from the PDF)."""
+    from servtrade.opening import editions
+    from servtrade.opening.importer import import_edition
+
     if edition not in editions():
         raise usage(_("known editions: {ids}", ids=", ".join(editions())))
     with open_store(db) as store, writing_as(store, by, "opening import") as user:
@@ -229,6 +228,9 @@ def import_command(
 @opening_app.command("designations")
 def designations_command(db: DbOption = None) -> None:
     """Places' pilot platforms (free trade zones, demonstration zones and cities ...)."""
+    from servtrade.opening import designations, platform_tasks
+    from servtrade.plans.schema import TASK_STATUS_WORDS
+
     with open_store(db) as store:
         found = designations(store)
         tasks = {d.region: platform_tasks(store, d.region) for d in found}
@@ -247,7 +249,13 @@ def designations_command(db: DbOption = None) -> None:
 @opening_app.command("designate")
 def designate_command(
     region: str,
-    kind: Annotated[str, typer.Option(help=" | ".join(DESIGNATION_KINDS))],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="Kind of pilot platform, e.g. free_trade_pilot_zone (an unknown kind is "
+            "answered with the list of kinds)."
+        ),
+    ],
     name_zh: Annotated[str, typer.Option()],
     name_en: Annotated[str, typer.Option()],
     date: Annotated[str, typer.Option(help="Date of the designation (YYYY-MM-DD).")],
@@ -256,6 +264,8 @@ def designate_command(
     db: DbOption = None,
 ) -> None:
     """Record a place's designation as a pilot platform, with its date and source."""
+    from servtrade.opening import record_designation
+
     with open_store(db) as store, writing_as(store, by, "opening designate") as user:
         try:
             code = record_designation(store, region, kind, name_zh, name_en, date, source, user)

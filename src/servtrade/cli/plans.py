@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -29,22 +29,12 @@ from servtrade.cli.common import (
     writing_as,
 )
 from servtrade.i18n import N_, _, format_number, language
-from servtrade.plans import (
-    PlanError,
-    add_plan,
-    find_plan,
-    plan_catalog,
-    plan_json_schema,
-    task_states,
-    update_task,
-)
-from servtrade.plans.coherence import check_plan
-from servtrade.plans.compare import compare_places
-from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
-from servtrade.plans.scenario import ScenarioError, run_scenario
-from servtrade.plans.schema import TASK_STATUS_WORDS, Plan
-from servtrade.plans.verdict import status_words
 from servtrade.store import Store
+
+if TYPE_CHECKING:  # plans (pydantic, YAML, the forecaster) are imported when a command runs
+    from servtrade.plans import PlanError
+    from servtrade.plans.progress import TargetProgress
+    from servtrade.plans.schema import Plan
 
 # Words shown from data, translated where printed (statuses: `status_words` and
 # `TASK_STATUS_WORDS`).
@@ -66,6 +56,8 @@ plans_app = typer.Typer(invoke_without_command=True, help="List, check and add p
 
 
 def load_plan_or_exit(store: Store, plan_id: str) -> Plan:
+    from servtrade.plans import PlanError, find_plan
+
     try:
         return find_plan(store, plan_id)
     except PlanError as error:
@@ -89,6 +81,8 @@ def _number(value: float | None, decimals: int = 1) -> str:
 @plans_app.callback()
 def plans(ctx: typer.Context, db: DbOption = None, format_: FormatOption = "table") -> None:
     """List the plans: bundled ones and those added to the store."""
+    from servtrade.plans import plan_catalog
+
     if ctx.invoked_subcommand is not None:
         return
     check_format(format_)
@@ -123,6 +117,8 @@ def plans(ctx: typer.Context, db: DbOption = None, format_: FormatOption = "tabl
 @plans_app.command("schema")
 def plans_schema() -> None:
     """Print the JSON Schema of plan documents."""
+    from servtrade.plans import plan_json_schema
+
     sys.stdout.write(plan_json_schema())
 
 
@@ -133,6 +129,8 @@ def plans_add(
     db: DbOption = None,
 ) -> None:
     """Validate a plan file and store it (replacing an earlier version of the same id)."""
+    from servtrade.plans import PlanError, add_plan
+
     with open_store(db) as store, writing_as(store, by, "plans add") as user:
         try:
             plan = add_plan(store, file, user)
@@ -153,6 +151,8 @@ def plans_check(
     format_: FormatOption = "table",
 ) -> None:
     """Check that the plan's targets agree with each other and with the data."""
+    from servtrade.plans.coherence import check_plan
+
     check_format(format_)
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
@@ -168,6 +168,8 @@ def plans_check(
 
 
 def _target_row(progress: TargetProgress, classifications: Classifications) -> list[str]:
+    from servtrade.plans.verdict import status_words
+
     target = progress.target
     judged = progress.judged
     latest_text = "—"
@@ -214,6 +216,8 @@ def track(
     format_: FormatOption = "table",
 ) -> None:
     """Progress of each target: latest value, gap, required and actual growth, status."""
+    from servtrade.plans.progress import track_plan, year_to_date_note
+
     check_format(format_)
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
@@ -271,6 +275,9 @@ def tasks(
     format_: FormatOption = "table",
 ) -> None:
     """List a plan's tasks by aspect, or record status changes (with who and when)."""
+    from servtrade.plans import PlanError, task_states, update_task
+    from servtrade.plans.schema import TASK_STATUS_WORDS
+
     check_format(format_)
     with open_store(db) as store:
         plan = load_plan_or_exit(store, plan_id)
@@ -334,6 +341,8 @@ def compare(
     format_: FormatOption = "table",
 ) -> None:
     """Rank places on an indicator, with each place's progress on targets of that indicator."""
+    from servtrade.plans.compare import compare_places
+
     check_format(format_)
     chosen = period_option(period)
     assert chosen is not None
@@ -400,6 +409,8 @@ def scenario(
     format_: FormatOption = "table",
 ) -> None:
     """Outcome of each target under given growth rates, and the growth a share target needs."""
+    from servtrade.plans.scenario import ScenarioError, run_scenario
+
     check_format(format_)
     try:
         rates = {k: float(v) for k, v in parse_assignments(growth, "--growth").items()}

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -26,17 +25,13 @@ from servtrade.cli.common import (
 )
 from servtrade.i18n import N_, _
 from servtrade.ingest import ExitStatus
-from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
-from servtrade.records.load import (
-    POSTGRES_URLS,
-    RecordsStore,
-    authorised_regions,
-    issue_records,
-    open_records,
-)
-from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import Store, default_db_path, is_postgres
+
+if TYPE_CHECKING:  # the records engines are imported when a records command runs
+    import pandas as pd
+
+    from servtrade.records.load import RecordsStore
 
 records_app = typer.Typer(no_args_is_help=True, help="Enterprise-level reported transactions.")
 synth_app = typer.Typer(no_args_is_help=True, help="SYNTHETIC data for scale tests.")
@@ -80,7 +75,9 @@ def _records(
     engine: str | None, db: str | None, store: str | None, master: str
 ) -> Iterator[tuple[RecordsStore, Store]]:
     """The records and the store whose codelists, rates and users apply to them."""
-    chosen = engine or ("postgres" if db and db.startswith(POSTGRES_URLS) else "duckdb")
+    from servtrade.records.load import open_records
+
+    chosen = engine or ("postgres" if db and is_postgres(db) else "duckdb")
     if chosen == "duckdb":
         reference = open_store(db or store)
     else:  # only read, so that any number of loaders can share it
@@ -114,6 +111,8 @@ def load(
     """Validate records files (Parquet, CSV in UTF-8 or GB18030, .xlsx, .xls, .ods) and
     store the good rows (bad rows quarantined). Exit status as `ingest`: 0 all stored, 1 a
     file not read, 3 rows quarantined."""
+    from servtrade.records.load import authorised_regions
+
     failed = False
     quarantined = False
     with (
@@ -152,7 +151,12 @@ def aggregate(
     out_file: Annotated[
         Path, typer.Option("--out", help="CSV of the public cells, ready for `servtrade ingest`.")
     ],
-    min_reporters: Annotated[int, typer.Option(min=1)] = DEFAULT_MIN_REPORTERS,
+    min_reporters: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Fewest reporters a published cell needs (default: the records' rule)."
+        ),
+    ] = None,
     source: Annotated[
         str, typer.Option(help="Source written in every row.")
     ] = "aggregated enterprise records",
@@ -163,6 +167,9 @@ def aggregate(
 ) -> None:
     """Aggregate the stored records to every level; suppressed cells are left out. The file
     is in the canonical statistics layout, in yuan and in US dollars."""
+    from servtrade.records import DEFAULT_MIN_REPORTERS, canonical_observations
+
+    min_reporters = min_reporters or DEFAULT_MIN_REPORTERS
     with _records(engine, db, store, master) as (records, _reference):
         try:
             cells = records.aggregate(min_reporters)
@@ -199,6 +206,8 @@ ERROR_FIELDS = (
 
 def _error_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Each quarantined row, its reason in the reader's language."""
+    from servtrade.records.load import issue_records
+
     rows = issue_records(frame[[name for name, _h in ERROR_FIELDS]])
     for row in rows:
         row["reason"] = _(str(row["reason"]))
@@ -260,5 +269,7 @@ def synth_records(
 ) -> None:
     """Write SYNTHETIC records (Parquet); category, region and partner mixes from the
     bundled real figures."""
+    from servtrade.records.synthetic import SyntheticMix, write_synthetic_records
+
     path = write_synthetic_records(out_dir, n, seed, SyntheticMix.from_bundled())
     out.print(_("wrote {n} SYNTHETIC records to {path}", n=n, path=path))

@@ -10,7 +10,6 @@ import typer
 from servtrade.cli.common import DbOption, date_option, open_store, out, usage
 from servtrade.cli.plans import load_plan_or_exit
 from servtrade.i18n import LANGUAGES, _, language
-from servtrade.report import FORMATS, render_report
 
 
 def register_report_commands(app: typer.Typer) -> None:
@@ -28,6 +27,8 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write a progress report on a plan: figures, targets, charts, tasks, peers, sources."""
+    from servtrade.report import FORMATS, render_report
+
     chosen = (lang or language()).lower()
     if chosen not in LANGUAGES:
         raise usage(_("--lang must be one of {choices}", choices=", ".join(LANGUAGES)))

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from servtrade.access import ROLES, AccessError, add_user, authorise_admin
-from servtrade.access.signin import set_password
 from servtrade.cli.common import ByOption, DbOption, err, open_store, out, usage, writing_as
 from servtrade.i18n import _
 from servtrade.store import redacted
@@ -135,6 +134,8 @@ def users_password(
     db: DbOption = None,
 ) -> None:
     """Set the password a person signs in to the dashboard with (their sessions end)."""
+    from servtrade.access.signin import set_password
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

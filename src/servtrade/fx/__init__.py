@@ -18,8 +18,6 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from currency_converter import CurrencyConverter, RateNotFoundError
-
 from servtrade.periods import Period, PeriodError, parse_period
 
 ECB_SOURCE = (
@@ -43,6 +41,8 @@ class ExchangeRate:
 @cache
 def ecb_reference_rates() -> tuple[ExchangeRate, ...]:
     """Annual and monthly average CNY per USD from the ECB reference rates."""
+    from currency_converter import CurrencyConverter, RateNotFoundError
+
     converter = CurrencyConverter(fallback_on_missing_rate=False)
     first = max(converter.bounds["CNY"].first_date, converter.bounds["USD"].first_date)
     last = min(converter.bounds["CNY"].last_date, converter.bounds["USD"].last_date)

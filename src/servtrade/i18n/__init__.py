@@ -6,6 +6,7 @@ Chinese. The language comes from ``--lang``, else ``SERVTRADE_LANG``, else ``LAN
 
 from __future__ import annotations
 
+import gettext as stdlib_gettext
 import math
 import os
 from collections.abc import Iterator
@@ -14,9 +15,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from babel.lists import format_list
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 LANGUAGES = ("en", "zh")
@@ -52,14 +53,11 @@ def using_language(lang: str) -> Iterator[str]:
         _lang.reset(token)
 
 
-@cache
-def _catalog(lang: str) -> dict[str, str]:
-    if lang != "zh":
-        return {}
-    path = resources.files("servtrade.i18n").joinpath(
-        "locale", "zh_CN", "LC_MESSAGES", "messages.po"
-    )
-    with path.open("rb") as handle:
+def source_messages() -> dict[str, str]:
+    """Every translated message of the Chinese source catalog (`messages.po`)."""
+    from babel.messages.pofile import read_po
+
+    with _catalog_file("messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="zh_CN")
     return {
         str(message.id): str(message.string)
@@ -68,9 +66,44 @@ def _catalog(lang: str) -> dict[str, str]:
     }
 
 
+class _Catalog:
+    """The Chinese messages: from the compiled catalog (`messages.mo`, made by
+    ``pybabel compile`` at set-up) when it is at least as new as the source, else from
+    `messages.po` itself, which is slower to parse but always current."""
+
+    def __init__(self) -> None:
+        source, compiled = _catalog_file("messages.po"), _catalog_file("messages.mo")
+        self._compiled: stdlib_gettext.GNUTranslations | None = None
+        self._messages: dict[str, str] = {}
+        if compiled.is_file() and _modified(compiled) >= _modified(source):
+            with compiled.open("rb") as handle:
+                self._compiled = stdlib_gettext.GNUTranslations(handle)
+        else:
+            self._messages = source_messages()
+
+    def get(self, message: str) -> str | None:
+        if self._compiled is None:
+            return self._messages.get(message)
+        found = self._compiled.gettext(message)
+        return None if found is message else found  # the id itself when not in it
+
+
+def _catalog_file(name: str) -> Traversable:
+    return resources.files("servtrade.i18n").joinpath("locale", "zh_CN", "LC_MESSAGES", name)
+
+
+def _modified(resource: Traversable) -> float:
+    return os.stat(str(resource)).st_mtime
+
+
+@cache
+def _catalog(lang: str) -> _Catalog | dict[str, str]:
+    return _Catalog() if lang == "zh" else {}
+
+
 def gettext(message: str, **values: object) -> str:
     """The message in the current language, with `{name}` fields filled in."""
-    text = _catalog(language()).get(message, message)
+    text = _catalog(language()).get(message) or message
     return text.format(**values) if values else text
 
 

@@ -151,7 +151,7 @@ class _Context:
         self.classifications: Classifications = store.classifications()
         reference = request.reference or self._default_reference(request.region)
         self.reference = reference
-        self._observations = store.observations(
+        self._observations = store.observation_records(
             ObservationQuery(regions=[request.region, reference], as_of=request.as_of)
         )
         self._rates = store.rate_table()
@@ -169,17 +169,15 @@ class _Context:
         region by preference."""
         if self.request.basis is not None:
             return [self.request.basis]
-        present = set(
-            self._observations.loc[
-                self._observations["region"] == self.request.region, "basis"
-            ].unique()
-        )
+        present = {
+            str(row["basis"]) for row in self._observations if row["region"] == self.request.region
+        }
         return basis_order(present)
 
     def use(self, basis: str) -> None:
         """Compute on `basis` from now on."""
         if basis not in self._panels:
-            rows = self._observations[self._observations["basis"] == basis]
+            rows = [row for row in self._observations if row["basis"] == basis]
             self._panels[basis] = Panel(rows, self.classifications, self._rates, self.request.mode)
         self.basis = basis
         self.panel = self._panels[basis]

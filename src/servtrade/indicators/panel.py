@@ -11,9 +11,9 @@ derives mixes MOFCOM's and SAFE's figures.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import Any
 
 from servtrade.classification import ALL_SERVICES, EXACT, WORLD, Classifications
 from servtrade.fx import RateTable
@@ -69,9 +69,8 @@ def _summed(parts: list[Level], derivation: str, note: Message) -> Level:
 
 def _step(decimals: object, scale: float) -> float | None:
     """The published rounding step in base units, from decimals in the value's unit."""
-    if decimals is None or pd.isna(decimals):  # type: ignore[call-overload]
-        return None
-    return float(10.0 ** -int(decimals) * scale)  # type: ignore[call-overload]
+    places = _number(decimals)
+    return None if places is None else float(10.0 ** -int(places) * scale)
 
 
 Key = tuple[str, str, str, str, str, str]
@@ -89,7 +88,7 @@ class Panel:
 
     def __init__(
         self,
-        observations: pd.DataFrame,
+        observations: Iterable[Mapping[str, Any]],
         classifications: Classifications,
         rates: RateTable,
         mode: str = "ALL",
@@ -97,23 +96,24 @@ class Panel:
         self.classifications = classifications
         self.rates = rates
         self.cells: dict[Key, Cell] = {}
-        selected = observations[observations["mode"] == mode]
         scales = {u.code: classifications.unit(u.code).scale for u in classifications.units}
-        for row in selected.itertuples(index=False):
+        for row in observations:
+            if row["mode"] != mode:
+                continue
             key: Key = (
-                str(row.region),
-                str(row.period),
-                str(row.flow),
-                str(row.category),
-                str(row.partner),
-                str(row.measure),
+                str(row["region"]),
+                str(row["period"]),
+                str(row["flow"]),
+                str(row["category"]),
+                str(row["partner"]),
+                str(row["measure"]),
             )
             self.cells[key] = Cell(
-                _number(row.amount),
-                _number(row.yoy_growth),
-                str(row.source),
-                str(row.qualifier),
-                _step(row.decimals, scales.get(str(row.unit), 1.0)),
+                _number(row["amount"]),
+                _number(row["yoy_growth"]),
+                str(row["source"]),
+                str(row["qualifier"]),
+                _step(row["decimals"], scales.get(str(row["unit"]), 1.0)),
             )
 
     def periods(self, region: str) -> list[Period]:

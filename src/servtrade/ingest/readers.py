@@ -11,8 +11,6 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from python_calamine import CalamineWorkbook
 
 from servtrade.classification import normalize_label
 from servtrade.i18n import N_
+from servtrade.ingest.options import ReadOptions
 from servtrade.ingest.report import FileRejectedError, RowIssue
 from servtrade.periods import PeriodError, parse_period
 from servtrade.sdmx import detect_format
@@ -38,7 +37,6 @@ OPTIONAL_COLUMNS = (
     *("basis", "qualifier", "decimals"),
 )
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 # Text files that are not UTF-8 are read as the likelier of these, judged on a sample.
 TEXT_ENCODINGS = ["gb18030", "big5"]
 ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030", "big5": "Big5"}
@@ -115,19 +113,6 @@ HEADER_ALIASES = {
     "備註": "note",
     "口徑": "basis",
 }
-
-
-@dataclass
-class ReadOptions:
-    """How to read a file: its layout, constants for missing columns, limits."""
-
-    wide: bool = False
-    constants: Mapping[str, str] = field(default_factory=dict)
-    sheet: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
-    format: str | None = None  # "table" or "sdmx"; None tells from the file's content
-    structure: Path | None = None  # SDMX structure message (DSD, codelists)
-    mapping: Path | None = None  # SDMX mapping file for a dataflow servtrade does not know
 
 
 def is_sdmx(path: Path, options: ReadOptions) -> bool:

@@ -20,6 +20,7 @@ import yaml
 
 from servtrade.access import User, authorise_region, region_ancestry
 from servtrade.classification import Classifications
+from servtrade.i18n import gettext
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
 from servtrade.plans import Plan, plan_catalog, task_states
@@ -244,7 +245,7 @@ def record_designation(
         raise ValueError(f"unknown region {region!r}")
     authorise_region(user, code, store.classifications())
     if kind not in DESIGNATION_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(DESIGNATION_KINDS)}")
+        raise ValueError(gettext("kind must be one of {kinds}", kinds=", ".join(DESIGNATION_KINDS)))
     date.fromisoformat(day)  # raises ValueError for a date that is not YYYY-MM-DD
     if not source.strip() or not (name_zh.strip() or name_en.strip()):
         raise ValueError("a designation needs a name and a source")

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from servtrade.forecast import target_probability
 from servtrade.i18n import N_, Message
 from servtrade.indicators.panel import COMPUTED, PUBLISHED
 from servtrade.periods import parse_period
 from servtrade.plans.carriers import Carriers, share_carriers
+from servtrade.plans.probability import target_probability
 from servtrade.plans.schema import COMPARE, UNTRACKED, Plan, Target
 from servtrade.plans.series import Evidence, Series, compound_growth, indicator_series
 from servtrade.plans.verdict import Pace, Recent, verdict

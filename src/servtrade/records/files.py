@@ -24,7 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from servtrade.i18n import N_, _
-from servtrade.ingest.readers import LINE, WORKBOOKS, ReadOptions, read_rows, sheet_read
+from servtrade.ingest.options import ReadOptions
+from servtrade.ingest.readers import LINE, WORKBOOKS, read_rows, sheet_read
 from servtrade.ingest.report import FileRejectedError
 from servtrade.records import RECORD_COLUMNS
 

@@ -52,12 +52,11 @@ from servtrade.records import (
     validate,
 )
 from servtrade.records.files import ISSUE_COLUMNS, RecordsFile, records_file
-from servtrade.store import Store
+from servtrade.store import Store, is_postgres
 from servtrade.store.engines import upgrade_postgres
 from servtrade.store.sql import BUMP_REVISION, INSERT_AUDIT, transpile
 
 ENGINES = ("duckdb", "postgres", "spark")
-POSTGRES_URLS = ("postgresql://", "postgres://")
 STORED = (*RECORD_COLUMNS, "load_id")
 QUARANTINE_COLUMNS = (
     "load_id",
@@ -671,7 +670,7 @@ def open_records(engine: str, db: str | None, store: Store, master: str) -> Reco
     if db is None:
         raise ValueError(_("--db is required with --engine {engine}", engine=engine))
     if engine == "postgres":
-        if not db.startswith(POSTGRES_URLS):
+        if not is_postgres(db):
             raise ValueError(_("--db must be a postgresql:// URL with --engine postgres"))
         from psycopg import OperationalError
         from sqlalchemy.exc import OperationalError as ConnectionFailed

@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
 import platformdirs
 
 from servtrade.classification import Classifications, Code, default_classifications
@@ -39,6 +37,10 @@ from servtrade.store.engines import StoreLockedError as StoreLockedError
 from servtrade.store.engines import duckdb_config as duckdb_config
 from servtrade.store.engines import is_postgres as is_postgres
 from servtrade.store.engines import redacted as redacted
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 ENV_DB = "SERVTRADE_DB"
 
@@ -271,8 +273,8 @@ class Store:
                     [load.load_id, load.file, row.line, row.column, row.reason, row.raw],
                 )
 
-    def loads(self) -> pd.DataFrame:
-        return self._frame(sql.SELECT_LOADS)
+    def loads(self) -> list[dict[str, Any]]:
+        return self._engine.records(sql.SELECT_LOADS)
 
     def remove_load(self, load_id: str, user: str) -> RemovedLoad:
         """Take a load out of the store (its observations, quarantined rows and record) and
@@ -311,30 +313,12 @@ class Store:
     # -- queries -----------------------------------------------------------------------
     def observations(self, query: ObservationQuery) -> pd.DataFrame:
         """The latest vintage of every matching observation, as of `query.as_of`."""
-        filters = {
-            column: values
-            for column, values in (
-                ("region", query.regions),
-                ("flow", query.flows),
-                ("category", query.categories),
-                ("partner", query.partners),
-                ("mode", query.modes),
-                ("measure", query.measures),
-                ("basis", query.bases),
-            )
-            if values
-        }
-        params: list[Any] = [query.as_of or date.max]
-        for values in filters.values():
-            params.extend(values)
-        if query.period_from is not None:
-            params.append(query.period_from.year * 100 + query.period_from.first_month)
-        if query.period_to is not None:
-            params.append(query.period_to.year * 100 + query.period_to.last_month)
-        statement = sql.latest_observations(
-            filters, query.period_from is not None, query.period_to is not None
-        )
-        return self._frame(statement, params)
+        return self._frame(*_latest_observations(query))
+
+    def observation_records(self, query: ObservationQuery) -> list[dict[str, Any]]:
+        """The same observations as plain rows, for computations that need no frame (and
+        so no pandas, which a quick command would wait to import)."""
+        return self._engine.records(*_latest_observations(query))
 
     # -- classifications the user extends ----------------------------------------------
     def add_place(self, place: Code, user: str) -> None:
@@ -696,6 +680,8 @@ class Store:
             )
 
     def _write_rates(self, rates: Sequence[ExchangeRate]) -> None:
+        import pandas as pd
+
         staged = pd.DataFrame(
             [(r.period, r.currency, r.cny_per_unit, r.source) for r in rates],
             columns=["period", "currency", "cny_per_unit", "source"],
@@ -741,6 +727,8 @@ def make_room(path: Path, replaceable: Collection[str], *, force: bool = False) 
     returned."""
     if not path.exists():
         return None
+    import duckdb
+
     try:
         with Store(path, read_only=True) as existing:
             only_replaceable = existing.holds_only(replaceable)
@@ -761,3 +749,31 @@ def make_room(path: Path, replaceable: Collection[str], *, force: bool = False) 
         if file.exists():
             file.rename(backup.with_name(backup.name + ".wal"))
     return backup
+
+
+def _latest_observations(query: ObservationQuery) -> tuple[str, list[Any]]:
+    """The statement and parameters of the latest vintage of every matching observation."""
+    filters = {
+        column: values
+        for column, values in (
+            ("region", query.regions),
+            ("flow", query.flows),
+            ("category", query.categories),
+            ("partner", query.partners),
+            ("mode", query.modes),
+            ("measure", query.measures),
+            ("basis", query.bases),
+        )
+        if values
+    }
+    params: list[Any] = [query.as_of or date.max]
+    for values in filters.values():
+        params.extend(values)
+    if query.period_from is not None:
+        params.append(query.period_from.year * 100 + query.period_from.first_month)
+    if query.period_to is not None:
+        params.append(query.period_to.year * 100 + query.period_to.last_month)
+    statement = sql.latest_observations(
+        filters, query.period_from is not None, query.period_to is not None
+    )
+    return statement, params

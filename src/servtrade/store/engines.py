@@ -11,15 +11,15 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
-
-import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from servtrade.i18n import gettext
 from servtrade.store import sql
+
+if TYPE_CHECKING:  # imported when a store is opened or a frame is asked for
+    import duckdb
+    import pandas as pd
 
 POSTGRES_URLS = ("postgresql://", "postgres://")
 # DuckDB's memory limit for every store this process opens (e.g. "2GB"); beyond it, DuckDB
@@ -66,6 +66,8 @@ class Engine(Protocol):
 
     def frame(self, statement: str, params: Sequence[Any] = ()) -> pd.DataFrame: ...
 
+    def records(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
     def register(self, name: str, frame: pd.DataFrame) -> None: ...
 
     def unregister(self, name: str) -> None: ...
@@ -105,6 +107,8 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     limit = os.environ.get(ENV_MEMORY_LIMIT)
     if not limit:
         return {}
+    import duckdb
+
     try:
         duckdb.connect(":memory:", config={"memory_limit": limit}).close()
     except duckdb.Error as error:
@@ -123,6 +127,8 @@ class DuckDBEngine:
 
     @classmethod
     def open(cls, path: Path, read_only: bool) -> DuckDBEngine:
+        import duckdb
+
         try:
             return cls(duckdb.connect(str(path), read_only=read_only, config=duckdb_config()))
         except duckdb.IOException as error:
@@ -145,7 +151,12 @@ class DuckDBEngine:
     def frame(self, statement: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         return self.execute(statement, params).df()
 
+    def records(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return _records(self.execute(statement, params))
+
     def register(self, name: str, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
         # Arrow hands DuckDB the columns without a per-value conversion.
         self.con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
 
@@ -198,7 +209,14 @@ def _column_type(values: pd.Series) -> str:
     return "TEXT"
 
 
+def _records(cursor: Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _cell(value: Any) -> Any:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and value != value:
@@ -232,6 +250,8 @@ class PostgresEngine:
         return cursor
 
     def frame(self, statement: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        import pandas as pd
+
         cursor = self.execute(statement, params)
         described = cursor.description or []
         names = [d.name for d in described]
@@ -249,6 +269,13 @@ class PostgresEngine:
             elif column.type_code in _INTEGERS and values.isna().any():
                 frame[column.name] = values.astype("Int64")
         return frame
+
+    def records(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        # Decimals as floats, as the frames have them.
+        return [
+            {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+            for row in _records(self.execute(statement, params))
+        ]
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         columns = ", ".join(f'"{c}" {_column_type(frame[c])}' for c in frame.columns)

@@ -8,9 +8,10 @@ as parameters (``?``), never formatted into the text.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:  # SQLGlot is imported when a statement needs translating
+    from sqlglot import exp
 
 # A figure's statistical basis is part of its key: a MOFCOM and a SAFE figure for the same
 # period are two observations, never one revised by the other.
@@ -193,6 +194,9 @@ RECORDS_TABLES = ("records_files", "records_quarantine")
 
 def table_name(create_statement: str) -> str:
     """The table a CREATE TABLE statement of `SCHEMA` makes."""
+    import sqlglot
+    from sqlglot import exp
+
     created = sqlglot.parse_one(create_statement, read="duckdb").find(exp.Table)
     assert created is not None
     return created.name
@@ -336,37 +340,26 @@ def latest_observations(filters: dict[str, list[str]], period_from: bool, period
     as-of date in the order of `filters`, then the optional period bounds, each given
     as ``year * 100 + month`` (first month for the lower bound, last for the upper).
     """
-    condition: exp.Condition = exp.LTE(this=exp.column("vintage"), expression=exp.Placeholder())
+    conditions = ["o.vintage <= ?"]
     for column, values in filters.items():
-        condition = exp.and_(
-            condition, exp.column(column).isin(*[exp.Placeholder() for _ in values])
-        )
+        if column not in OBSERVATION_KEY:
+            raise ValueError(f"{column} is not a key column of observations")
+        conditions.append(f"o.{column} IN ({', '.join('?' for _ in values)})")
     if period_from:
-        condition = exp.and_(condition, sqlglot.condition("year * 100 + first_month >= ?"))
+        conditions.append("o.year * 100 + o.first_month >= ?")
     if period_to:
-        condition = exp.and_(condition, sqlglot.condition("year * 100 + last_month <= ?"))
-    # A ranked subquery rather than QUALIFY, which PostgreSQL does not have.
-    ranked = (
-        sqlglot.select(
-            "o.*",
-            # The exact published decimal, for exports (`value` reads as a float).
-            "CAST(o.value AS VARCHAR) AS value_text",
-            "l.seq AS load_seq",
-            "l.file AS file",
-            "ROW_NUMBER() OVER (PARTITION BY "
-            + ", ".join(f"o.{c}" for c in OBSERVATION_KEY)
-            + " ORDER BY o.vintage DESC, l.seq DESC) AS vintage_rank",
-        )
-        .from_("observations AS o")
-        .join("loads AS l", on="l.load_id = o.load_id")
-        .where(condition)
+        conditions.append("o.year * 100 + o.last_month <= ?")
+    key = ", ".join(f"o.{c}" for c in OBSERVATION_KEY)
+    # A ranked subquery rather than QUALIFY, which PostgreSQL does not have; the exact
+    # published decimal as text, for exports (`value` reads as a float).
+    return (
+        f"SELECT {', '.join(OBSERVATION_COLUMNS)}, value_text, load_seq, file FROM ("
+        "SELECT o.*, CAST(o.value AS VARCHAR) AS value_text, l.seq AS load_seq, "
+        f"l.file AS file, ROW_NUMBER() OVER (PARTITION BY {key} "
+        "ORDER BY o.vintage DESC, l.seq DESC) AS vintage_rank "
+        "FROM observations AS o JOIN loads AS l ON l.load_id = o.load_id "
+        f"WHERE {' AND '.join(conditions)}) AS ranked WHERE vintage_rank = 1"
     )
-    latest = (
-        sqlglot.select(*OBSERVATION_COLUMNS, "value_text", "load_seq", "file")
-        .from_(ranked.subquery("ranked"))
-        .where("vintage_rank = 1")
-    )
-    return latest.sql(dialect="duckdb")
 
 
 # Aggregates that SQL spells differently on every engine and SQLGlot does not translate: a
@@ -394,6 +387,9 @@ POSTGRES_SESSION = (
 
 
 def _spelled(dialect: str, node: exp.Expr) -> exp.Expr:
+    import sqlglot
+    from sqlglot import exp
+
     if isinstance(node, exp.Anonymous) and node.name.upper() in DIALECT_FUNCTIONS:
         spelling = DIALECT_FUNCTIONS[node.name.upper()][dialect]
         column, k = node.expressions
@@ -405,9 +401,12 @@ def _spelled(dialect: str, node: exp.Expr) -> exp.Expr:
 
 @cache
 def transpile(statement: str, dialect: str) -> str:
-    if not any(f"{name}(" in statement for name in DIALECT_FUNCTIONS):
-        if dialect == "duckdb":
-            return statement
+    functions = any(f"{name}(" in statement for name in DIALECT_FUNCTIONS)
+    if dialect == "duckdb" and not functions:
+        return statement
+    import sqlglot
+
+    if not functions:
         return ";\n".join(sqlglot.transpile(statement, read="duckdb", write=dialect))
     trees = sqlglot.parse(statement, read="duckdb")
     return ";\n".join(
