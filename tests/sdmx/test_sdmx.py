@@ -19,9 +19,10 @@ from servtrade.classification import default_classifications
 from servtrade.cli import app
 from servtrade.ingest import IngestOptions, ReadOptions, ingest_file
 from servtrade.periods import Period, from_sdmx_time, parse_period, to_sdmx_time
-from servtrade.sdmx import detect_format, sdmx_rows
+from servtrade.sdmx import detect_format
 from servtrade.sdmx.export import write_sdmx_csv
 from servtrade.sdmx.messages import read_data, read_structure
+from servtrade.sdmx.reading import sdmx_rows
 from servtrade.store import ObservationQuery, Store
 from tests.conftest import ROOT, load_script, snapshot
 

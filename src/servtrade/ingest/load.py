@@ -25,7 +25,7 @@ from servtrade.ingest.readers import (
 )
 from servtrade.ingest.report import FileRejectedError, IngestReport, RowIssue
 from servtrade.ingest.validate import RELATIVE_TOLERANCE, validate
-from servtrade.sdmx import SdmxReadError, sdmx_rows
+from servtrade.sdmx import SdmxReadError
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import LoadRecord, QuarantinedRow, Store
 from servtrade.store.sql import OBSERVATION_COLUMNS
@@ -142,6 +142,8 @@ def _read(store: Store, path: Path, options: ReadOptions, report: IngestReport) 
             )
         return frame
     check_file(path, options)
+    from servtrade.sdmx.reading import sdmx_rows
+
     try:
         rows = sdmx_rows(
             path, store.classifications(), structure=options.structure, mapping=options.mapping

@@ -26,7 +26,8 @@ from servtrade.classification import Classifications
 from servtrade.i18n import N_
 from servtrade.periods import from_sdmx_time
 from servtrade.sdmx.export import STATUS_QUALIFIERS
-from servtrade.sdmx.messages import MEASURE, FlatData, SdmxReadError
+from servtrade.sdmx.formats import SdmxReadError
+from servtrade.sdmx.messages import MEASURE, FlatData
 from servtrade.spreadsheet import from_csv_safe
 
 # Why a series is skipped; messages translated where shown.

@@ -39,13 +39,8 @@ from sdmx.message import DataMessage, StructureMessage
 from sdmx.model import common, v30
 
 from servtrade.sdmx.export import AGENCY, servtrade_dataflow
+from servtrade.sdmx.formats import SdmxReadError, detect_format
 
-ML_NAMESPACES = {
-    "sdmx-ml-2.0": "sdmxml/schemas/v2_0",
-    "sdmx-ml-2.1": "sdmxml/schemas/v2_1",
-    "sdmx-ml-3.0": "sdmxml/schemas/v3_0",
-}
-FORMATS = (*ML_NAMESPACES, "sdmx-json-1.0", "sdmx-json-2.0", "sdmx-csv-1.0", "sdmx-csv-2.0")
 MEASURE = "OBS_VALUE"
 TIME = "TIME_PERIOD"
 # Columns of SDMX-CSV that are attributes by the standard's common concepts, not dimensions.
@@ -65,10 +60,6 @@ _COMMON_21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 _SS_21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 
 
-class SdmxReadError(ValueError):
-    """A file that is not an SDMX message servtrade can read, with the reason."""
-
-
 @dataclass
 class FlatData:
     """Observations as rows: one column per dimension and attribute, `OBS_VALUE` as text,
@@ -78,27 +69,6 @@ class FlatData:
     dataflow: str
     dimensions: list[str]
     prepared: date | None
-
-
-def detect_format(head: bytes) -> str | None:
-    """The SDMX format of a file from its first bytes, or None if it is not SDMX."""
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    lowered = head.lower()
-    if text.startswith(b"<"):
-        for name, namespace in ML_NAMESPACES.items():
-            if namespace.lower().encode() in lowered:
-                return name
-        return None
-    if text.startswith(b"{"):
-        if b'"datasets"' not in lowered and b'"structures"' not in lowered:
-            return None
-        return "sdmx-json-1.0" if b'"header"' in lowered else "sdmx-json-2.0"
-    first = text.split(b"\n", 1)[0].split(b",", 1)[0].strip().strip(b'"')
-    if re.fullmatch(rb"STRUCTURE(\[.\])?", first):
-        return "sdmx-csv-2.0"
-    if first == b"DATAFLOW":
-        return "sdmx-csv-1.0"
-    return None
 
 
 def _without_urns(data: bytes) -> bytes:
