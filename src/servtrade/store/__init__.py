@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import platformdirs
 
@@ -41,6 +42,8 @@ from servtrade.store.engines import redacted as redacted
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
+
+T = TypeVar("T")
 
 ENV_DB = "SERVTRADE_DB"
 
@@ -114,6 +117,7 @@ class Store:
         self.path = Path(target) if self.url is None else None
         self._engine: Engine
         self._in_transaction = False
+        self._read_cache = _ReadCache()
         # A DuckDB file opened to read (beside a process holding it) takes no write at all.
         self.writable = not read_only or self.url is not None
         if self.url is not None:
@@ -164,6 +168,7 @@ class Store:
         other.url = self.url
         other._engine = self._engine.session()
         other._in_transaction = False
+        other._read_cache = _ReadCache()
         other.writable = self.writable
         return other
 
@@ -317,8 +322,14 @@ class Store:
 
     def observation_records(self, query: ObservationQuery) -> list[dict[str, Any]]:
         """The same observations as plain rows, for computations that need no frame (and
-        so no pandas, which a quick command would wait to import)."""
-        return self._engine.records(*_latest_observations(query))
+        so no pandas, which a quick command would wait to import). Kept until the store's
+        next write: a report or a page asks for the same rows many times. Not to modify."""
+        statement, params = _latest_observations(query)
+        return self._read_cache.get(
+            self.revision(),
+            ("observations", statement, tuple(params)),
+            lambda: self._engine.records(statement, params),
+        )
 
     # -- classifications the user extends ----------------------------------------------
     def add_place(self, place: Code, user: str) -> None:
@@ -389,6 +400,11 @@ class Store:
             )
 
     def classifications(self) -> Classifications:
+        """The codelists with the places, groupings and bases added to this store (kept
+        until its next write)."""
+        return self._read_cache.get(self.revision(), ("classifications",), self._classifications)
+
+    def _classifications(self) -> Classifications:
         places = [
             Code(code, en, zh, split_aliases(aliases), parent=parent, kind=kind)
             for code, en, zh, parent, kind, aliases in self._execute(sql.SELECT_PLACES).fetchall()
@@ -654,8 +670,8 @@ class Store:
 
     def revision(self) -> int:
         """How many audited writes the store has seen: a version of everything in it."""
-        row = self._execute(sql.SELECT_REVISION).fetchone()
-        return int(row[0]) if row else 0
+        rows = self._execute(sql.SELECT_REVISION).fetchall()  # read to the end: none pending
+        return int(rows[0][0]) if rows else 0
 
     def audit_log(self) -> pd.DataFrame:
         return self._frame(sql.SELECT_AUDIT)
@@ -699,10 +715,36 @@ class Store:
         return int(row[0]) if row else 0
 
     def rate_table(self) -> RateTable:
+        return self._read_cache.get(self.revision(), ("rates",), self._rate_table)
+
+    def _rate_table(self) -> RateTable:
         return RateTable(
             ExchangeRate(period, currency, rate, source)
             for period, currency, rate, source in self._execute(sql.SELECT_RATES).fetchall()
         )
+
+
+class _ReadCache:
+    """Answers read from a store, each valid while the store's revision (bumped by every
+    audited write, whichever process makes it) is the one it was read at; the latest few
+    kept."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+
+    def get(self, revision: int, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        found = self._entries.get(key)
+        if found is not None and found[0] == revision:
+            self._entries.move_to_end(key)
+            return cast(T, found[1])
+        value = read()
+        self._entries[key] = (revision, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.SIZE:
+            self._entries.popitem(last=False)
+        return value
 
 
 class StoreInUseError(Exception):
