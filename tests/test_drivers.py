@@ -154,7 +154,7 @@ def test_drivers_from_the_cli(tmp_path: Path, bundled: Store) -> None:
 def test_drivers_from_the_api(bundled: Store) -> None:
     from fastapi.testclient import TestClient
 
-    from servtrade.api import Settings, create_app
+    from servtrade.server import Settings, create_app
 
     path = bundled.location
     bundled.close()

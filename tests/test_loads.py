@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from servtrade.access import add_user
-from servtrade.api import Settings, create_app
 from servtrade.cli import app
 from servtrade.indicators import IndicatorRequest, preferred_values
 from servtrade.ingest import ingest_file
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import snapshot, write_csv
 

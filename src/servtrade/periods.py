@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import total_ordering
 
+from servtrade.i18n import N_
+from servtrade.i18n.faults import LocalisedError
+
 _YEAR = re.compile(r"^(\d{4})(?:年)?$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -21,7 +24,7 @@ _ZH_QUARTER = re.compile(r"^(\d{4})年第?([1-4一二三四])季度$")
 _ZH_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
 
 
-class PeriodError(ValueError):
+class PeriodError(LocalisedError):
     """A period label that does not parse or describes an impossible span."""
 
 
@@ -37,9 +40,13 @@ class Period:
 
     def __post_init__(self) -> None:
         if not 1 <= self.first_month <= self.last_month <= 12:
-            raise PeriodError(f"months {self.first_month}..{self.last_month} are not a span")
+            raise PeriodError(
+                N_("months {first}..{last} are not a span"),
+                first=self.first_month,
+                last=self.last_month,
+            )
         if not 1900 <= self.year <= 2200:
-            raise PeriodError(f"year {self.year} is out of range")
+            raise PeriodError(N_("year {year} is out of range 1900-2200"), year=self.year)
 
     @property
     def kind(self) -> str:
@@ -79,7 +86,7 @@ class Period:
         if kind == "annual":
             return self.shifted(steps)
         if kind not in ("quarter", "month"):
-            raise PeriodError(f"{self} is not a year, quarter or month")
+            raise PeriodError(N_("{period} is not a year, quarter or month"), period=str(self))
         width = self.months
         index = self.year * 12 + self.first_month - 1 + steps * width
         year, first = divmod(index, 12)
@@ -113,25 +120,33 @@ def parse_period(label: str) -> Period:
         return _checked(int(match[1]), int(match[2]), int(match[2]), label)
     if match := _RANGE.match(text):
         if match[1] != match[3]:
-            raise PeriodError(f"cumulative period {label!r} must lie inside one year")
+            raise PeriodError(
+                N_("cumulative period {label!r} must lie inside one year"), label=label
+            )
         return _checked(int(match[1]), int(match[2]), int(match[4]), label)
     if match := _ZH_RANGE.match(text):
         return _checked(int(match[1]), int(match[2]), int(match[3]), label)
-    raise PeriodError(f"period {label!r} is not one of YYYY, YYYY-Qn, YYYY-MM, YYYY-MM/YYYY-MM")
+    raise PeriodError(
+        N_("period {label!r} is not one of YYYY, YYYY-Qn, YYYY-MM, YYYY-MM/YYYY-MM"), label=label
+    )
 
 
 def _checked(year: int, first: int, last: int, label: str) -> Period:
     if not (1 <= first <= 12 and 1 <= last <= 12):
-        raise PeriodError(f"period {label!r} has a month outside 1-12")
+        raise PeriodError(N_("period {label!r} has a month outside 1-12"), label=label)
     if first > last:
-        raise PeriodError(f"period {label!r} ends before it starts")
+        raise PeriodError(N_("period {label!r} ends before it starts"), label=label)
     return Period(year, first, last)
 
 
 def years_between(earlier: Period, later: Period) -> int:
     """Whole years between two periods of the same span (for CAGR)."""
     if not earlier.same_span(later):
-        raise PeriodError(f"{earlier} and {later} do not cover the same months of the year")
+        raise PeriodError(
+            N_("{earlier} and {later} do not cover the same months of the year"),
+            earlier=str(earlier),
+            later=str(later),
+        )
     return later.year - earlier.year
 
 

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servtrade.access import acting_user, add_user
-from servtrade.api import Settings, create_app
 from servtrade.ingest import IngestOptions, ingest_file
 from servtrade.records.uscc import check_character
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER
 
@@ -129,6 +129,25 @@ def test_errors_have_a_code_and_a_message_in_the_language(
     )
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "unknown_region", "message": message}}
+
+
+def test_faults_of_a_plan_and_a_period_read_in_chinese(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """The reasons of a refused plan, period or request body were pydantic's English."""
+    zh = _auth(tokens["guizhou"]) | {"Accept-Language": "zh-CN"}
+    document = _plan_document("CN-GZ", "test-cn-gz").replace("value: ", "value: lots #", 1)
+    plan = client.put(
+        "/api/plans/test-cn-gz", content=document, headers=zh | {"Content-Type": "application/yaml"}
+    )
+    period = client.get("/api/observations", params={"region": "CN", "from": "2024-13"}, headers=zh)
+    body = client.post(f"/api/plans/{GUIZHOU_PLAN}/tasks/t1", json={}, headers=zh)
+    assert plan.status_code == 422
+    assert "规划无效" in plan.json()["error"]["message"]
+    assert "请填写数字" in plan.json()["error"]["message"]
+    assert period.json()["error"]["message"] == "期间无效：期间 '2024-13' 的月份不在 1—12 之内"
+    assert body.status_code == 422
+    assert "缺少必填项" in body.json()["error"]["message"]
 
 
 def test_upload_reports_every_rejected_row_and_stores_nothing(

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from servtrade.access import add_user
-from servtrade.api import Settings, create_app
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.serving import served, synthetic_upload
 

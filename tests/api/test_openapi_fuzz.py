@@ -21,7 +21,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from servtrade.access import add_user
-from servtrade.api import Settings, create_app
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from servtrade.api import upload_base
 from servtrade.cli import app as cli
+from servtrade.serving import upload_base
 from servtrade.store import Store, StoreLocation
 from tests.conftest import CONSTRUCTED, HEADER
 from tests.serving import serving

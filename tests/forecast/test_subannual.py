@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from servtrade.api import Settings, create_app
 from servtrade.cli import app
 from servtrade.forecast import (
     ForecastError,
@@ -24,6 +23,7 @@ from servtrade.forecast import (
 from servtrade.forecast.models import fit_forecast
 from servtrade.ingest import ingest_file
 from servtrade.periods import PeriodError, parse_period
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import constructed_rows, write_csv
 from tests.forecast.coverage import next_value_coverage

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from servtrade.access import acting_user, add_user
-from servtrade.api import Settings, create_app
 from servtrade.classification import default_classifications
 from servtrade.cli import app
 from servtrade.opening import (
@@ -27,6 +26,7 @@ from servtrade.opening import (
 )
 from servtrade.opening.importer import import_edition, parse_rows
 from servtrade.plans import PlanError, find_plan
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 
 # Real measures of the national 2024 list, as their documented Chinese keywords (not the

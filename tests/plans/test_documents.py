@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from servtrade.access import acting_user
 from servtrade.classification import default_classifications
+from servtrade.i18n import using_language
 from servtrade.plans import PlanError, add_plan, plan_catalog, plan_json_schema
 from servtrade.plans.documents import bundled_plan_files, load_plan, parse_plan
 from servtrade.store import Store
@@ -49,52 +51,57 @@ def test_good_plan_is_normalised_to_codes() -> None:
     assert plan.targets[0].target_year == 2027
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "path", "line", "reason"),
-    [
-        (
-            "indicator: value",
-            "indicator: volume",
-            "targets[0].indicator",
-            10,
-            "unknown indicator 'volume'",
-        ),
-        ("region: 贵州", "region: Atlantis", "region", 3, "unknown region 'Atlantis'"),
-        ('    comparator: ">="\n', "", "targets[0].comparator", 8, "Field required"),
-        (
-            'period: "2024"',
-            'period: "2028"',
-            "targets[0]",
-            8,
-            "target year 2027 is not after the baseline 2028",
-        ),
-        (
-            "  - id: t1",
-            "  - id: t1\n    status: finished",
-            "tasks[0].status",
-            18,
-            "Input should be",
-        ),
-        ("unit: 亿元", "unit: percent", "targets[0]", 8, "unit percent does not fit value"),
-        ("unit: 亿元", "unit: furlongs", "targets[0].unit", 13, "unknown unit 'furlongs'"),
-        ("    year: 2027\n", "", "targets[0]", 8, "give exactly one of year, each_year"),
-        ('comparator: ">="', 'comparator: "="', "targets[0]", 8, "only for untracked targets"),
-        (
-            'issued: "2025-12"',
-            'issued: "Dec 2025"',
-            "issued",
-            5,
-            "is not YYYY, YYYY-MM or YYYY-MM-DD",
-        ),
-        (
-            "sources: [{title: constructed test plan}]",
-            "sources: []",
-            "sources",
-            6,
-            "at least 1 item",
-        ),
-    ],
-)
+# A fault in a plan: the text replaced, the YAML path and line reported, the reason.
+MALFORMED = [
+    (
+        "indicator: value",
+        "indicator: volume",
+        "targets[0].indicator",
+        10,
+        "unknown indicator 'volume'",
+    ),
+    ("region: 贵州", "region: Atlantis", "region", 3, "unknown region 'Atlantis'"),
+    ('    comparator: ">="\n', "", "targets[0].comparator", 8, "a required field is missing"),
+    (
+        'period: "2024"',
+        'period: "2028"',
+        "targets[0]",
+        8,
+        "target year 2027 is not after the baseline 2028",
+    ),
+    (
+        "  - id: t1",
+        "  - id: t1\n    status: finished",
+        "tasks[0].status",
+        18,
+        "give one of not_started, in_progress, done, or blocked",
+    ),
+    ("unit: 亿元", "unit: percent", "targets[0]", 8, "unit percent does not fit value"),
+    ("unit: 亿元", "unit: furlongs", "targets[0].unit", 13, "unknown unit 'furlongs'"),
+    ("    year: 2027\n", "", "targets[0]", 8, "give exactly one of year, each_year"),
+    ('comparator: ">="', 'comparator: "="', "targets[0]", 8, "only for untracked targets"),
+    (
+        'issued: "2025-12"',
+        'issued: "Dec 2025"',
+        "issued",
+        5,
+        "is not YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
+    (
+        "sources: [{title: constructed test plan}]",
+        "sources: []",
+        "sources",
+        6,
+        "give at least 1 item",
+    ),
+    ("value: 120", "value: lots", "targets[0].value", 12, "give a number"),
+    ("year: 2027", "year: 1800", "targets[0].year", 14, "give 1900 or more"),
+    ("    lead:", "    leader: someone\n    lead:", "tasks[0].leader", 20, "not part of"),
+    ('period: "2024"', 'period: "2024-13"', "targets[0].baseline.period", 15, "outside 1-12"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "path", "line", "reason"), MALFORMED)
 def test_malformed_plan_reports_path_line_and_reason(
     old: str, new: str, path: str, line: int, reason: str
 ) -> None:
@@ -106,6 +113,27 @@ def test_malformed_plan_reports_path_line_and_reason(
     assert reason in issues[0].reason
     assert issues[0].line == line
     assert issues[0].file == "plan.yaml"
+
+
+# Words of English prose that a reason left untranslated would show (codes and field
+# names, which the YAML is written in, may stay).
+ENGLISH_WORDS = re.compile(r"\b(the|is|not|of|one|give|should|must|field|required|input)\b", re.I)
+
+
+@pytest.mark.parametrize(("old", "new", "path", "line", "reason"), MALFORMED)
+def test_a_plans_faults_read_in_chinese(
+    old: str, new: str, path: str, line: int, reason: str
+) -> None:
+    """Plan-validation reasons stayed English under --lang zh (pydantic's own messages and
+    the validators' f-strings)."""
+    with pytest.raises(PlanError) as caught:
+        _parse(GOOD.replace(old, new))
+    with using_language("zh"):
+        reasons = [i.reason for i in caught.value.issues if i.path == path]
+        whole = str(caught.value)
+    assert reasons and all(re.search("[\u4e00-\u9fff]", r) for r in reasons), reasons
+    assert not ENGLISH_WORDS.search(whole), whole
+    assert reason in next(i.reason for i in caught.value.issues if i.path == path)  # English
 
 
 def test_duplicate_ids_are_rejected() -> None:

@@ -244,7 +244,7 @@ def test_year_to_date_evidence_is_shown_beside_the_full_year_never_as_one(
 
     from fastapi.testclient import TestClient
 
-    from servtrade.api import Settings, create_app
+    from servtrade.server import Settings, create_app
 
     path = store.location
     store.close()

@@ -19,12 +19,13 @@ from starlette.routing import Route
 from typer.testing import CliRunner
 
 from servtrade.access import USER_NAME, add_user
-from servtrade.api import Settings, create_app, upload_base
-from servtrade.api.guard import MAX_DOCUMENT_BYTES
 from servtrade.cli import app as cli
 from servtrade.ingest import ingest_file
 from servtrade.plans import bundled_plan_text
 from servtrade.plans.documents import bundled_plan_files
+from servtrade.server import Settings, create_app
+from servtrade.serving import upload_base
+from servtrade.serving.guard import MAX_DOCUMENT_BYTES
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER, write_csv
 
@@ -419,7 +420,7 @@ def test_reads_past_the_cache_are_rate_limited(bundled: Store) -> None:
 def test_a_report_costs_as_many_reads_as_its_work(bundled: Store) -> None:
     """A PDF report cost 5.7 s of CPU and counted as one read: a client could keep every
     core busy with reports. An uncached report counts as REPORT_COST reads."""
-    from servtrade.api.guard import REPORT_COST
+    from servtrade.serving.guard import REPORT_COST
 
     url = "/api/plans/guizhou-services-digital-trade-2025/report?format=html"
     for client in _client(bundled, read_rate=f"{2 * REPORT_COST}/minute"):

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from servtrade.access import add_user
 from servtrade.access.signin import LOCKOUT, MAX_FAILURES, SignInError, sign_in
-from servtrade.api import Settings, create_app
 from servtrade.cli import app as cli
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from servtrade.access import add_user
-from servtrade.api import upload_base
+from servtrade.serving import upload_base
 from servtrade.store import Store, StoreLocation
 from tests.api.test_api import _plan_document
 from tests.serving import serving, synthetic_upload

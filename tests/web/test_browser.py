@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from servtrade.access import add_user
 from servtrade.access.signin import set_password
-from servtrade.api import Settings, create_app
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, HEADER, ROOT
 from tests.serving import served

@@ -9,11 +9,11 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from servtrade.api import Settings, create_app
 from servtrade.i18n import using_language
 from servtrade.periods import parse_period
 from servtrade.plans import find_plan
 from servtrade.plans.trajectory import target_trajectories
+from servtrade.server import Settings, create_app
 from servtrade.store import Store
 from servtrade.web.charts import fan_chart, trend_chart
 

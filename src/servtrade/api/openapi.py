@@ -18,7 +18,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from servtrade.api.errors import ErrorBody
+from servtrade.serving import admin, reader
+from servtrade.serving.errors import ErrorBody
 
 ERROR_REFERENCE = {"$ref": "#/components/schemas/ErrorBody"}
 # Why each status can come, in the document's words.
@@ -65,7 +66,6 @@ def _statuses(route: RouteContext, method: str, admin_only: bool) -> set[str]:
 def document_behaviour(app: FastAPI, public_read: bool) -> None:
     """Replace the app's OpenAPI document with one that states every error status of each
     operation (with the error body), and optional security on public reads."""
-    from servtrade.api import admin, reader
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

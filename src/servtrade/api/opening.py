@@ -10,9 +10,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import User
-from servtrade.api import Service, reader, service, writer
-from servtrade.api.errors import ApiError, ErrorBody
-from servtrade.api.routes import Json, StoreDep, code_of, region_code, saved_upload
+from servtrade.api.routes import Json, StoreDep, saved_upload
 from servtrade.i18n import N_
 from servtrade.opening import (
     MODES,
@@ -24,6 +22,8 @@ from servtrade.opening import (
     record_designation,
 )
 from servtrade.opening.importer import import_edition
+from servtrade.serving import Service, code_of, reader, region_code, service, writer
+from servtrade.serving.errors import ApiError, ErrorBody
 
 opening_router = APIRouter()
 
@@ -132,7 +132,7 @@ def add_designation(
             record_designation(svc.store, code, kind, name_zh, name_en, date, source, user)
         except ValueError as error:
             raise ApiError(
-                422, "invalid_designation", N_("invalid designation: {reason}"), reason=str(error)
+                422, "invalid_designation", N_("invalid designation: {reason}"), reason=error
             ) from error
     svc.cache.invalidate()
     return {"region": code, "kind": kind}

@@ -3,8 +3,6 @@ comparisons; write uploads, plans and task status with a token scoped to regions
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import tempfile
@@ -18,16 +16,6 @@ from pydantic import BaseModel, BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from servtrade.access import ROLES, AccessError, User, UserExistsError, add_user
-from servtrade.api import (
-    Service,
-    admin,
-    reader,
-    service,
-    store_session,
-    write_session,
-    writer,
-)
-from servtrade.api.errors import ApiError, ErrorBody
 from servtrade.forecast import ForecastError, Frequency, indicator_forecast
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, _, language
@@ -54,7 +42,19 @@ from servtrade.records.load import (
     records_beside,
 )
 from servtrade.report import FORMATS, MEDIA_TYPES, render_report
-from servtrade.spreadsheet import csv_safe
+from servtrade.serving import (
+    Service,
+    admin,
+    code_of,
+    csv_response,
+    reader,
+    region_code,
+    service,
+    store_session,
+    write_session,
+    writer,
+)
+from servtrade.serving.errors import ApiError, ErrorBody
 from servtrade.store import ObservationQuery, Store
 
 router = APIRouter()
@@ -87,15 +87,6 @@ AsOf = Annotated[
 IndicatorNames = Annotated[list[str], Query(json_schema_extra={"items": INDICATOR_NAMES})]
 
 
-def region_code(store: Store, label: str) -> str:
-    """A region's code (an unknown one is a 404, see `unknown_code_handler`)."""
-    return store.classifications().code("region", label)
-
-
-def code_of(store: Store, kind: str, label: str) -> str:
-    return store.classifications().code(kind, label)
-
-
 def _period(label: str | None) -> Period | None:
     if label is None:
         return None
@@ -103,7 +94,7 @@ def _period(label: str | None) -> Period | None:
         return parse_period(label)
     except PeriodError as error:
         raise ApiError(
-            422, "invalid_period", N_("invalid period: {reason}"), reason=str(error)
+            422, "invalid_period", N_("invalid period: {reason}"), reason=error
         ) from error
 
 
@@ -118,19 +109,6 @@ def _plan(store: Store, plan_id: str) -> Plan:
 CSV_TOO: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
 }
-
-
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    buffer = io.StringIO()
-    if rows:
-        writer_ = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer_.writeheader()
-        writer_.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -256,7 +234,7 @@ def indicators(
         )
     except (IndicatorError, MissingRateError) as error:
         raise ApiError(
-            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=error
         ) from error
     records = [v.as_dict() | {"note": str(v.note) if v.note else ""} for v in values]
     if format == "csv":
@@ -409,12 +387,10 @@ def forecast(
             frequency=frequency,
         )
     except ForecastError as error:
-        raise ApiError(
-            422, "no_forecast", N_("no forecast: {reason}"), reason=str(error)
-        ) from error
+        raise ApiError(422, "no_forecast", N_("no forecast: {reason}"), reason=error) from error
     except (IndicatorError, MissingRateError) as error:
         raise ApiError(
-            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=error
         ) from error
     return {
         "unit": unit_code,
@@ -452,7 +428,7 @@ def compare(
         )
     except (IndicatorError, MissingRateError) as error:
         raise ApiError(
-            422, "indicator_error", N_("cannot compute: {reason}"), reason=str(error)
+            422, "indicator_error", N_("cannot compute: {reason}"), reason=error
         ) from error
     return [
         {
@@ -498,9 +474,7 @@ def drivers(
             against=None if against is None else region_code(store, against),
         )
     except (IndicatorError, MissingRateError) as error:
-        raise ApiError(
-            422, "no_drivers", N_("no decomposition: {reason}"), reason=str(error)
-        ) from error
+        raise ApiError(422, "no_drivers", N_("no decomposition: {reason}"), reason=error) from error
     return found.as_dict()
 
 
@@ -622,7 +596,7 @@ def _load_records_upload(svc: Service, user: User, path: Path, name: str, dry_ru
                 422,
                 "invalid_records_file",
                 N_("not a records file: {reason}"),
-                reason=str(error),
+                reason=error,
             ) from error
     return {
         "status": "checked" if dry_run else "loaded",
@@ -656,9 +630,7 @@ def put_plan(
     try:
         plan = parse_plan(document, f"upload:{plan_id}", store.classifications())
     except PlanError as error:
-        raise ApiError(
-            422, "invalid_plan", N_("invalid plan: {reason}"), reason=str(error)
-        ) from error
+        raise ApiError(422, "invalid_plan", N_("invalid plan: {reason}"), reason=error) from error
     if plan.id != plan_id:
         raise ApiError(422, "plan_id_mismatch", N_("the document's id is {found}"), found=plan.id)
     save_plan(store, plan, document, user)
@@ -679,7 +651,7 @@ def set_task(
         update_task(store, found, task_id, change.status, user, change.note)
     except PlanError as error:
         raise ApiError(
-            422, "invalid_task", N_("invalid task change: {reason}"), reason=str(error)
+            422, "invalid_task", N_("invalid task change: {reason}"), reason=error
         ) from error
     return {"plan": plan_id, "task": task_id, "status": change.status}
 
@@ -702,13 +674,9 @@ def create_user(new: NewUser, store: WriteStoreDep, user: WriterDep) -> Json:
     try:
         token = add_user(store, new.name, new.role, new.regions, replace=new.replace, by=user.name)
     except UserExistsError as error:
-        raise ApiError(
-            409, "user_exists", N_("invalid user: {reason}"), reason=str(error)
-        ) from error
+        raise ApiError(409, "user_exists", N_("invalid user: {reason}"), reason=error) from error
     except AccessError as error:
-        raise ApiError(
-            422, "invalid_user", N_("invalid user: {reason}"), reason=str(error)
-        ) from error
+        raise ApiError(422, "invalid_user", N_("invalid user: {reason}"), reason=error) from error
     return {"name": new.name, "role": new.role, "regions": new.regions, "token": token}
 
 

@@ -40,7 +40,7 @@ def serve(
     """Serve the REST API (/api, /docs) and the dashboard (/)."""
     import uvicorn
 
-    from servtrade.api import Settings, create_app, settings_to_environment
+    from servtrade.server import Settings, create_app, settings_to_environment
 
     with open_store(db) as store:
         location = store.location
@@ -68,7 +68,7 @@ def serve(
         return
     settings_to_environment(settings)
     uvicorn.run(
-        "servtrade.api:app_from_environment",
+        "servtrade.server:app_from_environment",
         factory=True,
         workers=workers,
         host=host,

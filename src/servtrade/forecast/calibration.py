@@ -18,6 +18,7 @@ trade is (see `scripts/build_calibration.py`).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -194,6 +195,8 @@ def bundled() -> Calibration:
 
 
 _chosen: list[Calibration] = []
+_choices = itertools.count(1)
+_choice = [0]  # which calibration is active: 0 the bundled one, else the number of a choice
 
 
 def active() -> Calibration:
@@ -201,16 +204,19 @@ def active() -> Calibration:
     return _chosen[-1] if _chosen else bundled()
 
 
+def active_choice() -> int:
+    """A number for the active calibration, new at each choice: fits kept under one
+    calibration are never reused under another (the fits are keyed by it)."""
+    return _choice[-1]
+
+
 @contextmanager
 def chosen(calibration: Calibration) -> Iterator[None]:
-    """Forecast with another calibration for a while (to validate one learned elsewhere);
-    fits kept meanwhile are dropped on both sides, since they depend on it."""
-    from servtrade.forecast.models import forget_fits
-
-    forget_fits()
+    """Forecast with another calibration for a while (to validate one learned elsewhere)."""
     _chosen.append(calibration)
+    _choice.append(next(_choices))
     try:
         yield
     finally:
         _chosen.pop()
-        forget_fits()
+        _choice.pop()

@@ -488,7 +488,11 @@ def _chosen_fit(
 
 @functools.lru_cache(maxsize=1024)
 def _model_fit(
-    observed: tuple[float, ...], horizon: int, models: tuple[str, ...] | None, season: int
+    observed: tuple[float, ...],
+    horizon: int,
+    models: tuple[str, ...] | None,
+    season: int,
+    _calibration: int,
 ) -> _ModelFit:
     values = np.array(observed, dtype=float)
     if season == 1 and models is None:
@@ -515,6 +519,7 @@ def fit_forecast(
         max(horizon, KEPT_HORIZON),
         None if models is None else tuple(models),
         season,
+        calibration.active_choice(),
     )
     notes = list(fit.notes) + [
         Message.of(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import Literal
 
 from babel.lists import format_list
 from babel.numbers import format_decimal
@@ -141,12 +142,15 @@ class Named:
 
 @dataclass(frozen=True)
 class Listing:
-    """Items joined as the reader's language lists them ("A, B and C", "A、B和C")."""
+    """Items joined as the reader's language lists them ("A, B and C", "A、B和C"; with
+    `style="or"`, "A, B or C", "A、B或C")."""
 
     items: tuple[object, ...]
+    style: Literal["standard", "or"] = "standard"
 
     def __str__(self) -> str:
-        return format_list([str(item) for item in self.items], locale=babel_locale())
+        items = [str(item) for item in self.items]
+        return format_list(items, style=self.style, locale=babel_locale())
 
 
 def inside_quotes(text: str) -> str:

@@ -98,7 +98,13 @@ def find_plan(store: Store, id_or_path: str) -> Plan:
     if path.suffix in (".yaml", ".yml") or path.exists():
         return load_plan(path, store.classifications())
     known = ", ".join(sorted(catalog))
-    raise PlanError([PlanIssue(id_or_path, "", None, f"no plan with this id; known: {known}")])
+    raise PlanError(
+        [
+            PlanIssue.of(
+                id_or_path, "", None, N_("no plan with this id; known: {known}"), known=known
+            )
+        ]
+    )
 
 
 def add_plan(store: Store, path: Path, user: User) -> Plan:
@@ -155,16 +161,22 @@ def update_task(
     """Record a task's new status as `user`'s change, if the plan's region is theirs."""
     authorise_region(user, plan.region, store.classifications())
     if task_id not in {t.id for t in plan.tasks}:
-        raise PlanError([PlanIssue(plan.id, "tasks", None, f"no task {task_id!r} in the plan")])
+        raise PlanError(
+            [PlanIssue.of(plan.id, "tasks", None, N_("no task {task!r} in the plan"), task=task_id)]
+        )
     if status not in TASK_STATUSES:
         raise PlanError(
             [
-                PlanIssue(
-                    plan.id, "status", None, f"status must be one of {', '.join(TASK_STATUSES)}"
+                PlanIssue.of(
+                    plan.id,
+                    "status",
+                    None,
+                    N_("status must be one of {statuses}"),
+                    statuses=", ".join(TASK_STATUSES),
                 )
             ]
         )
     if not user.name.strip():
-        raise PlanError([PlanIssue(plan.id, "by", None, "say who made the change")])
+        raise PlanError([PlanIssue.of(plan.id, "by", None, N_("say who made the change"))])
     before = {s.task.id: s.status for s in task_states(store, plan)}[task_id]
     store.record_task_status(plan.id, task_id, status, note, user.name, plan.region, before)

@@ -12,15 +12,30 @@ import yaml
 from pydantic import ValidationError
 
 from servtrade.classification import Classifications
+from servtrade.i18n import N_, Message
+from servtrade.i18n.faults import schema_reason
 from servtrade.plans.schema import Plan
 
 
 @dataclass(frozen=True)
 class PlanIssue:
+    """One fault of a plan, at its YAML path and line; the reason reads in the reader's
+    language."""
+
     file: str
     path: str
     line: int | None
-    reason: str
+    message: Message
+
+    @classmethod
+    def of(
+        cls, file: str, path: str, line: int | None, template: str, /, **params: object
+    ) -> PlanIssue:
+        return cls(file, path, line, Message.of(template, **params))
+
+    @property
+    def reason(self) -> str:
+        return str(self.message)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -31,8 +46,11 @@ class PlanError(ValueError):
     """A plan document that does not validate; `issues` lists every fault."""
 
     def __init__(self, issues: list[PlanIssue]) -> None:
-        super().__init__("\n".join(str(i) for i in issues))
+        super().__init__(*issues)
         self.issues = issues
+
+    def __str__(self) -> str:
+        return "\n".join(str(i) for i in self.issues)
 
 
 def _yaml_path(location: tuple[int | str, ...]) -> str:
@@ -66,17 +84,20 @@ def parse_plan(text: str, file: str, classifications: Classifications) -> Plan:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise PlanError([PlanIssue(file, "", line, f"not valid YAML: {error}")]) from error
+        raise PlanError(
+            [PlanIssue.of(file, "", line, N_("not valid YAML: {error}"), error=str(error))]
+        ) from error
     if not isinstance(data, dict):
-        raise PlanError([PlanIssue(file, "", 1, "a plan is a YAML mapping")])
+        raise PlanError([PlanIssue.of(file, "", 1, N_("a plan is a YAML mapping"))])
     try:
         return Plan.model_validate(data, context={"classifications": classifications})
     except ValidationError as error:
         issues = []
         for problem in error.errors():
             location = tuple(p for p in problem["loc"] if isinstance(p, int | str))
-            reason = problem["msg"].removeprefix("Value error, ")
-            issues.append(PlanIssue(file, _yaml_path(location), _line(root, location), reason))
+            issues.append(
+                PlanIssue(file, _yaml_path(location), _line(root, location), schema_reason(problem))
+            )
         raise PlanError(issues) from error
 
 
@@ -84,7 +105,9 @@ def load_plan(path: Path, classifications: Classifications) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise PlanError([PlanIssue(str(path), "", None, f"cannot read: {error}")]) from error
+        raise PlanError(
+            [PlanIssue.of(str(path), "", None, N_("cannot read: {error}"), error=str(error))]
+        ) from error
     return parse_plan(text, str(path), classifications)
 
 

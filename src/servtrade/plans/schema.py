@@ -17,9 +17,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from servtrade.classification import Classifications, amount_text
 from servtrade.i18n import N_, figure_in_words, format_number
-from servtrade.periods import PeriodError, parse_period
+from servtrade.i18n.faults import LocalisedError
+from servtrade.periods import parse_period
 
 Comparator = Literal[">=", ">", "<=", "<", "="]
+UNKNOWN_CODES = {
+    "flow": N_("unknown flow {value!r}"),
+    "category": N_("unknown category {value!r}"),
+    "unit": N_("unknown unit {value!r}"),
+}
+DUPLICATE_IDS = {
+    "target": N_("duplicate target id(s): {ids}"),
+    "task": N_("duplicate task id(s): {ids}"),
+}
 # How each comparator judges a value against a target (works on floats and arrays).
 COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
@@ -82,7 +92,7 @@ class Bilingual(_Strict):
     @model_validator(mode="after")
     def _some_text(self) -> Bilingual:
         if self.zh is None and self.en is None:
-            raise ValueError("give the text in zh, en or both")
+            raise LocalisedError(N_("give the text in zh, en or both"))
         return self
 
     def text(self, lang: str) -> str:
@@ -103,7 +113,9 @@ class YearRange(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> YearRange:
         if self.end < self.start:
-            raise ValueError(f"range ends ({self.end}) before it starts ({self.start})")
+            raise LocalisedError(
+                N_("range ends ({end}) before it starts ({start})"), end=self.end, start=self.start
+            )
         return self
 
     @property
@@ -121,10 +133,7 @@ class Baseline(_Strict):
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
-        try:
-            return str(parse_period(value))
-        except PeriodError as error:
-            raise ValueError(str(error)) from error
+        return str(parse_period(value))  # a PeriodError reads in the reader's words
 
 
 class Target(_Strict):
@@ -147,8 +156,10 @@ class Target(_Strict):
     @classmethod
     def _indicator(cls, value: str) -> str:
         if value not in INDICATORS:
-            raise ValueError(
-                f"unknown indicator {value!r}; expected one of {', '.join(INDICATORS)}"
+            raise LocalisedError(
+                N_("unknown indicator {value!r}; expected one of {indicators}"),
+                value=value,
+                indicators=", ".join(INDICATORS),
             )
         return value
 
@@ -165,7 +176,7 @@ class Target(_Strict):
         }[str(info.field_name)]
         code = codelist.resolve(value)
         if code is None:
-            raise ValueError(f"unknown {info.field_name} {value!r}")
+            raise LocalisedError(UNKNOWN_CODES[str(info.field_name)], value=value)
         return code
 
     @model_validator(mode="after")
@@ -176,23 +187,28 @@ class Target(_Strict):
             if getattr(self, name) is not None
         ]
         if len(horizons) != 1:
-            raise ValueError(
-                "give exactly one of year, each_year, average_over, sum_over "
-                f"(found {', '.join(horizons) or 'none'})"
+            raise LocalisedError(
+                N_("give exactly one of year, each_year, average_over, sum_over (found {found})"),
+                found=", ".join(horizons) or "—",
             )
         if self.comparator == "=" and self.indicator != UNTRACKED:
-            raise ValueError("comparator '=' is only for untracked targets; use >=, >, <= or <")
+            raise LocalisedError(
+                N_("comparator '=' is only for untracked targets; use >=, >, <= or <")
+            )
         if (self.each_year or self.average_over) and self.indicator not in GROWTH_INDICATORS:
-            raise ValueError("each_year and average_over apply to yoy_growth or cagr targets")
+            raise LocalisedError(
+                N_("each_year and average_over apply to yoy_growth or cagr targets")
+            )
         if self.sum_over and self.indicator not in LEVEL_INDICATORS:
-            raise ValueError("sum_over applies to value targets")
+            raise LocalisedError(N_("sum_over applies to value targets"))
         self._check_unit(info)
         if self.baseline is not None:
             baseline_year = parse_period(self.baseline.period).year
             if baseline_year >= self.first_year:
-                raise ValueError(
-                    f"target year {self.first_year} is not after the baseline "
-                    f"{self.baseline.period}"
+                raise LocalisedError(
+                    N_("target year {year} is not after the baseline {baseline}"),
+                    year=self.first_year,
+                    baseline=self.baseline.period,
                 )
         return self
 
@@ -202,11 +218,17 @@ class Target(_Strict):
             return
         measure = classifications.unit(self.unit).measure
         if self.indicator in LEVEL_INDICATORS and measure == "percent":
-            raise ValueError(
-                f"unit {self.unit} does not fit {self.indicator}: give a currency unit"
+            raise LocalisedError(
+                N_("unit {unit} does not fit {indicator}: give a currency unit"),
+                unit=self.unit,
+                indicator=self.indicator,
             )
         if self.indicator in PERCENT_INDICATORS and measure != "percent":
-            raise ValueError(f"unit {self.unit} does not fit {self.indicator}: give percent")
+            raise LocalisedError(
+                N_("unit {unit} does not fit {indicator}: give percent"),
+                unit=self.unit,
+                indicator=self.indicator,
+            )
 
     @property
     def is_growth(self) -> bool:
@@ -279,7 +301,9 @@ class Plan(_Strict):
     @classmethod
     def _issued(cls, value: str) -> str:
         if not _ISSUED.match(value):
-            raise ValueError(f"issued {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+            raise LocalisedError(
+                N_("issued {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD"), value=value
+            )
         return value
 
     @field_validator("region")
@@ -290,7 +314,7 @@ class Plan(_Strict):
             return value
         code = classifications.regions.resolve(value)
         if code is None:
-            raise ValueError(f"unknown region {value!r}")
+            raise LocalisedError(N_("unknown region {value!r}"), value=value)
         return code
 
     @model_validator(mode="after")
@@ -301,7 +325,7 @@ class Plan(_Strict):
         ):
             repeated = sorted({i for i in ids if ids.count(i) > 1})
             if repeated:
-                raise ValueError(f"duplicate {kind} id(s): {', '.join(repeated)}")
+                raise LocalisedError(DUPLICATE_IDS[kind], ids=", ".join(repeated))
         return self
 
     def target(self, target_id: str) -> Target:

@@ -16,10 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from servtrade.access.signin import MAX_PASSWORD, SignInError, sign_in, sign_out
-from servtrade.api import store_session
-from servtrade.api.errors import ApiError, request_language
-from servtrade.api.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
-from servtrade.api.routes import csv_response, region_code
 from servtrade.classification import PROVINCIAL_KINDS, Classifications, amount_text
 from servtrade.forecast import Frequency
 from servtrade.i18n import (
@@ -48,6 +44,9 @@ from servtrade.plans.trajectory import target_trajectories
 from servtrade.plans.verdict import status_words
 from servtrade.report.html import LABELS as REPORT_LABELS
 from servtrade.report.html import headline_basis_name
+from servtrade.serving import csv_response, region_code, store_session
+from servtrade.serving.errors import ApiError, request_language
+from servtrade.serving.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.store import ObservationQuery, Store
 from servtrade.web.charts import (
     OUTLOOK_HORIZONS,
@@ -394,7 +393,7 @@ def _compare(store: Store, indicator: str, period: str, kind: str) -> ChartData:
         chosen = parse_period(period)
     except PeriodError as error:
         raise ApiError(
-            422, "invalid_period", N_("invalid period: {reason}"), reason=str(error)
+            422, "invalid_period", N_("invalid period: {reason}"), reason=error
         ) from error
     classifications = store.classifications()
     present = set(store.observations(ObservationQuery())["region"])

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from servtrade.access import WriteRefusedError
 from servtrade.classification import UnknownCodeError
 from servtrade.i18n import N_, _, using_language
+from servtrade.i18n.faults import schema_reason
 
 
 class ErrorDetail(BaseModel):
@@ -76,10 +77,11 @@ async def refused_write_handler(request: Request, error: Exception) -> JSONRespo
 
 async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    details = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()
-    )
     with using_language(request_language(request)):
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {schema_reason(e)}"
+            for e in error.errors()
+        )
         message = _("invalid request: {details}", details=details)
     return JSONResponse(error_body("invalid_request", message), status_code=422)
 

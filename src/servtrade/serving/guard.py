@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servtrade.access import User, user_for_token
 from servtrade.access.signin import user_for_session
-from servtrade.api.errors import error_body
 from servtrade.i18n import N_, _
+from servtrade.serving.errors import error_body
 
 ACCESS_LOG = logging.getLogger("servtrade.access")
 READS = ("GET", "HEAD", "OPTIONS")
