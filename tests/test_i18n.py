@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -153,3 +154,44 @@ def test_the_methods_text_names_each_status_as_the_tables_do() -> None:
         terms += [gettext(STATUS_WORDS[s]) for s in ("limited_progress", "deterioration")]
     assert all(f"“{term}”" in said for term in terms)
     assert "进展中等" not in said
+
+
+def test_core_refusals_read_in_chinese(tmp_path: Path, bundled_db: Path) -> None:
+    """An indicator, a decomposition, a user and an SDMX file refused by the core gave
+    English f-strings in a Chinese session (and named CLI flags the API's users do not
+    have)."""
+    import pytest
+
+    from servtrade.access import add_user
+    from servtrade.i18n.faults import LocalisedError
+    from servtrade.indicators import IndicatorRequest, compute_indicators
+    from servtrade.indicators.drivers import growth_drivers
+    from servtrade.ingest import ingest_file
+    from servtrade.periods import parse_period
+    from servtrade.store import Store
+
+    not_sdmx = tmp_path / "data.xml"
+    not_sdmx.write_text("<html><body>not a message</body></html>", encoding="utf-8")
+    share = IndicatorRequest(region="CN", indicators=["share"])
+    with Store(bundled_db, read_only=True) as bundled, Store(tmp_path / "s.duckdb") as store:
+        refusals = []
+        for attempt in (
+            lambda: compute_indicators(bundled, share),
+            lambda: growth_drivers(bundled, "CN", parse_period("2024"), by="weather"),
+            lambda: add_user(store, "someone", "king", []),
+            lambda: add_user(store, "someone", "editor", []),
+        ):
+            with pytest.raises(LocalisedError) as caught:
+                attempt()
+            refusals.append(caught.value)
+        rejected = ingest_file(store, not_sdmx)
+    with using_language("zh"):
+        said = [str(refusal) for refusal in refusals] + [rejected.errors[0].reason]
+    assert said[:4] == [
+        "占比需要选择 S（全部服务）以外的类别",
+        "分解方式须为 category、grouping、flow或partner",
+        "角色须为 viewer、editor或admin",
+        "编辑者至少需要一个地区",
+    ]
+    assert "--" not in " ".join(said[:4])
+    assert not re.search(r"\b(is|not|the|needs)\b", said[4]), said[4]

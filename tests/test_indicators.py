@@ -188,7 +188,7 @@ def test_partner_hhi(store: Store, tmp_path: Path) -> None:
 
 
 def test_category_share_needs_a_category(bundled: Store) -> None:
-    with pytest.raises(ValueError, match="share needs --category"):
+    with pytest.raises(ValueError, match="share needs a category other than S"):
         compute_indicators(bundled, IndicatorRequest(region="CN", indicators=["share"]))
 
 

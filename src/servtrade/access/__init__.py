@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from servtrade.classification import Classifications
-from servtrade.i18n import N_
+from servtrade.i18n import N_, Listing
+from servtrade.i18n.faults import LocalisedError
 from servtrade.store import Store
 
 ROLES = ("viewer", "editor", "admin")
@@ -28,7 +29,7 @@ DEFAULT_TOKEN_DAYS = 90
 USER_NAME = re.compile(r"[\w.@-]{1,64}")
 
 
-class AccessError(ValueError):
+class AccessError(LocalisedError):
     """A user definition that cannot be stored (unknown role or region)."""
 
 
@@ -79,20 +80,24 @@ def add_user(
     """Create a user and return its token; with `replace`, replace an existing one (its
     old token stops working). A name is used as given, never trimmed or changed."""
     if not USER_NAME.fullmatch(name):
-        raise AccessError(f"user name {name!r} must be 1-64 letters, digits or . _ @ - (no spaces)")
+        raise AccessError(
+            N_("user name {name!r} must be 1-64 letters, digits or . _ @ - (no spaces)"), name=name
+        )
     if not replace and any(n == name for n in store.users()["name"]):
-        raise UserExistsError(f"user {name!r} exists; replace it explicitly to change it")
+        raise UserExistsError(
+            N_("user {name!r} exists; replace it explicitly to change it"), name=name
+        )
     if role not in ROLES:
-        raise AccessError(f"role must be one of {', '.join(ROLES)}")
+        raise AccessError(N_("role must be one of {roles}"), roles=Listing(ROLES, style="or"))
     classifications = store.classifications()
     codes = []
     for label in regions:
         code = classifications.regions.resolve(label)
         if code is None:
-            raise AccessError(f"unknown region {label!r}")
+            raise AccessError(N_("unknown region {value!r}"), value=label)
         codes.append(code)
     if role == "editor" and not codes:
-        raise AccessError("an editor needs at least one --region")
+        raise AccessError(N_("an editor needs at least one region"))
     token = secrets.token_urlsafe(32)
     store.save_user(name, role, codes, token_digest(token), by)
     return token

@@ -27,6 +27,7 @@ from servtrade.classification import (
 )
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, Message
+from servtrade.i18n.faults import LocalisedError
 from servtrade.indicators.panel import (
     COMPUTED,
     CURRENCIES,
@@ -79,7 +80,7 @@ INDEX = "index"
 BASIS_PREFERENCE = ("mofcom_sts", "bop")
 
 
-class IndicatorError(ValueError):
+class IndicatorError(LocalisedError):
     """A request that cannot be answered as asked (wrong category, unknown unit...)."""
 
 
@@ -160,7 +161,7 @@ class _Context:
         if request.unit is not None:
             spec = self.classifications.unit(request.unit)
             if spec.measure not in CURRENCIES:
-                raise IndicatorError(f"unit {request.unit} is not a currency unit")
+                raise IndicatorError(N_("unit {unit} is not a currency unit"), unit=request.unit)
             self.unit_currency = spec.measure
         self.use((self.bases() or [UNKNOWN_BASIS])[0])
 
@@ -360,7 +361,7 @@ def _yoy_growth(ctx: _Context) -> Iterator[IndicatorValue]:
 def compound_annual_growth(first: float, last: float, years: int) -> float:
     """CAGR in percent: the constant yearly rate that turns `first` into `last`."""
     if years <= 0 or first <= 0 or last < 0:
-        raise IndicatorError("CAGR needs a positive start value and at least one year")
+        raise IndicatorError(N_("CAGR needs a positive start value and at least one year"))
     return (math.exp(math.log(last / first) / years) - 1) * 100 if last > 0 else -100.0
 
 
@@ -462,7 +463,7 @@ def _share_of_total(ctx: _Context, indicator: str, category: str) -> Iterator[In
 
 def _category_share(ctx: _Context) -> Iterator[IndicatorValue]:
     if ctx.request.category == ALL_SERVICES:
-        raise IndicatorError("share needs --category other than S (all services)")
+        raise IndicatorError(N_("share needs a category other than S (all services)"))
     yield from _share_of_total(ctx, "share", ctx.request.category)
 
 
@@ -477,7 +478,7 @@ def _rca(ctx: _Context) -> Iterator[IndicatorValue]:
     """Balassa index on exports; against the parent region it is a location quotient."""
     request = ctx.request
     if request.category == ALL_SERVICES:
-        raise IndicatorError("rca needs --category other than S (all services)")
+        raise IndicatorError(N_("rca needs a category other than S (all services)"))
     for period in ctx.periods:
         parts = []
         qualifiers: list[tuple[str, int]] = []
@@ -505,7 +506,7 @@ def herfindahl_hirschman(values: list[float]) -> float:
     """Sum of squared shares, from 1/N (even) to 1 (one partner)."""
     total = sum(values)
     if total <= 0:
-        raise IndicatorError("concentration needs a positive total")
+        raise IndicatorError(N_("concentration needs a positive total"))
     return sum((v / total) * (v / total) for v in values)
 
 
@@ -621,7 +622,11 @@ def _with_codes(classifications: Classifications, request: IndicatorRequest) -> 
 def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:
     unknown = [i for i in request.indicators if i not in _COMPUTE]
     if unknown:
-        raise IndicatorError(f"unknown indicator(s) {unknown}; choose from {', '.join(INDICATORS)}")
+        raise IndicatorError(
+            N_("unknown indicator(s) {unknown}; choose from {indicators}"),
+            unknown=", ".join(unknown),
+            indicators=", ".join(INDICATORS),
+        )
     ctx = _Context(store, _with_codes(store.classifications(), request))
     results: list[IndicatorValue] = []
     for indicator in request.indicators:

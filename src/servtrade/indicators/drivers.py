@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
-from servtrade.i18n import _, format_number
+from servtrade.i18n import N_, Listing, _, format_number
 from servtrade.indicators import (
     IndicatorError,
     IndicatorRequest,
@@ -142,11 +142,13 @@ def _components(
     classifications: Classifications = ctx.classifications
     if by == "flow":
         if flow != "total":
-            raise DriversError(f"a breakdown by flow needs the total flow, not {flow}")
+            raise DriversError(
+                N_("a breakdown by flow needs the total flow, not {flow}"), flow=flow
+            )
         return [(f, f, category, "W1") for f in FLOWS]
     if by == "grouping":
         if category != ALL_SERVICES:
-            raise DriversError("a breakdown by grouping is of all services (S)")
+            raise DriversError(N_("a breakdown by grouping is of all services (S)"))
         return [(g, flow, g, "W1") for g in PARTITION]
     if by == "partner":
         partners = sorted(
@@ -158,7 +160,7 @@ def _components(
         c.code for c in classifications.categories if c.parent == category and not c.members
     ]
     if not children:
-        raise DriversError(f"category {category} has no sub-categories")
+        raise DriversError(N_("category {category} has no sub-categories"), category=category)
     return [(c, flow, c, "W1") for c in children]
 
 
@@ -194,7 +196,9 @@ def growth_drivers(
     the same span a year before (a year-to-date range against the same months), by
     components; with `against`, the shift-share against that region, by category."""
     if by not in BREAKDOWNS:
-        raise DriversError(f"--by must be one of {', '.join(BREAKDOWNS)}")
+        raise DriversError(
+            N_("a breakdown is by one of {breakdowns}"), breakdowns=Listing(BREAKDOWNS, style="or")
+        )
     request = _with_codes(
         store.classifications(),
         IndicatorRequest(
@@ -219,8 +223,12 @@ def growth_drivers(
             break
     else:
         raise DriversError(
-            f"no {request.flow} of {request.category} for {request.region} in both {period} "
-            f"and {previous}"
+            N_("no {flow} of {category} for {region} in both {period} and {previous}"),
+            flow=request.flow,
+            category=request.category,
+            region=request.region,
+            period=str(period),
+            previous=str(previous),
         )
     level, currency = now
     unit_code, scale = ctx.unit_for(currency)
@@ -301,7 +309,13 @@ def _shift_share(
 
     whole = levels(reference, request.category)
     if whole is None:
-        raise DriversError(f"no {request.category} for {reference} in both {period} and {previous}")
+        raise DriversError(
+            N_("no {category} for {region} in both {period} and {previous}"),
+            category=request.category,
+            region=reference,
+            period=str(period),
+            previous=str(previous),
+        )
     reference_growth = whole[1] / whole[0] - 1
     effects = []
     for name, _f, category, _p in _components(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from servtrade.access import User, WriteRefusedError, authorise_region
 from servtrade.classification import Classifications
-from servtrade.i18n import N_
+from servtrade.i18n import N_, Listing
 from servtrade.plans.documents import (
     PlanError,
     PlanIssue,
@@ -172,7 +172,7 @@ def update_task(
                     "status",
                     None,
                     N_("status must be one of {statuses}"),
-                    statuses=", ".join(TASK_STATUSES),
+                    statuses=Listing(TASK_STATUSES, style="or"),
                 )
             ]
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from servtrade.i18n.faults import LocalisedError
+
 ML_NAMESPACES = {
     "sdmx-ml-2.0": "sdmxml/schemas/v2_0",
     "sdmx-ml-2.1": "sdmxml/schemas/v2_1",
@@ -13,7 +15,7 @@ ML_NAMESPACES = {
 FORMATS = (*ML_NAMESPACES, "sdmx-json-1.0", "sdmx-json-2.0", "sdmx-csv-1.0", "sdmx-csv-2.0")
 
 
-class SdmxReadError(ValueError):
+class SdmxReadError(LocalisedError):
     """A file that is not an SDMX message servtrade can read, with the reason."""
 
 

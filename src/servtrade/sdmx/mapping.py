@@ -84,7 +84,9 @@ def load_mapping(path: Path) -> SdmxMapping:
     try:
         return SdmxMapping.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError, OSError) as error:
-        raise SdmxReadError(f"{path}: not a valid mapping file: {error}") from error
+        raise SdmxReadError(
+            N_("{file}: not a valid mapping file: {error}"), file=str(path), error=str(error)
+        ) from error
 
 
 @cache
@@ -118,8 +120,12 @@ def choose_mapping(dataflow: str, extra: SdmxMapping | None) -> SdmxMapping:
             return mapping
     known = ", ".join(p for m in bundled_mappings() for p in m.dataflows)
     raise SdmxReadError(
-        f"no mapping for dataflow {dataflow}; known: {known}. "
-        "Describe its dimensions in a mapping file and pass --mapping FILE"
+        N_(
+            "no mapping for dataflow {dataflow}; known: {known}. Describe its dimensions "
+            "in a mapping file and pass --mapping FILE"
+        ),
+        dataflow=dataflow,
+        known=known,
     )
 
 
@@ -128,7 +134,9 @@ def _column(data: pd.DataFrame, component: str | None, mapping: SdmxMapping) -> 
         return pd.Series("", index=data.index, dtype=str)
     if component not in data.columns:
         raise SdmxReadError(
-            f"mapping {mapping.id} needs component {component}, which the file does not have"
+            N_("mapping {mapping} needs component {component}, which the file does not have"),
+            mapping=mapping.id,
+            component=component,
         )
     return data[component].astype(str)
 

@@ -38,6 +38,7 @@ from lxml import etree
 from sdmx.message import DataMessage, StructureMessage
 from sdmx.model import common, v30
 
+from servtrade.i18n import N_
 from servtrade.sdmx.export import AGENCY, servtrade_dataflow
 from servtrade.sdmx.formats import SdmxReadError, detect_format
 
@@ -84,15 +85,17 @@ def read_structure(path: Path) -> StructureMessage:
     data = path.read_bytes()
     fmt = detect_format(data[:65536])
     if fmt not in ("sdmx-ml-2.1", "sdmx-ml-3.0"):
-        raise SdmxReadError(f"{path.name}: structures are read from SDMX-ML 2.1 or 3.0")
+        raise SdmxReadError(
+            N_("{file}: structures are read from SDMX-ML 2.1 or 3.0"), file=path.name
+        )
     try:
         if fmt == "sdmx-ml-2.1":  # in 3.0, references are URNs: they stay
             data = _without_urns(data)
         message = sdmx.read_sdmx(io.BytesIO(data), format="XML")
     except Exception as error:  # sdmx1 and lxml raise several types for one cause
-        raise SdmxReadError(f"{path.name}: {error}") from error
+        raise SdmxReadError(N_("{file}: {error}"), file=path.name, error=str(error)) from error
     if not isinstance(message, StructureMessage):
-        raise SdmxReadError(f"{path.name} is a data message, not a structure message")
+        raise SdmxReadError(N_("{file} is a data message, not a structure message"), file=path.name)
     return message
 
 
@@ -219,16 +222,21 @@ def read_data(path: Path, structure: StructureMessage | None = None) -> FlatData
     data = path.read_bytes()
     fmt = detect_format(data[:65536])
     if fmt is None:
-        raise SdmxReadError(f"{path.name} is not an SDMX message")
+        raise SdmxReadError(N_("{file} is not an SDMX message"), file=path.name)
     dsd = _first_dsd(structure)
     try:
         message = _read(data, fmt, dsd)
     except SdmxReadError:
         raise
     except Exception as error:  # sdmx1 and lxml raise many types; each is the file's fault
-        raise SdmxReadError(f"{path.name} is not a readable {fmt} message: {error}") from error
+        raise SdmxReadError(
+            N_("{file} is not a readable {format} message: {error}"),
+            file=path.name,
+            format=fmt,
+            error=str(error),
+        ) from error
     if not isinstance(message, DataMessage):
-        raise SdmxReadError(f"{path.name} is a structure message, not data")
+        raise SdmxReadError(N_("{file} is a structure message, not data"), file=path.name)
     return _flatten(message, fmt, data)
 
 
@@ -242,8 +250,10 @@ def _read(data: bytes, fmt: str, dsd: Any) -> Any:
     if fmt == "sdmx-ml-2.0":
         if dsd is None:
             raise SdmxReadError(
-                "SDMX-ML 2.0 compact data name their components only in the data structure; "
-                "give it with --structure FILE"
+                N_(
+                    "SDMX-ML 2.0 compact data name their components only in the data "
+                    "structure; give it with --structure FILE"
+                )
             )
         return sdmx.read_sdmx(
             io.BytesIO(_compact_to_structure_specific(data, dsd)), format="XML", structure=dsd

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from servtrade.classification import Classifications
+from servtrade.i18n import N_
 from servtrade.sdmx.formats import SdmxReadError
 from servtrade.sdmx.mapping import choose_mapping, load_mapping, map_observations
 from servtrade.sdmx.messages import codelist_codes, read_data, read_structure
@@ -61,8 +62,10 @@ def sdmx_rows(
         unknown = [d for d in flat.dimensions if d not in dsd_dimensions]
         if unknown:
             raise SdmxReadError(
-                f"{path.name}: dimension(s) {', '.join(unknown)} are not in the structure "
-                f"{next(iter(structure_message.structure))}"
+                N_("{file}: dimension(s) {dimensions} are not in the structure {structure}"),
+                file=path.name,
+                dimensions=", ".join(unknown),
+                structure=str(next(iter(structure_message.structure))),
             )
     chosen = choose_mapping(flat.dataflow, load_mapping(mapping) if mapping else None)
     mapped = map_observations(flat, chosen, classifications, path.name)
