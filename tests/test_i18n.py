@@ -95,7 +95,7 @@ def test_one_term_per_status_unit_and_indicator_in_each_language() -> None:
     """The glossary: every status, task status, load status, indicator and unit has one
     name in English and one in Chinese, and no two codes share a name."""
     from servtrade.classification import default_classifications
-    from servtrade.indicators import INDICATOR_WORDS, INDICATORS
+    from servtrade.indicators.registry import INDICATOR_WORDS, INDICATORS
     from servtrade.ingest.report import LOAD_STATUS_WORDS
     from servtrade.plans.schema import TASK_STATUS_WORDS, TASK_STATUSES
     from servtrade.plans.verdict import STATUS_WORDS
@@ -188,7 +188,7 @@ def test_core_refusals_read_in_chinese(tmp_path: Path, bundled_db: Path) -> None
     with using_language("zh"):
         said = [str(refusal) for refusal in refusals] + [rejected.errors[0].reason]
     assert said[:4] == [
-        "占比需要选择 S（全部服务）以外的类别",
+        "占服务贸易总额比重需要选择 S（全部服务）以外的类别",
         "分解方式须为 category、grouping、flow或partner",
         "角色须为 viewer、editor或admin",
         "编辑者至少需要一个地区",

@@ -188,7 +188,9 @@ def test_partner_hhi(store: Store, tmp_path: Path) -> None:
 
 
 def test_category_share_needs_a_category(bundled: Store) -> None:
-    with pytest.raises(ValueError, match="share needs a category other than S"):
+    with pytest.raises(
+        ValueError, match="share of total services trade needs a category other than S"
+    ):
         compute_indicators(bundled, IndicatorRequest(region="CN", indicators=["share"]))
 
 
@@ -208,3 +210,19 @@ def test_no_float_noise_in_converted_or_computed_figures(bundled: Store) -> None
     assert repr(values[("value", "2018-01/2018-05")]) == "21024.7"
     assert repr(values[("balance", "2019-01/2019-06")]) == "-7457.1"
     assert all(len(repr(abs(v)).replace(".", "").lstrip("0")) <= 16 for v in values.values())
+
+
+def test_every_declared_indicator_is_computed_and_named() -> None:
+    """One declaration per indicator (registry), one way to compute each, one name each."""
+    from servtrade.indicators import _COMPUTE
+    from servtrade.indicators.registry import INDICATOR_WORDS, REGISTRY, indicators_where
+    from servtrade.plans.schema import INDICATORS as TARGETS
+
+    assert list(_COMPUTE) == list(REGISTRY) == list(INDICATOR_WORDS)
+    assert set(TARGETS) - set(REGISTRY) == {"untracked"}
+    assert indicators_where(forecast=True) == (
+        "value",
+        "yoy_growth",
+        "digitally_deliverable_share",
+        "knowledge_intensive_share",
+    )

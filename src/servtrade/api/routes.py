@@ -19,8 +19,9 @@ from servtrade.access import ROLES, AccessError, User, UserExistsError, add_user
 from servtrade.forecast import ForecastError, Frequency, indicator_forecast
 from servtrade.fx import MissingRateError
 from servtrade.i18n import N_, _, language
-from servtrade.indicators import INDICATORS, IndicatorError, IndicatorRequest, compute_indicators
+from servtrade.indicators import IndicatorError, IndicatorRequest, compute_indicators
 from servtrade.indicators.drivers import growth_drivers
+from servtrade.indicators.registry import INDICATORS
 from servtrade.indicators.summary import headline_summary
 from servtrade.ingest import IngestOptions, IngestReport, ReadOptions, ingest_file
 from servtrade.periods import Period, PeriodError, parse_period

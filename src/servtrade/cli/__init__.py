@@ -49,12 +49,12 @@ from servtrade.data import bundled_file
 from servtrade.fx import read_rates_csv
 from servtrade.i18n import N_, _, format_figure, language, set_language
 from servtrade.indicators import (
-    INDICATORS,
     IndicatorError,
     IndicatorRequest,
     IndicatorValue,
     compute_indicators,
 )
+from servtrade.indicators.registry import INDICATORS
 from servtrade.indicators.summary import HeadlineRow, headline_cell, headline_summary
 from servtrade.ingest import (
     ExitStatus,

@@ -37,12 +37,8 @@ from servtrade.forecast.models import (
     simulate,
 )
 from servtrade.i18n import N_, Message, gettext
-from servtrade.indicators import (
-    GROUPING_SHARES,
-    IndicatorRequest,
-    compute_indicators,
-    preferred_by_period,
-)
+from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
+from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.periods import Period, parse_period
 from servtrade.store import Store
 

@@ -38,39 +38,10 @@ from servtrade.indicators.panel import (
     coarsest_step,
 )
 from servtrade.indicators.qualifiers import DECREASING, INCREASING, combined, unordered
+from servtrade.indicators.registry import GROUPING_SHARES, INDICATORS, REGISTRY
 from servtrade.periods import Period, years_between
 from servtrade.store import ObservationQuery, Store
 
-INDICATORS = (
-    "value",
-    "yoy_growth",
-    "cagr",
-    "balance",
-    "share",
-    "digitally_deliverable_share",
-    "knowledge_intensive_share",
-    "rca",
-    "partner_hhi",
-    "share_of_parent",
-)
-# One name per indicator in each language, wherever an interface shows one (codes are for
-# machines: the API, JSON, CSV headers).
-INDICATOR_WORDS = {
-    "value": N_("level"),
-    "yoy_growth": N_("growth on a year earlier"),
-    "cagr": N_("compound annual growth"),
-    "balance": N_("balance"),
-    "share": N_("share of total services trade"),
-    "digitally_deliverable_share": N_("digitally deliverable share"),
-    "knowledge_intensive_share": N_("knowledge-intensive share"),
-    "rca": N_("revealed comparative advantage"),
-    "partner_hhi": N_("partner concentration (HHI)"),
-    "share_of_parent": N_("share of the parent region"),
-}
-GROUPING_SHARES = {
-    "digitally_deliverable_share": "digitally_deliverable",
-    "knowledge_intensive_share": "knowledge_intensive",
-}
 PERCENT = "percent"
 INDEX = "index"
 # The basis an indicator is computed on when a request names none: the first that gives
@@ -462,8 +433,6 @@ def _share_of_total(ctx: _Context, indicator: str, category: str) -> Iterator[In
 
 
 def _category_share(ctx: _Context) -> Iterator[IndicatorValue]:
-    if ctx.request.category == ALL_SERVICES:
-        raise IndicatorError(N_("share needs a category other than S (all services)"))
     yield from _share_of_total(ctx, "share", ctx.request.category)
 
 
@@ -477,8 +446,6 @@ def _grouping_share(indicator: str) -> Callable[[_Context], Iterator[IndicatorVa
 def _rca(ctx: _Context) -> Iterator[IndicatorValue]:
     """Balassa index on exports; against the parent region it is a location quotient."""
     request = ctx.request
-    if request.category == ALL_SERVICES:
-        raise IndicatorError(N_("rca needs a category other than S (all services)"))
     for period in ctx.periods:
         parts = []
         qualifiers: list[tuple[str, int]] = []
@@ -620,7 +587,7 @@ def _with_codes(classifications: Classifications, request: IndicatorRequest) -> 
 
 
 def compute_indicators(store: Store, request: IndicatorRequest) -> list[IndicatorValue]:
-    unknown = [i for i in request.indicators if i not in _COMPUTE]
+    unknown = [i for i in request.indicators if i not in REGISTRY]
     if unknown:
         raise IndicatorError(
             N_("unknown indicator(s) {unknown}; choose from {indicators}"),
@@ -628,6 +595,12 @@ def compute_indicators(store: Store, request: IndicatorRequest) -> list[Indicato
             indicators=", ".join(INDICATORS),
         )
     ctx = _Context(store, _with_codes(store.classifications(), request))
+    for name in request.indicators:
+        if REGISTRY[name].needs_subcategory and ctx.request.category == ALL_SERVICES:
+            raise IndicatorError(
+                N_("{indicator} needs a category other than S (all services)"),
+                indicator=Message.of(REGISTRY[name].words),
+            )
     results: list[IndicatorValue] = []
     for indicator in request.indicators:
         for basis in ctx.bases():

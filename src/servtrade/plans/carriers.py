@@ -20,7 +20,7 @@ from typing import Any
 
 from servtrade.classification import ALL_SERVICES
 from servtrade.i18n import N_, Listing, Message, Named, format_number
-from servtrade.indicators import GROUPING_SHARES
+from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.plans.scenario import level_unit, required_part_growth
 from servtrade.plans.schema import Plan, Target
 from servtrade.plans.series import compound_growth, level_series

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from servtrade.classification import Classifications
 from servtrade.i18n import N_, Listing, Message
-from servtrade.indicators import GROUPING_SHARES
+from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.plans.schema import COMPARATOR_SIGNS, COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, indicator_series
 from servtrade.store import Store

@@ -13,7 +13,7 @@ import numpy as np
 from servtrade.forecast import PATHS, SEED, annual_series, share_forecast
 from servtrade.forecast.models import ForecastError, fit_forecast, simulate
 from servtrade.i18n import N_, Message
-from servtrade.indicators import GROUPING_SHARES
+from servtrade.indicators.registry import GROUPING_SHARES, REGISTRY
 from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.store import Store
 
@@ -49,7 +49,8 @@ def _probability(
     store: Store, plan: Plan, target: Target, as_of: date | None, seed: int
 ) -> TargetProbability:
     compare = COMPARE.get(target.comparator)
-    if compare is None or target.indicator in ("untracked", "share", "share_of_parent", "cagr"):
+    declared = REGISTRY.get(target.indicator)
+    if compare is None or declared is None or not declared.forecast:
         return _not_forecast(
             Message.of(N_("{indicator} targets are not forecast"), indicator=target.indicator)
         )

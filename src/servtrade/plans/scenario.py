@@ -15,7 +15,7 @@ from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
 from servtrade.i18n import N_, Message
-from servtrade.indicators import GROUPING_SHARES
+from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, level_series
 from servtrade.store import Store

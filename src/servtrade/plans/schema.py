@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from servtrade.classification import Classifications, amount_text
 from servtrade.i18n import N_, figure_in_words, format_number
 from servtrade.i18n.faults import LocalisedError
+from servtrade.indicators.registry import indicators_where
 from servtrade.periods import parse_period
 
 Comparator = Literal[">=", ">", "<=", "<", "="]
@@ -56,18 +57,13 @@ TASK_STATUS_WORDS = {
     "done": N_("done"),
     "blocked": N_("blocked"),
 }
-LEVEL_INDICATORS = ("value",)
-PERCENT_INDICATORS = (
-    "yoy_growth",
-    "cagr",
-    "share",
-    "digitally_deliverable_share",
-    "knowledge_intensive_share",
-    "share_of_parent",
-)
+# What a target may be set on, from the indicators' declarations: levels in a currency,
+# rates and shares in percent; an untracked target is stated and shown, never judged.
+LEVEL_INDICATORS = indicators_where(target=True, measure="currency")
+PERCENT_INDICATORS = indicators_where(target=True, measure="percent")
 UNTRACKED = "untracked"
 INDICATORS = (*LEVEL_INDICATORS, *PERCENT_INDICATORS, UNTRACKED)
-GROWTH_INDICATORS = ("yoy_growth", "cagr")
+GROWTH_INDICATORS = indicators_where(target=True, growth=True)
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
 _ISSUED = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

@@ -8,12 +8,13 @@ from datetime import date
 from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series, share_points
 from servtrade.i18n import gettext
+from servtrade.indicators.registry import indicators_where
 from servtrade.indicators.summary import level_values
 from servtrade.periods import parse_period
 from servtrade.plans.schema import Plan, Target
 from servtrade.store import Store
 
-SHARE_INDICATORS = ("digitally_deliverable_share", "knowledge_intensive_share", "share")
+SHARE_INDICATORS = indicators_where(share_of="total")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from servtrade.i18n import (
     language,
     translate_all,
 )
-from servtrade.indicators import INDICATOR_WORDS
+from servtrade.indicators.registry import INDICATOR_WORDS
 from servtrade.indicators.summary import headline_cell, headline_summary
 from servtrade.opening import (
     NATIONAL,

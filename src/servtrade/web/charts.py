@@ -9,8 +9,8 @@ from typing import Any
 from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series
 from servtrade.i18n import _, format_number, gettext, language
-from servtrade.indicators import INDICATOR_WORDS
 from servtrade.indicators.drivers import component_name, latest_drivers
+from servtrade.indicators.registry import INDICATOR_WORDS
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
 from servtrade.periods import parse_period
 from servtrade.plans.compare import PlaceComparison
