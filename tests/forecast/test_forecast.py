@@ -204,7 +204,7 @@ def test_a_share_forecast_uses_every_year_the_share_is_known(bundled: Store) -> 
     years, paths, model, notes = share_forecast(bundled, "CN", "digitally_deliverable", until=2029)
     assert years == [2023, 2024, 2025, 2026, 2027, 2028, 2029]
     assert model == "LogitDrift"
-    assert any("2015, 2019, 2020, 2022" in str(note) for note in notes)
+    assert any("2015, 2019, 2020, and 2022" in str(note) for note in notes)
     given, given_paths, _, _ = share_forecast(
         bundled, "CN", "digitally_deliverable", until=2029, unit="USD_100M"
     )

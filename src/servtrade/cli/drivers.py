@@ -104,8 +104,8 @@ def drivers(
             period=found.period,
             previous=found.previous,
             growth=format_number(found.growth, 2),
-            unit=found.unit,
-            basis=found.basis,
+            unit=classifications.units[found.unit].name(language()),
+            basis=classifications.bases[found.basis].name(language()),
         )
     )
     for name, heading in CONTRIBUTION_FIELDS:

@@ -24,7 +24,8 @@ from servtrade.cli.common import (
     out,
     usage,
 )
-from servtrade.i18n import N_, _, format_number
+from servtrade.i18n import N_, _, format_number, language
+from servtrade.indicators.registry import INDICATOR_WORDS
 from servtrade.ingest import ExitStatus
 from servtrade.spreadsheet import csv_safe
 from servtrade.store import Store
@@ -98,7 +99,7 @@ def forecast(
     if region is None:
         raise usage(_("give --region (a series in the store) or --input (a panel file)"))
     check_format(format_)
-    from servtrade.forecast import ForecastError, indicator_forecast
+    from servtrade.forecast import ForecastError, indicator_forecast, series_names
 
     with open_store(db) as store:
         code, flow_code, category_code, unit_code = _codes(store, region, flow, category, unit)
@@ -118,11 +119,19 @@ def forecast(
         except ForecastError as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error
+        names = series_names(store, code, flow_code, category_code)
+        unit_name = store.classifications().units[unit_label].name(language())
+    title = _(
+        "{region}: {indicator}, {flow}, {category} ({unit})",
+        indicator=_(INDICATOR_WORDS.get(indicator, indicator)),
+        unit=unit_name,
+        **names,
+    )
     records = [p.as_dict() for p in points]
     if format_ == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{code} {indicator} {flow_code} {category_code} ({unit_label})")
+    table = Table(title=title)
     for column in (N_("period"), N_("median"), "80%", "95%", N_("model")):
         table.add_column(_(column))
     for record in records:

@@ -229,7 +229,7 @@ def import_command(
 def designations_command(db: DbOption = None) -> None:
     """Places' pilot platforms (free trade zones, demonstration zones and cities ...)."""
     from servtrade.opening import designations, platform_tasks
-    from servtrade.plans.schema import TASK_STATUS_WORDS
+    from servtrade.plans.schema import PLATFORM_WORDS, TASK_STATUS_WORDS
 
     with open_store(db) as store:
         found = designations(store)
@@ -239,7 +239,9 @@ def designations_command(db: DbOption = None) -> None:
         table.add_column(_(column), overflow="fold")
     for d in found:
         name = d.name_zh if language() == "zh" else d.name_en
-        table.add_row(d.region, d.kind, name, d.date, escape(d.source))
+        table.add_row(
+            d.region, _(PLATFORM_WORDS.get(d.kind, d.kind)), name, d.date, escape(d.source)
+        )
     out.print(table)
     for region, aimed in tasks.items():
         for plan, task_id, kind, status in aimed:

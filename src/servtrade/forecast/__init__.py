@@ -36,7 +36,7 @@ from servtrade.forecast.models import (
     fit_share,
     simulate,
 )
-from servtrade.i18n import N_, Message, gettext
+from servtrade.i18n import N_, Message, gettext, language
 from servtrade.indicators import IndicatorRequest, compute_indicators, preferred_by_period
 from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.periods import Period, parse_period
@@ -170,6 +170,20 @@ def _levels_in_one_unit(
     return levels, unit
 
 
+def series_names(store: Store, region: str, flow: str, category: str) -> dict[str, str]:
+    """A series' region, flow and category by their names in the reader's language, for a
+    title or a message that says which series it is."""
+    classifications, lang = store.classifications(), language()
+    return {
+        kind: codelist[code].name(lang) if code in codelist else code
+        for kind, codelist, code in (
+            ("region", classifications.regions, region),
+            ("flow", classifications.flows, flow),
+            ("category", classifications.categories, category),
+        )
+    }
+
+
 def annual_series(
     store: Store,
     region: str,
@@ -191,9 +205,7 @@ def annual_series(
         raise ForecastError(
             gettext(
                 "no full-year figures for {region} {flow} {category}",
-                region=region,
-                flow=flow,
-                category=category,
+                **series_names(store, region, flow, category),
             )
         )
     notes: list[Message] = []
@@ -619,9 +631,7 @@ def share_fit(
         raise ForecastError(
             gettext(
                 "no full-year figures for {region} {flow} {category}",
-                region=region,
-                flow=flow,
-                category=grouping,
+                **series_names(store, region, flow, grouping),
             )
         )
     years = sorted(shares)

@@ -36,7 +36,7 @@ from servtrade.forecast.combination import (
     series_scale,
     statsforecast_model,
 )
-from servtrade.i18n import N_, Message, gettext
+from servtrade.i18n import N_, Listing, Message, gettext
 
 Z95 = 1.959963984540054
 LEVELS = [80, 95]
@@ -597,7 +597,7 @@ def _share_table(
         notes = (
             Message.of(
                 N_("the share is known for {years} only: the gaps are modelled as such"),
-                years=", ".join(str(year) for year in years),
+                years=Listing(tuple(str(year) for year in years)),
             ),
         )
     return np.asarray(table), notes

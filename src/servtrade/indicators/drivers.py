@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
-from servtrade.i18n import N_, Listing, _, format_number
+from servtrade.i18n import N_, Listing, _, format_number, language
 from servtrade.indicators import (
     IndicatorError,
     IndicatorRequest,
@@ -104,14 +104,15 @@ class GrowthDrivers:
         """Points the named components explain (the rest excluded)."""
         return sum(c.points for c in self.contributions if c.component != REST)
 
-    def caption(self) -> str:
+    def caption(self, classifications: Classifications) -> str:
         """What a chart of the contributions shows, in the reader's language."""
+        basis = classifications.bases.codes.get(self.basis)
         return _(
             "Contributions to the growth of services trade in {period} over {previous}, in "
             "percentage points ({basis}); they add up to the growth of {growth}%.",
             period=self.period,
             previous=self.previous,
-            basis=self.basis,
+            basis=basis.name(language()) if basis is not None else self.basis,
             growth=format_number(self.growth, 2),
         )
 

@@ -49,6 +49,16 @@ PlatformKind = Literal[
     "service_outsourcing_demonstration_city",
     "services_opening_comprehensive_pilot",
 ]
+# One name per kind of pilot platform, in words (the codes are for machines).
+PLATFORM_WORDS = {
+    "free_trade_pilot_zone": N_("pilot free trade zone"),
+    "hainan_free_trade_port": N_("Hainan Free Trade Port"),
+    "services_trade_innovation_demonstration_zone": N_(
+        "services trade innovation and development demonstration zone"
+    ),
+    "service_outsourcing_demonstration_city": N_("service outsourcing demonstration city"),
+    "services_opening_comprehensive_pilot": N_("comprehensive pilot for opening up services"),
+}
 TASK_STATUSES: tuple[TaskStatus, ...] = ("not_started", "in_progress", "done", "blocked")
 # One term per task status, in words (the codes are for machines).
 TASK_STATUS_WORDS = {
@@ -94,6 +104,12 @@ class Bilingual(_Strict):
     def text(self, lang: str) -> str:
         first, second = (self.zh, self.en) if lang.startswith("zh") else (self.en, self.zh)
         return first or second or ""
+
+    def written_in(self, lang: str) -> str:
+        """The language `text(lang)` is in: the other one where the source gives only it."""
+        if lang.startswith("zh"):
+            return "zh" if self.zh else "en"
+        return "en" if self.en else "zh"
 
 
 class Source(_Strict):

@@ -145,7 +145,7 @@ def drivers_chart(content: ReportContent, classifications: Classifications) -> C
         axes.axhline(0, color=TOTAL_COLOUR, linewidth=0.5)
         axes.set_ylabel(_("percentage points"))
         svg = _svg(figure, "drivers")
-    return Chart(_("What drove growth"), svg, drivers.caption())
+    return Chart(_("What drove growth"), svg, drivers.caption(classifications))
 
 
 def trajectory_chart(

@@ -39,7 +39,7 @@ from servtrade.periods import PeriodError, parse_period
 from servtrade.plans import plan_catalog, task_states
 from servtrade.plans.compare import compare_places
 from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
-from servtrade.plans.schema import TASK_STATUS_WORDS
+from servtrade.plans.schema import PLATFORM_WORDS, TASK_STATUS_WORDS, Bilingual
 from servtrade.plans.trajectory import target_trajectories
 from servtrade.plans.verdict import status_words
 from servtrade.report.html import LABELS as REPORT_LABELS
@@ -126,6 +126,15 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _declared_language(text: Bilingual, lang: str) -> str | None:
+    """The HTML `lang` of a text shown in the other language (a source that gives only
+    one), so that readers and screen readers know; None when it is in the page's."""
+    written = text.written_in(lang)
+    if written == lang:
+        return None
+    return "zh-CN" if written == "zh" else "en"
 
 
 def _chart_view(chart: ChartData, query: str) -> dict[str, Any]:
@@ -251,6 +260,7 @@ def plans_page(request: Request, store: StoreDep) -> HTMLResponse:
             {
                 "id": p.id,
                 "title": p.title.text(lang),
+                "title_lang": _declared_language(p.title, lang),
                 "region": names[p.region].name(lang),
                 "issued": p.issued,
                 "targets": len(p.targets),
@@ -344,6 +354,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         request,
         "plan.html.j2",
         title=plan.title.text(lang),
+        title_lang=_declared_language(plan.title, lang),
         plan=plan,
         issuer=plan.issuer.text(lang),
         region_name=store.classifications().regions[plan.region].name(lang),
@@ -419,6 +430,7 @@ def opening_page(
     found = applicable_measures(store, code, category=category_code, mode=mode or None)
     lang = language()
     diff = edition_diff(store, NATIONAL, found.edition.id) if found.edition.id != NATIONAL else None
+    exposed = exposure(store, code)
     return render(
         request,
         "opening.html.j2",
@@ -430,8 +442,16 @@ def opening_page(
         edition_title=found.edition.title_zh if lang == "zh" else found.edition.title_en,
         found=found,
         diff=diff,
-        exposure=exposure(store, code),
+        exposure=exposed,
+        exposure_figures=exposed
+        and {
+            "touched": format_number(exposed.touched, 1),
+            "total": format_number(exposed.total, 1),
+            "share": format_number(exposed.share, 1),
+            "unit": store.classifications().units[exposed.unit].name(lang),
+        },
         platforms=designations(store),
+        platform_words=translate_all(PLATFORM_WORDS),
     )
 
 

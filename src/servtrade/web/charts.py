@@ -8,7 +8,7 @@ from typing import Any
 
 from servtrade.classification import Classifications
 from servtrade.forecast import ForecastError, forecast_series
-from servtrade.i18n import _, format_number, gettext, language
+from servtrade.i18n import N_, _, format_number, gettext, language
 from servtrade.indicators.drivers import component_name, latest_drivers
 from servtrade.indicators.registry import INDICATOR_WORDS
 from servtrade.indicators.summary import category_structure, level_values, trade_trend
@@ -17,6 +17,27 @@ from servtrade.plans.compare import PlaceComparison
 from servtrade.plans.trajectory import TargetTrajectory
 from servtrade.store import ObservationQuery, Store
 
+# The columns of the charts' tables, in words (the codes stay the CSV's headers).
+COLUMN_WORDS = {
+    "year": N_("year"),
+    "period": N_("period"),
+    "exports": N_("exports"),
+    "imports": N_("imports"),
+    "balance": N_("balance"),
+    "total": N_("total"),
+    "observed": N_("observed"),
+    "median": N_("median"),
+    "lo80": N_("80% interval, low"),
+    "hi80": N_("80% interval, high"),
+    "target": N_("target"),
+    "rank": N_("rank"),
+    "region": N_("region"),
+    "name": N_("name"),
+    "value": N_("value"),
+    "unit": N_("unit"),
+    "component": N_("component"),
+    "points": N_("percentage points"),
+}
 COLOURS = ["#1f6fb4", "#d9822b", "#333333", "#9aa5b1", "#2a9d8f", "#b22222", "#6a4c93"]
 
 
@@ -25,12 +46,21 @@ class ChartData:
     name: str
     title: str
     description: str
-    columns: list[str]
+    columns: list[str]  # codes, as the CSV and the API give them
     rows: list[list[Any]]
     option: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # column → header, beyond the words
 
     def as_records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    @property
+    def headers(self) -> list[str]:
+        """The columns as the page's table heads them, in the reader's language."""
+        words = COLUMN_WORDS | INDICATOR_WORDS
+        return [
+            self.labels.get(c) or (gettext(words[c]) if c in words else c) for c in self.columns
+        ]
 
 
 def _base(title: str, categories: list[Any], unit: str) -> dict[str, Any]:
@@ -108,9 +138,10 @@ def structure_chart(store: Store, region: str) -> ChartData:
     codes = [c for c in classifications.main_categories() if any(c in by_year[y] for y in years)]
     rows = [[y, *(by_year[y].get(c) for c in codes)] for y in years]
     option = _base(_("Structure by category"), years, unit_name(store, unit))
+    names = {code: f"{code} {classifications.categories[code].name(language())}" for code in codes}
     option["series"] = [
         {
-            "name": f"{code} {classifications.categories[code].name(language())}",
+            "name": names[code],
             "type": "bar",
             "stack": "total",
             "data": [row[i + 1] for row in rows],
@@ -122,7 +153,13 @@ def structure_chart(store: Store, region: str) -> ChartData:
         count=len(codes),
     )
     return ChartData(
-        "structure", _("Structure by category"), description, ["year", *codes], rows, option
+        "structure",
+        _("Structure by category"),
+        description,
+        ["year", *codes],
+        rows,
+        option,
+        labels=names,
     )
 
 
@@ -315,7 +352,7 @@ def compare_chart(
             r.region,
             names[r.region].name(language()),
             None if r.value is None else r.value.value,
-            None if r.value is None else r.value.unit,
+            None if r.value is None else unit_name(store, r.value.unit),
         ]
         for r in rows
     ]
@@ -324,7 +361,7 @@ def compare_chart(
     option = _base(
         _("Places ranked"),
         [row[2] for row in ranked],
-        unit_name(store, str(ranked[0][4])) if ranked else "",
+        str(ranked[0][4]) if ranked else "",
     )
     option["series"] = [
         {"name": f"{named} {period}", "type": "bar", "data": [row[3] for row in ranked]}
@@ -384,7 +421,7 @@ def drivers_chart(store: Store, region: str) -> ChartData:
         },
     ]
     option["legend"]["data"] = [_("adds"), _("subtracts"), _("growth")]
-    description = found.caption()
+    description = found.caption(classifications)
     return ChartData(
         "drivers",
         _("What drove growth"),
