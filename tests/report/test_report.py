@@ -28,6 +28,7 @@ from servtrade.plans.verdict import status_words
 from servtrade.report import render_report
 from servtrade.store import Store
 from tests.conftest import CONSTRUCTED, load_constructed_guizhou
+from tests.reading import ENGLISH_PROSE, RAW_CODE, shown_text
 
 GUIZHOU = "guizhou-services-digital-trade-2025"
 NATIONAL = "china-digital-trade-opinions-2024"
@@ -435,3 +436,20 @@ def test_every_bundled_plans_pdf_stays_inside_the_margins(
     with Store(bundled_db, read_only=True) as store:
         pdf = render_report(store, find_plan(store, plan_id), "pdf", lang)
     assert _words_outside_the_margins(pdf, tmp_path) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("plan_id", sorted(p.stem for p in bundled_plan_files()))
+def test_every_bundled_report_reads_in_its_language(
+    bundled_db: Path, plan_id: str, lang: str
+) -> None:
+    """A Chinese report said "share_of_parent 类目标不做预测" and gave the groupings'
+    definitions and every source in English, unmarked; an English one showed the code too."""
+    with Store(bundled_db, read_only=True) as store:
+        html = render_report(store, find_plan(store, plan_id), "html", lang)
+    text = shown_text(
+        html if isinstance(html, str) else html.decode(), "zh-CN" if lang == "zh" else "en"
+    )
+    assert RAW_CODE.findall(text) == []
+    if lang == "zh":
+        assert ENGLISH_PROSE.findall(text) == []

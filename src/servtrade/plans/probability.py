@@ -52,7 +52,10 @@ def _probability(
     declared = REGISTRY.get(target.indicator)
     if compare is None or declared is None or not declared.forecast:
         return _not_forecast(
-            Message.of(N_("{indicator} targets are not forecast"), indicator=target.indicator)
+            Message.of(
+                N_("{indicator} targets are not forecast"),
+                indicator=Message.of(declared.words if declared else N_("untracked")),
+            )
         )
     if target.indicator in GROUPING_SHARES:
         years, paths, model, notes = share_forecast(

@@ -199,6 +199,7 @@ def report_view(content: ReportContent, classifications: Classifications) -> dic
         "lang": "zh-CN" if lang == "zh" else "en",
         "label": labels(),
         "title": plan.title.text(lang),
+        "title_lang": None if plan.title.written_in(lang) == lang else plan.title.written_in(lang),
         "issuer": plan.issuer.text(lang),
         "issued": plan.issued,
         "region": f"{content.region_name} ({plan.region})",
