@@ -18,7 +18,7 @@ from tests.conftest import write_csv
 runner = CliRunner()
 KEYS = [
     *("region", "period", "flow", "category", "indicator", "value", "unit"),
-    *("derivation", "basis", "qualifier", "decimals"),
+    *("derivation", "basis", "qualifier", "decimals", "note"),  # as the API gives them
 ]
 
 

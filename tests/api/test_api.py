@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -505,3 +506,29 @@ def test_an_upload_name_that_is_no_file_name_is_a_422(
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "invalid_file_name"
+
+
+def test_indicators_and_plans_are_typed_and_the_cli_gives_the_same(
+    client: TestClient, bundled: Store
+) -> None:
+    """Routes returned untyped dicts (the OpenAPI document described no response) and the
+    CLI serialised the same objects with other keys (no `note`; plans with `binding`)."""
+    from typer.testing import CliRunner
+
+    from servtrade.cli import app
+
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert {"IndicatorView", "PlanSummary"} <= set(schemas)
+    ok = document["paths"]["/api/plans"]["get"]["responses"]["200"]["content"]
+    assert ok["application/json"]["schema"]["items"]["$ref"].endswith("/PlanSummary")
+    params = {"region": "CN", "indicator": "yoy_growth", "from": "2021", "to": "2021"}
+    api = client.get("/api/indicators", params=params).json()
+    runner = CliRunner()
+    db = str(bundled.location)
+    args = ["indicators", "--region", "CN", "--indicator", "yoy_growth", "--from", "2021"]
+    cli = runner.invoke(app, [*args, "--to", "2021", "--db", db, "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.stdout) == api
+    plans = runner.invoke(app, ["plans", "--db", db, "--format", "json"])
+    assert json.loads(plans.stdout) == client.get("/api/plans").json()

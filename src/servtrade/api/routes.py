@@ -57,6 +57,7 @@ from servtrade.serving import (
 )
 from servtrade.serving.errors import ApiError, ErrorBody
 from servtrade.store import ObservationQuery, Store
+from servtrade.views import IndicatorView, PlanSummary
 
 router = APIRouter()
 # How long a report request waits for the one being made before it; then 429.
@@ -198,7 +199,12 @@ def observations(
     return {"total": len(frame), "page": page, "page_size": page_size, "items": records}
 
 
-@router.get("/indicators", summary="Indicators, published beside computed", responses=CSV_TOO)
+@router.get(
+    "/indicators",
+    summary="Indicators, published beside computed",
+    responses=CSV_TOO,
+    response_model=list[IndicatorView],
+)
 def indicators(
     store: StoreDep,
     _user: ReaderDep,
@@ -237,10 +243,10 @@ def indicators(
         raise ApiError(
             422, "indicator_error", N_("cannot compute: {reason}"), reason=error
         ) from error
-    records = [v.as_dict() | {"note": str(v.note) if v.note else ""} for v in values]
+    views = [IndicatorView.of(v) for v in values]
     if format == "csv":
-        return csv_response(records, "indicators.csv")
-    return records
+        return csv_response([v.model_dump() for v in views], "indicators.csv")
+    return views
 
 
 @router.get("/summary", summary="Headline figures of a region")
@@ -276,21 +282,9 @@ def summary(
     ]
 
 
-def _plan_summary(plan: Plan, lang: str) -> Json:
-    return {
-        "id": plan.id,
-        "region": plan.region,
-        "title": plan.title.text(lang),
-        "issuer": plan.issuer.text(lang),
-        "issued": plan.issued,
-        "targets": len(plan.targets),
-        "tasks": len(plan.tasks),
-    }
-
-
 @router.get("/plans", summary="Known plans: bundled and added")
-def plans(store: StoreDep, _user: ReaderDep) -> list[Json]:
-    return [_plan_summary(p, language()) for p in plan_catalog(store).values()]
+def plans(store: StoreDep, _user: ReaderDep) -> list[PlanSummary]:
+    return [PlanSummary.of(p, language()) for p in plan_catalog(store).values()]
 
 
 @router.get("/plans/{plan_id}", summary="A plan document")
@@ -627,7 +621,7 @@ def put_plan(
     store: WriteStoreDep,
     user: WriterDep,
     document: Annotated[str, Body(media_type="application/yaml")],
-) -> Json:
+) -> PlanSummary:
     try:
         plan = parse_plan(document, f"upload:{plan_id}", store.classifications())
     except PlanError as error:
@@ -635,7 +629,7 @@ def put_plan(
     if plan.id != plan_id:
         raise ApiError(422, "plan_id_mismatch", N_("the document's id is {found}"), found=plan.id)
     save_plan(store, plan, document, user)
-    return _plan_summary(plan, language())
+    return PlanSummary.of(plan, language())
 
 
 class TaskChange(BaseModel):

@@ -377,7 +377,9 @@ def indicators(
 
 
 def _print_values(values: list[IndicatorValue], format_: str) -> None:
-    records = [v.as_dict() for v in values]
+    from servtrade.views import IndicatorView
+
+    records = [IndicatorView.of(v).model_dump() for v in values]
     if format_ == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return

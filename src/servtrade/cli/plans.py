@@ -88,21 +88,9 @@ def plans(ctx: typer.Context, db: DbOption = None, format_: FormatOption = "tabl
     check_format(format_)
     with open_store(db) as store:
         catalog = plan_catalog(store)
-    lang = language()
-    records = [
-        {
-            "id": plan.id,
-            "region": plan.region,
-            "title": plan.title.text(lang),
-            "issuer": plan.issuer.text(lang),
-            "issued": plan.issued,
-            "binding": plan.binding,
-            "targets": len(plan.targets),
-            "tasks": len(plan.tasks),
-            "source": plan.sources[0].url or plan.sources[0].title,
-        }
-        for plan in catalog.values()
-    ]
+    from servtrade.views import PlanSummary
+
+    records = [PlanSummary.of(plan, language()).model_dump() for plan in catalog.values()]
     if format_ == "json":
         _json(records)
         return

@@ -83,21 +83,6 @@ class IndicatorValue:
         # computed figure (2.10247万亿元 is 21024.699999999997 亿元); no figure has more.
         object.__setattr__(self, "value", without_float_noise(self.value))
 
-    def as_dict(self) -> dict[str, str | float | int | None]:
-        return {
-            "region": self.region,
-            "period": self.period,
-            "flow": self.flow,
-            "category": self.category,
-            "indicator": self.indicator,
-            "value": self.value,
-            "unit": self.unit,
-            "derivation": self.derivation,
-            "basis": self.basis,
-            "qualifier": self.qualifier,
-            "decimals": self.decimals,
-        }
-
 
 @dataclass
 class IndicatorRequest:
