@@ -519,7 +519,7 @@ def test_indicators_and_plans_are_typed_and_the_cli_gives_the_same(
 
     document = client.get("/openapi.json").json()
     schemas = document["components"]["schemas"]
-    assert {"IndicatorView", "PlanSummary"} <= set(schemas)
+    assert {"IndicatorView", "PlanSummary", "HeadlineView", "FigureView"} <= set(schemas)
     ok = document["paths"]["/api/plans"]["get"]["responses"]["200"]["content"]
     assert ok["application/json"]["schema"]["items"]["$ref"].endswith("/PlanSummary")
     params = {"region": "CN", "indicator": "yoy_growth", "from": "2021", "to": "2021"}
@@ -532,3 +532,9 @@ def test_indicators_and_plans_are_typed_and_the_cli_gives_the_same(
     assert json.loads(cli.stdout) == api
     plans = runner.invoke(app, ["plans", "--db", db, "--format", "json"])
     assert json.loads(plans.stdout) == client.get("/api/plans").json()
+    summary = runner.invoke(app, ["summary", "--region", "CN", "--db", db, "--format", "json"])
+    headline = client.get("/api/summary", params={"region": "CN"}).json()
+    assert json.loads(summary.stdout) == headline
+    latest = next(row for row in headline if row["period"] == "2024")
+    assert latest["total"]["value"] == 75238.0 and latest["total"]["unit"] == "CNY_100M"
+    assert latest["growth"]["unit"] == "percent"

@@ -57,7 +57,7 @@ from servtrade.serving import (
 )
 from servtrade.serving.errors import ApiError, ErrorBody
 from servtrade.store import ObservationQuery, Store
-from servtrade.views import IndicatorView, PlanSummary
+from servtrade.views import HeadlineView, IndicatorView, PlanSummary
 
 router = APIRouter()
 # How long a report request waits for the one being made before it; then 429.
@@ -256,30 +256,14 @@ def summary(
     region: str,
     as_of: AsOf = None,
     basis: str | None = None,
-) -> Any:
+) -> list[HeadlineView]:
     rows = headline_summary(
         store,
         region_code(store, region),
         as_of=as_of,
         basis=None if basis is None else code_of(store, "basis", basis),
     )
-    names = ("total", "exports", "imports", "growth", "kis_share", "dds_share")
-    return [
-        {"period": row.period, "unit": row.unit}
-        | {
-            name: None
-            if value is None
-            else {
-                "value": value.value,
-                "derivation": value.derivation,
-                "basis": value.basis,
-                "qualifier": value.qualifier,
-                "decimals": value.decimals,
-            }
-            for name, value in zip(names, row.figures(), strict=True)
-        }
-        for row in rows
-    ]
+    return [HeadlineView.of(row) for row in rows]
 
 
 @router.get("/plans", summary="Known plans: bundled and added")

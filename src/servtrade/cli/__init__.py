@@ -22,9 +22,11 @@ from servtrade.cli.common import (
     BasisOption,
     ByOption,
     DbOption,
+    FormatOption,
     LangOption,
     TranslatedGroup,
     basis_option,
+    check_format,
     code_option,
     date_option,
     empty_store_note,
@@ -273,9 +275,24 @@ def summary(
     db: DbOption = None,
     as_of: Annotated[str | None, typer.Option(help="Answer as of this date.")] = None,
     basis: BasisOption = None,
+    format_: FormatOption = "table",
 ) -> None:
     """Headline table: latest years and year-to-date, with growth and shares."""
+    check_format(format_)
     with open_store(db) as store:
+        if format_ == "json":
+            from servtrade.views import HeadlineView
+
+            classifications = store.classifications()
+            rows = headline_summary(
+                store,
+                code_option(classifications, "region", region),
+                as_of=date_option(as_of),
+                basis=basis_option(store, basis),
+            )
+            records = [HeadlineView.of(row).model_dump() for row in rows]
+            sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+            return
         _print_summary(store, region, date_option(as_of), basis_option(store, basis))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from servtrade.indicators import IndicatorValue
+from servtrade.indicators.summary import HeadlineRow
 from servtrade.plans.schema import Plan
 
 
@@ -70,4 +71,54 @@ class IndicatorView(BaseModel):
             qualifier=value.qualifier,
             decimals=value.decimals,
             note=str(value.note) if value.note else "",
+        )
+
+
+class FigureView(BaseModel):
+    """One figure of a headline row."""
+
+    value: float
+    unit: str = Field(description="its own unit (percent for growth and shares)")
+    derivation: str
+    basis: str
+    qualifier: str
+    decimals: int | None
+
+    @classmethod
+    def of(cls, value: IndicatorValue | None) -> FigureView | None:
+        if value is None:
+            return None
+        return cls(
+            value=value.value,
+            unit=value.unit,
+            derivation=value.derivation,
+            basis=value.basis,
+            qualifier=value.qualifier,
+            decimals=value.decimals,
+        )
+
+
+class HeadlineView(BaseModel):
+    """A row of a region's headline table: a full year or a year-to-date range."""
+
+    period: str
+    unit: str = Field(description="the unit of the row's levels")
+    total: FigureView | None
+    exports: FigureView | None
+    imports: FigureView | None
+    growth: FigureView | None = Field(description="of the total on a year earlier, in %")
+    kis_share: FigureView | None = Field(description="knowledge-intensive share, in %")
+    dds_share: FigureView | None = Field(description="digitally deliverable share, in %")
+
+    @classmethod
+    def of(cls, row: HeadlineRow) -> HeadlineView:
+        return cls(
+            period=row.period,
+            unit=row.unit,
+            total=FigureView.of(row.total),
+            exports=FigureView.of(row.exports),
+            imports=FigureView.of(row.imports),
+            growth=FigureView.of(row.growth),
+            kis_share=FigureView.of(row.knowledge_intensive_share),
+            dds_share=FigureView.of(row.digitally_deliverable_share),
         )
