@@ -48,6 +48,7 @@ from servtrade.serving import csv_response, region_code, store_session
 from servtrade.serving.errors import ApiError, request_language
 from servtrade.serving.guard import AUTH_STATE, CSRF_STATE, SESSION_COOKIE
 from servtrade.store import ObservationQuery, Store
+from servtrade.views import PlanSummary
 from servtrade.web.charts import (
     OUTLOOK_HORIZONS,
     ChartData,
@@ -257,13 +258,10 @@ def plans_page(request: Request, store: StoreDep) -> HTMLResponse:
         "plans.html.j2",
         title=_("Plans"),
         plans=[
-            {
-                "id": p.id,
-                "title": p.title.text(lang),
+            PlanSummary.of(p, lang).model_dump()
+            | {
                 "title_lang": _declared_language(p.title, lang),
-                "region": names[p.region].name(lang),
-                "issued": p.issued,
-                "targets": len(p.targets),
+                "region_name": names[p.region].name(lang),
             }
             for p in plan_catalog(store).values()
         ],
