@@ -88,14 +88,7 @@ class FigureView(BaseModel):
     def of(cls, value: IndicatorValue | None) -> FigureView | None:
         if value is None:
             return None
-        return cls(
-            value=value.value,
-            unit=value.unit,
-            derivation=value.derivation,
-            basis=value.basis,
-            qualifier=value.qualifier,
-            decimals=value.decimals,
-        )
+        return cls(**IndicatorView.of(value).model_dump(include=set(cls.model_fields)))
 
 
 class HeadlineView(BaseModel):

@@ -441,8 +441,9 @@ def opening_page(
         found=found,
         diff=diff,
         exposure=exposed,
-        exposure_figures=exposed
-        and {
+        exposure_figures=None
+        if exposed is None
+        else {
             "touched": format_number(exposed.touched, 1),
             "total": format_number(exposed.total, 1),
             "share": format_number(exposed.share, 1),
