@@ -406,3 +406,33 @@ def test_plans_check_reads_in_chinese(bundled_db: Path) -> None:
         "2027年120至2030年140，意味着年均增长5.3%，与 growth-15th-fyp（≥ 5%）一致" in shown.stdout
     )
     assert "implies" not in shown.stdout and "need the grouping" not in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary"],
+        ["indicators", "--region", "CN", "--indicator", "yoy_growth", "--from", "2024"],
+        ["track", "china-digital-trade-opinions-2024"],
+        ["drivers", "--region", "CN", "--period", "2024"],
+        ["forecast", "--region", "CN"],
+        ["forecast", "--region", "CN", "--indicator", "digitally_deliverable_share"],
+        ["plans", "check", "guizhou-services-digital-trade-2025"],
+        ["scenario", "guizhou-services-digital-trade-2025", "--growth", "TOTAL=5"],
+    ],
+)
+def test_a_chinese_session_has_no_english_and_no_codes(bundled_db: Path, args: list[str]) -> None:
+    """Tables and messages of a Chinese session showed codes: flows, categories,
+    indicators, units and bases as codes (total, yoy_growth, percent, mofcom_sts, CNY_100M),
+    a check's name (implied_growth), a scenario's categories and region by code."""
+    from servtrade.plans.documents import bundled_plan_files
+    from tests.reading import ENGLISH_PROSE, RAW_CODE
+
+    result = runner.invoke(
+        app, ["--lang", "zh", *args, "--db", str(bundled_db)], env={"COLUMNS": "200"}
+    )
+    said = result.stdout + result.stderr
+    for plan in bundled_plan_files():  # a plan's id is what one types to name it
+        said = said.replace(plan.stem, "")
+    assert RAW_CODE.findall(said) == []
+    assert ENGLISH_PROSE.findall(said) == []

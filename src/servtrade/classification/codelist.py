@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
+from servtrade.i18n import Named
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -38,6 +40,11 @@ class Code:
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang.startswith("zh") else self.name_en
+
+    @property
+    def named(self) -> Named:
+        """Its name in the language of whoever reads it (for a message kept for later)."""
+        return Named(self.name_en, self.name_zh)
 
 
 @dataclass

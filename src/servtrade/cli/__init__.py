@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from servtrade.access import authorise_admin, authorise_region
-from servtrade.classification import Code
+from servtrade.classification import Classifications, Code
 from servtrade.cli.common import (
     BasisOption,
     ByOption,
@@ -56,7 +56,7 @@ from servtrade.indicators import (
     IndicatorValue,
     compute_indicators,
 )
-from servtrade.indicators.registry import INDICATORS
+from servtrade.indicators.registry import INDICATOR_WORDS, INDICATORS
 from servtrade.indicators.summary import HeadlineRow, headline_cell, headline_summary
 from servtrade.ingest import (
     ExitStatus,
@@ -390,10 +390,12 @@ def indicators(
         except (IndicatorError, LookupError) as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error
-    _print_values(values, format_)
+    _print_values(values, format_, classifications)
 
 
-def _print_values(values: list[IndicatorValue], format_: str) -> None:
+def _print_values(
+    values: list[IndicatorValue], format_: str, classifications: Classifications
+) -> None:
     from servtrade.views import IndicatorView
 
     records = [IndicatorView.of(v).model_dump() for v in values]
@@ -411,16 +413,17 @@ def _print_values(values: list[IndicatorValue], format_: str) -> None:
     columns = ("period", "flow", "category", "indicator", "value", "unit", "derivation", "basis")
     for column in columns:
         table.add_column(_(column), justify="right" if column == "value" else "left")
+    lang = language()
     for value in values:
         table.add_row(
             value.period,
-            value.flow,
-            value.category,
-            value.indicator,
+            classifications.flows[value.flow].name(lang),
+            f"{value.category} {classifications.categories[value.category].name(lang)}",
+            _(INDICATOR_WORDS[value.indicator]),
             format_figure(value.value, value.decimals, value.qualifier, default=2),
-            value.unit,
+            classifications.units[value.unit].name(lang),
             _(value.derivation),
-            value.basis,
+            classifications.bases[value.basis].name(lang),
         )
     out.print(table)
 

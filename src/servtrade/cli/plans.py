@@ -139,7 +139,7 @@ def plans_check(
     format_: FormatOption = "table",
 ) -> None:
     """Check that the plan's targets agree with each other and with the data."""
-    from servtrade.plans.coherence import check_plan
+    from servtrade.plans.coherence import CHECK_WORDS, check_plan
 
     check_format(format_)
     with open_store(db) as store:
@@ -152,7 +152,8 @@ def plans_check(
         out.print(_("no findings"))
     for finding in findings:
         colour = "yellow" if finding.severity == "warning" else "cyan"
-        out.print(f"[{colour}]{_(finding.severity)}[/{colour}] {finding.check}: {finding.message}")
+        check = _(CHECK_WORDS.get(finding.check, finding.check))
+        out.print(f"[{colour}]{_(finding.severity)}[/{colour}] {check}: {finding.message}")
 
 
 def _target_row(progress: TargetProgress, classifications: Classifications) -> list[str]:

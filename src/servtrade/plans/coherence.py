@@ -22,6 +22,13 @@ from servtrade.plans.schema import COMPARATOR_SIGNS, COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, indicator_series
 from servtrade.store import Store
 
+# What each check looks at, in words (the codes are for machines: JSON, the API).
+CHECK_WORDS = {
+    "implied_growth": N_("growth the levels imply"),
+    "share_growth": N_("growth a share needs"),
+    "same_aggregate_twice": N_("one aggregate targeted twice"),
+}
+
 
 @dataclass(frozen=True)
 class Finding:

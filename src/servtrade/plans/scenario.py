@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from servtrade.classification import ALL_SERVICES, Classifications
-from servtrade.i18n import N_, Message
+from servtrade.i18n import N_, Listing, Message
 from servtrade.indicators.registry import GROUPING_SHARES
 from servtrade.plans.schema import COMPARE, Plan, Target
 from servtrade.plans.series import compound_growth, level_series
@@ -125,6 +125,7 @@ def level_unit(plan: Plan) -> str:
 def _base_from_store(
     store: Store, plan: Plan, codes: set[str], unit: str, as_of: date | None
 ) -> tuple[int, dict[str, float]]:
+    classifications = store.classifications()
     series = {code: level_series(store, plan.region, code, "total", unit, as_of) for code in codes}
     common = set.intersection(*(set(s) for s in series.values())) if series else set()
     if not common:
@@ -133,8 +134,8 @@ def _base_from_store(
                 "no full year with data for {codes} in {region}; give base levels with "
                 "--base CODE=VALUE and --base-year"
             ),
-            codes=", ".join(sorted(codes)),
-            region=plan.region,
+            codes=Listing(tuple(classifications.categories[c].named for c in sorted(codes))),
+            region=classifications.regions[plan.region].named,
         )
     year = max(common)
     return year, {code: values[year].value for code, values in series.items()}
