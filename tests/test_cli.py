@@ -436,3 +436,21 @@ def test_a_chinese_session_has_no_english_and_no_codes(bundled_db: Path, args: l
         said = said.replace(plan.stem, "")
     assert RAW_CODE.findall(said) == []
     assert ENGLISH_PROSE.findall(said) == []
+
+
+@pytest.mark.parametrize(
+    "plan_id", ["china-digital-trade-opinions-2024", "mofcom-services-trade-revitalization-2015"]
+)
+def test_track_says_each_note_once(bundled_db: Path, plan_id: str) -> None:
+    """Forecast notes repeated up to four times under one target."""
+    result = runner.invoke(app, ["track", plan_id, "--db", str(bundled_db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    blocks: list[list[str]] = []  # a target's lines: "ID: description", then its notes
+    for line in result.stdout.splitlines():
+        if line[:1].isalnum() and ": " in line:
+            blocks.append([])
+        elif line.startswith("  ") and blocks:
+            blocks[-1].append(line.strip())
+    assert blocks
+    for notes in blocks:
+        assert len(notes) == len(set(notes)), notes

@@ -453,3 +453,31 @@ def test_every_bundled_report_reads_in_its_language(
     assert RAW_CODE.findall(text) == []
     if lang == "zh":
         assert ENGLISH_PROSE.findall(text) == []
+
+
+def test_a_chinese_report_draws_every_glyph(bundled_db: Path) -> None:
+    """Matplotlib warned 51 times per Chinese report that glyphs were missing from its
+    font (the charts' Chinese drawn as boxes)."""
+    import warnings
+
+    with Store(bundled_db, read_only=True) as store:
+        plan = find_plan(store, "china-digital-trade-opinions-2024")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            render_report(store, plan, "pdf", "zh")
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert missing == []
+
+
+def test_a_fan_charts_legend_shows_the_band_as_a_band(bundled: Store) -> None:
+    """The 80% entry of a fan chart's legend was a black dot, not the band's colour."""
+    from servtrade.plans.trajectory import target_trajectories
+    from servtrade.report.charts import EXPORT_COLOUR, trajectory_chart
+
+    plan = find_plan(bundled, "china-digital-trade-opinions-2024")
+    trajectory = target_trajectories(bundled, plan, None)[0]
+    assert trajectory.forecast
+    svg = trajectory_chart(trajectory, "%", "title", bundled.classifications()).svg
+    legend = svg[svg.index("legend_1") :]
+    band = f"fill: {EXPORT_COLOUR}; fill-opacity: 0.2"
+    assert re.search(r'patch_\d+">\s*<path[^>]*style="' + re.escape(band), legend)
