@@ -413,6 +413,7 @@ def test_plans_check_reads_in_chinese(bundled_db: Path) -> None:
     [
         ["summary"],
         ["indicators", "--region", "CN", "--indicator", "yoy_growth", "--from", "2024"],
+        ["indicators", "--region", "CN", "--indicator", "balance", "--from", "2024"],
         ["track", "china-digital-trade-opinions-2024"],
         ["drivers", "--region", "CN", "--period", "2024"],
         ["forecast", "--region", "CN"],

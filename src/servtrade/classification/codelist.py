@@ -93,6 +93,11 @@ class Codelist:
     def __contains__(self, code: object) -> bool:
         return code in self.codes
 
+    def name_of(self, code: str, lang: str) -> str:
+        """A code's name in `lang`, or the code itself where the list has none (a derived
+        flow such as the balance)."""
+        return self.codes[code].name(lang) if code in self.codes else code
+
     def __getitem__(self, code: str) -> Code:
         return self.codes[code]
 

@@ -417,13 +417,15 @@ def _print_values(
     for value in values:
         table.add_row(
             value.period,
-            classifications.flows[value.flow].name(lang),
-            f"{value.category} {classifications.categories[value.category].name(lang)}",
+            _(value.flow)
+            if value.flow == "balance"
+            else classifications.flows.name_of(value.flow, lang),
+            f"{value.category} {classifications.categories.name_of(value.category, lang)}",
             _(INDICATOR_WORDS[value.indicator]),
             format_figure(value.value, value.decimals, value.qualifier, default=2),
-            classifications.units[value.unit].name(lang),
+            classifications.units.name_of(value.unit, lang),
             _(value.derivation),
-            classifications.bases[value.basis].name(lang),
+            classifications.bases.name_of(value.basis, lang),
         )
     out.print(table)
 

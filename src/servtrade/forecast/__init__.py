@@ -175,7 +175,7 @@ def series_names(store: Store, region: str, flow: str, category: str) -> dict[st
     title or a message that says which series it is."""
     classifications, lang = store.classifications(), language()
     return {
-        kind: codelist[code].name(lang) if code in codelist else code
+        kind: codelist.name_of(code, lang)
         for kind, codelist, code in (
             ("region", classifications.regions, region),
             ("flow", classifications.flows, flow),
