@@ -280,20 +280,7 @@ def summary(
     """Headline table: latest years and year-to-date, with growth and shares."""
     check_format(format_)
     with open_store(db) as store:
-        if format_ == "json":
-            from servtrade.views import HeadlineView
-
-            classifications = store.classifications()
-            rows = headline_summary(
-                store,
-                code_option(classifications, "region", region),
-                as_of=date_option(as_of),
-                basis=basis_option(store, basis),
-            )
-            records = [HeadlineView.of(row).model_dump() for row in rows]
-            sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-            return
-        _print_summary(store, region, date_option(as_of), basis_option(store, basis))
+        _print_summary(store, region, date_option(as_of), basis_option(store, basis), format_)
 
 
 def _unit_name(store: Store, unit: str) -> str:
@@ -303,11 +290,21 @@ def _unit_name(store: Store, unit: str) -> str:
 
 
 def _print_summary(
-    store: Store, region_label: str, as_of: date | None, basis: str | None = None
+    store: Store,
+    region_label: str,
+    as_of: date | None,
+    basis: str | None = None,
+    format_: str = "table",
 ) -> None:
     classifications = store.classifications()
     region = code_option(classifications, "region", region_label)
     rows: list[HeadlineRow] = headline_summary(store, region, as_of=as_of, basis=basis)
+    if format_ == "json":
+        from servtrade.views import HeadlineView
+
+        records = [HeadlineView.of(row).model_dump() for row in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
     if not rows:
         out.print(empty_store_note(store, region))
         return

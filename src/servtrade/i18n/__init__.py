@@ -171,6 +171,17 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for a deferre
     return message
 
 
+def html_language(lang: str) -> str:
+    """The HTML `lang` of a page or text in `lang` (zh or en)."""
+    return "zh-CN" if lang == "zh" else "en"
+
+
+def declared_language(written: str, lang: str) -> str | None:
+    """The HTML `lang` to declare on a text written in `written` within a page in `lang`
+    (a source that gives only the other language), or None where they agree."""
+    return None if written == lang else html_language(written)
+
+
 def babel_locale() -> str:
     return "zh_CN" if language() == "zh" else "en"
 

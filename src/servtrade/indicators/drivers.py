@@ -106,13 +106,12 @@ class GrowthDrivers:
 
     def caption(self, classifications: Classifications) -> str:
         """What a chart of the contributions shows, in the reader's language."""
-        basis = classifications.bases.codes.get(self.basis)
         return _(
             "Contributions to the growth of services trade in {period} over {previous}, in "
             "percentage points ({basis}); they add up to the growth of {growth}%.",
             period=self.period,
             previous=self.previous,
-            basis=basis.name(language()) if basis is not None else self.basis,
+            basis=classifications.bases.name_of(self.basis, language()),
             growth=format_number(self.growth, 2),
         )
 

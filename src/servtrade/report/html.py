@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from servtrade.classification import Classifications, amount_text
-from servtrade.i18n import N_, _, format_number, translate_all
+from servtrade.i18n import N_, _, declared_language, format_number, html_language, translate_all
 from servtrade.indicators.summary import HeadlineRow, headline_cell
 from servtrade.plans.progress import TargetProgress, year_to_date_note
 from servtrade.plans.schema import TASK_STATUS_WORDS
@@ -196,10 +196,10 @@ def report_view(content: ReportContent, classifications: Classifications) -> dic
     plan = content.plan
     unit_name = classifications.units[content.unit].name(lang)
     return {
-        "lang": "zh-CN" if lang == "zh" else "en",
+        "lang": html_language(lang),
         "label": labels(),
         "title": plan.title.text(lang),
-        "title_lang": None if plan.title.written_in(lang) == lang else plan.title.written_in(lang),
+        "title_lang": declared_language(plan.title.written_in(lang), lang),
         "issuer": plan.issuer.text(lang),
         "issued": plan.issued,
         "region": f"{content.region_name} ({plan.region})",

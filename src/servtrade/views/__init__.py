@@ -4,7 +4,7 @@ fields under the same names, from the same code."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from servtrade.indicators import IndicatorValue
 from servtrade.indicators.summary import HeadlineRow
@@ -43,6 +43,8 @@ class PlanSummary(BaseModel):
 class IndicatorView(BaseModel):
     """An indicator's value for one region, period, flow and category."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     region: str
     period: str
     flow: str
@@ -56,26 +58,20 @@ class IndicatorView(BaseModel):
     decimals: int | None = Field(description="published precision; null when computed")
     note: str = Field(description="how it was derived, in the reader's language; '' if none")
 
+    @field_validator("note", mode="before")
+    @classmethod
+    def _read_now(cls, note: object) -> str:
+        return str(note) if note else ""  # a Message, read in the reader's language
+
     @classmethod
     def of(cls, value: IndicatorValue) -> IndicatorView:
-        return cls(
-            region=value.region,
-            period=value.period,
-            flow=value.flow,
-            category=value.category,
-            indicator=value.indicator,
-            value=value.value,
-            unit=value.unit,
-            derivation=value.derivation,
-            basis=value.basis,
-            qualifier=value.qualifier,
-            decimals=value.decimals,
-            note=str(value.note) if value.note else "",
-        )
+        return cls.model_validate(value)
 
 
 class FigureView(BaseModel):
     """One figure of a headline row."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     value: float
     unit: str = Field(description="its own unit (percent for growth and shares)")
@@ -88,7 +84,7 @@ class FigureView(BaseModel):
     def of(cls, value: IndicatorValue | None) -> FigureView | None:
         if value is None:
             return None
-        return cls(**IndicatorView.of(value).model_dump(include=set(cls.model_fields)))
+        return cls.model_validate(value)
 
 
 class HeadlineView(BaseModel):

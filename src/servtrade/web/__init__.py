@@ -21,8 +21,10 @@ from servtrade.forecast import Frequency
 from servtrade.i18n import (
     N_,
     _,
+    declared_language,
     format_number,
     gettext,
+    html_language,
     language,
     translate_all,
 )
@@ -39,7 +41,7 @@ from servtrade.periods import PeriodError, parse_period
 from servtrade.plans import plan_catalog, task_states
 from servtrade.plans.compare import compare_places
 from servtrade.plans.progress import TargetProgress, track_plan, year_to_date_note
-from servtrade.plans.schema import PLATFORM_WORDS, TASK_STATUS_WORDS, Bilingual
+from servtrade.plans.schema import PLATFORM_WORDS, TASK_STATUS_WORDS
 from servtrade.plans.trajectory import target_trajectories
 from servtrade.plans.verdict import status_words
 from servtrade.report.html import LABELS as REPORT_LABELS
@@ -60,6 +62,7 @@ from servtrade.web.charts import (
     shares_chart,
     structure_chart,
     trend_chart,
+    unit_name,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -129,15 +132,6 @@ _environment = Environment(
 )
 
 
-def _declared_language(text: Bilingual, lang: str) -> str | None:
-    """The HTML `lang` of a text shown in the other language (a source that gives only
-    one), so that readers and screen readers know; None when it is in the page's."""
-    written = text.written_in(lang)
-    if written == lang:
-        return None
-    return "zh-CN" if written == "zh" else "en"
-
-
 def _chart_view(chart: ChartData, query: str) -> dict[str, Any]:
     return {
         "name": chart.name,
@@ -158,7 +152,7 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
             label=labels(),
             user=user,
             csrf=getattr(request.state, CSRF_STATE, None),
-            lang="zh-CN" if lang == "zh" else "en",
+            lang=html_language(lang),
             other_lang="en" if lang == "zh" else "zh",
             path=request.url.path,
             query={k: v for k, v in request.query_params.items() if k != "lang"},
@@ -260,7 +254,7 @@ def plans_page(request: Request, store: StoreDep) -> HTMLResponse:
         plans=[
             PlanSummary.of(p, lang).model_dump()
             | {
-                "title_lang": _declared_language(p.title, lang),
+                "title_lang": declared_language(p.title.written_in(lang), lang),
                 "region_name": names[p.region].name(lang),
             }
             for p in plan_catalog(store).values()
@@ -352,7 +346,7 @@ def plan_page(request: Request, plan_id: str, store: StoreDep) -> HTMLResponse:
         request,
         "plan.html.j2",
         title=plan.title.text(lang),
-        title_lang=_declared_language(plan.title, lang),
+        title_lang=declared_language(plan.title.written_in(lang), lang),
         plan=plan,
         issuer=plan.issuer.text(lang),
         region_name=store.classifications().regions[plan.region].name(lang),
@@ -447,7 +441,7 @@ def opening_page(
             "touched": format_number(exposed.touched, 1),
             "total": format_number(exposed.total, 1),
             "share": format_number(exposed.share, 1),
-            "unit": store.classifications().units[exposed.unit].name(lang),
+            "unit": unit_name(store, exposed.unit),
         },
         platforms=designations(store),
         platform_words=translate_all(PLATFORM_WORDS),
